@@ -1,0 +1,80 @@
+#include "backends/registry.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "core/errors.hpp"
+
+namespace parbench {
+namespace detail {
+
+// Defined in the registration file CMake generates from backends/CMakeLists.txt.
+void register_builtin_backends();
+extern const std::vector<std::string_view> known_backends;
+
+namespace {
+std::vector<backend_entry>& entries() {
+  static std::vector<backend_entry> list;
+  return list;
+}
+}  // namespace
+
+void register_backend(std::string name, std::string description, backend_factory make) {
+  entries().push_back({std::move(name), std::move(description), std::move(make)});
+}
+
+}  // namespace detail
+
+const std::vector<backend_entry>& registered_backends() {
+  static const bool registered = [] {
+    detail::register_builtin_backends();
+    return true;
+  }();
+  (void)registered;
+  return detail::entries();
+}
+
+const std::vector<std::string_view>& known_backend_names() { return detail::known_backends; }
+
+std::string backend_names() {
+  std::string out;
+  for (const auto& e : registered_backends()) out += (out.empty() ? "" : ", ") + e.name;
+  return out;
+}
+
+const backend_entry& find_backend(std::string_view name) {
+  for (const auto& e : registered_backends())
+    if (e.name == name) return e;
+  const auto& known = known_backend_names();
+  if (std::find(known.begin(), known.end(), name) != known.end()) {
+    throw usage_error(fmt::format("backend '{}' is not in this build (configure with its PARBENCH_WITH_* option "
+                                  "and its dependencies installed); built backends: {}",
+                                  name, backend_names()));
+  }
+  throw usage_error(fmt::format("unknown backend '{}'; choose from: {}, or all", name, backend_names()));
+}
+
+std::vector<const backend_entry*> parse_backend_list(std::string_view text) {
+  std::vector<const backend_entry*> out;
+  if (text == "all") {
+    for (const auto& e : registered_backends()) out.push_back(&e);
+    return out;
+  }
+  if (text.empty()) throw usage_error(fmt::format("empty --backend list; choose from: {}, or all", backend_names()));
+  std::set<std::string_view> seen;
+  std::size_t start = 0;
+  while (true) {
+    const auto pos = text.find(',', start);
+    const std::string_view item = text.substr(start, pos - start);
+    if (item.empty()) throw usage_error(fmt::format("empty item in --backend list '{}'", text));
+    if (!seen.insert(item).second) throw usage_error(fmt::format("backend '{}' is listed twice in '{}'", item, text));
+    out.push_back(&find_backend(item));
+    if (pos == std::string_view::npos) break;
+    start = pos + 1;
+  }
+  return out;
+}
+
+}  // namespace parbench

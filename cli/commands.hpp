@@ -1,0 +1,12 @@
+#pragma once
+// Each subcommand lives in its own file and adds itself to the app here.
+// A subcommand's callback throws parbench::error; main maps it to an exit code.
+
+#include <CLI/CLI.hpp>
+
+namespace parbench::cli {
+
+void add_list_command(CLI::App& app);
+void add_pi_command(CLI::App& app);
+
+}  // namespace parbench::cli

@@ -1,0 +1,35 @@
+// parbench: compare parallelism models on one shared workload.
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <exception>
+
+#include "cli/commands.hpp"
+#include "core/errors.hpp"
+#include "core/version.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"parbench: compare parallelism models (threads, OpenMP, oneTBB, processes, MPI, GPU)\n"
+               "on one deterministic Monte Carlo pi kernel."};
+  app.set_version_flag("--version", std::string("parbench ") + parbench::version);
+  app.require_subcommand(1);
+  parbench::cli::add_list_command(app);
+  parbench::cli::add_pi_command(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // prints help, version or the parse error
+    return code == 0 ? 0 : static_cast<int>(parbench::exit_code::usage);
+  } catch (const parbench::error& e) {
+    std::fflush(stdout);
+    fmt::print(stderr, "parbench: error: {}\n", e.what());
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    fmt::print(stderr, "parbench: error: {}\n", e.what());
+    return static_cast<int>(parbench::exit_code::run_failed);
+  }
+  return 0;
+}

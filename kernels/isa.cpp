@@ -1,0 +1,97 @@
+#include "kernels/isa.hpp"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <string>
+
+#include "core/errors.hpp"
+
+namespace parbench::kernels {
+namespace detail {
+
+std::uint64_t count_hits_scalar(const pi_job& job, std::uint64_t first, std::uint64_t last) {
+  std::uint64_t hits = 0;
+  for (std::uint64_t c = first; c < last; ++c) hits += count_chunk_hits_scalar(job, c);
+  return hits;
+}
+
+}  // namespace detail
+
+namespace {
+
+struct path_entry {
+  isa path;
+  detail::chunk_counter counter;
+  bool (*cpu_has)();
+};
+
+const path_entry paths[] = {
+    {isa::scalar, &detail::count_hits_scalar, [] { return true; }},
+};
+
+const path_entry* widest_supported() {
+  const path_entry* best = &paths[0];
+  for (const auto& p : paths)
+    if (p.cpu_has()) best = &p;
+  return best;
+}
+
+const path_entry* initial_path() {
+  if (const char* forced = std::getenv("PARBENCH_ISA"); forced != nullptr && *forced != '\0') {
+    const isa want = parse_isa(forced);
+    for (const auto& p : paths)
+      if (p.path == want && p.cpu_has()) return &p;
+    throw usage_error(fmt::format("PARBENCH_ISA={}: this CPU or build cannot run that path", forced));
+  }
+  return widest_supported();
+}
+
+std::atomic<const path_entry*>& current() {
+  static std::atomic<const path_entry*> entry{initial_path()};
+  return entry;
+}
+
+}  // namespace
+
+std::string_view to_string(isa path) noexcept {
+  switch (path) {
+    case isa::avx512: return "avx512";
+    case isa::avx2: return "avx2";
+    case isa::scalar: break;
+  }
+  return "scalar";
+}
+
+isa parse_isa(std::string_view text) {
+  if (text == "scalar") return isa::scalar;
+  if (text == "avx2") return isa::avx2;
+  if (text == "avx512") return isa::avx512;
+  throw usage_error(fmt::format("unknown instruction-set path '{}': choose scalar, avx2 or avx512", text));
+}
+
+std::vector<isa> supported_isas() {
+  std::vector<isa> out;
+  for (const auto& p : paths)
+    if (p.cpu_has()) out.push_back(p.path);
+  return out;
+}
+
+isa active_isa() { return current().load()->path; }
+
+void force_isa(isa path) {
+  for (const auto& p : paths) {
+    if (p.path == path && p.cpu_has()) {
+      current().store(&p);
+      return;
+    }
+  }
+  throw usage_error(fmt::format("instruction-set path '{}' is not supported by this CPU or build", to_string(path)));
+}
+
+namespace detail {
+chunk_counter active_chunk_counter() { return current().load()->counter; }
+}  // namespace detail
+
+}  // namespace parbench::kernels

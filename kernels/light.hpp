@@ -1,0 +1,28 @@
+#pragma once
+// The light generator: a counter hash keyed by (seed, chunk). Far cheaper than
+// Philox per sample, still counter-based (any split gives the same counts).
+
+#include <cstdint>
+
+#include "kernels/philox.hpp"
+
+namespace parbench::kernels {
+
+/// 64-bit key of chunk `chunk` under `seed` (one Philox-free mix per chunk).
+PARBENCH_HD std::uint64_t light_chunk_key(std::uint64_t seed, std::uint64_t chunk) {
+  std::uint64_t z = seed ^ (chunk * 0x9E3779B97F4A7C15ull) ^ 0x6C696768742D7069ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+/// The 64 random bits of sample `i` of a chunk with key `key`: X = high 32, Y = low 32.
+/// SplitMix64's finaliser over a Weyl sequence (Steele, Lea & Flood, OOPSLA'14).
+PARBENCH_HD std::uint64_t light_bits(std::uint64_t key, std::uint32_t i) {
+  std::uint64_t z = key + (static_cast<std::uint64_t>(i) + 1) * 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+}  // namespace parbench::kernels

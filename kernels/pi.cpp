@@ -1,0 +1,57 @@
+#include "kernels/pi.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "core/errors.hpp"
+#include "kernels/isa.hpp"
+#include "kernels/light.hpp"
+#include "kernels/philox.hpp"
+
+namespace parbench::kernels {
+
+std::string_view to_string(rng_kind rng) noexcept { return rng == rng_kind::philox ? "philox" : "light"; }
+
+rng_kind parse_rng(std::string_view text) {
+  if (text == "philox") return rng_kind::philox;
+  if (text == "light") return rng_kind::light;
+  throw usage_error(fmt::format("invalid value '{}' for --rng: choose philox (default) or light", text));
+}
+
+std::uint64_t count_chunk_hits_scalar(const pi_job& job, std::uint64_t chunk) {
+  const std::uint64_t length = job.chunk_length(chunk);
+  std::uint64_t hits = 0;
+  if (job.rng == rng_kind::philox) {
+    const auto k0 = static_cast<std::uint32_t>(job.seed), k1 = static_cast<std::uint32_t>(job.seed >> 32);
+    for (std::uint64_t i = 0; i < length; i += 2) {
+      const philox_block r = philox4x32_10(pi_counter(chunk, static_cast<std::uint32_t>(i / 2)), k0, k1);
+      hits += inside(r.v[0], r.v[1]);
+      if (i + 1 < length) hits += inside(r.v[2], r.v[3]);
+    }
+  } else {
+    const std::uint64_t key = light_chunk_key(job.seed, chunk);
+    for (std::uint64_t i = 0; i < length; ++i) {
+      const std::uint64_t bits = light_bits(key, static_cast<std::uint32_t>(i));
+      hits += inside(static_cast<std::uint32_t>(bits >> 32), static_cast<std::uint32_t>(bits));
+    }
+  }
+  return hits;
+}
+
+std::uint64_t count_hits(const pi_job& job, std::uint64_t first_chunk, std::uint64_t last_chunk) {
+  return detail::active_chunk_counter()(job, first_chunk, last_chunk);
+}
+
+pi_check check_estimate(std::uint64_t hits, std::uint64_t samples) {
+  pi_check c;
+  const double n = static_cast<double>(samples);
+  const double p = pi / 4;
+  c.estimate = 4.0 * static_cast<double>(hits) / n;
+  c.error = c.estimate - pi;
+  c.sigma = 4.0 * std::sqrt(p * (1 - p) / n);
+  c.ok = std::abs(c.error) <= 6 * c.sigma;
+  return c;
+}
+
+}  // namespace parbench::kernels

@@ -1,0 +1,123 @@
+#include <Random123/philox.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "kernels/isa.hpp"
+#include "kernels/philox.hpp"
+#include "kernels/pi.hpp"
+
+using namespace parbench::kernels;
+
+namespace {
+
+// Random123's published known-answer vectors (kat_vectors, philox4x32 10 rounds).
+TEST(philox, matches_random123_known_answers) {
+  struct kat { philox_block ctr; std::uint32_t k0, k1; philox_block expect; };
+  const kat cases[] = {
+      {{{0, 0, 0, 0}}, 0, 0, {{0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8}}},
+      {{{0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff}}, 0xffffffff, 0xffffffff,
+       {{0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd}}},
+      {{{0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}}, 0xa4093822, 0x299f31d0,
+       {{0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}}},
+  };
+  for (const auto& c : cases) {
+    const philox_block out = philox4x32_10(c.ctr, c.k0, c.k1);
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(out.v[i], c.expect.v[i]) << "word " << i;
+  }
+}
+
+TEST(philox, matches_random123_implementation_on_random_inputs) {
+  std::mt19937_64 gen(42);
+  r123::Philox4x32 reference;
+  for (int t = 0; t < 1000; ++t) {
+    philox_block ctr;
+    r123::Philox4x32::ctr_type rc;
+    for (int i = 0; i < 4; ++i) rc.v[i] = ctr.v[i] = static_cast<std::uint32_t>(gen());
+    const auto k0 = static_cast<std::uint32_t>(gen()), k1 = static_cast<std::uint32_t>(gen());
+    const auto expect = reference(rc, r123::Philox4x32::key_type{{k0, k1}});
+    const auto got = philox4x32_10(ctr, k0, k1);
+    for (int i = 0; i < 4; ++i) ASSERT_EQ(got.v[i], expect.v[i]);
+  }
+}
+
+TEST(inside, is_exact_at_the_boundary) {
+  // Largest Y with X = 0: every Y < 2^32 is inside.
+  EXPECT_EQ(inside(0, 0xffffffffu), 1u);
+  EXPECT_EQ(inside(0xffffffffu, 0), 1u);
+  // X = Y = 2^31 * sqrt(2) rounded: 3037000499^2 * 2 < 2^64, 3037000500^2 * 2 > 2^64.
+  EXPECT_EQ(inside(3037000499u, 3037000499u), 1u);
+  EXPECT_EQ(inside(3037000500u, 3037000500u), 0u);
+  EXPECT_EQ(inside(0xffffffffu, 0xffffffffu), 0u);
+  // Compare against long double on random inputs away from the boundary.
+  std::mt19937_64 gen(7);
+  for (int t = 0; t < 100000; ++t) {
+    const auto x = static_cast<std::uint32_t>(gen()), y = static_cast<std::uint32_t>(gen());
+    __extension__ using u128 = unsigned __int128;
+    const u128 s = static_cast<u128>(x) * x + static_cast<u128>(y) * y;
+    ASSERT_EQ(inside(x, y), s < (static_cast<u128>(1) << 64) ? 1u : 0u);
+  }
+}
+
+TEST(pi_job, chunks_cover_every_sample_once) {
+  for (std::uint64_t n : {std::uint64_t{1}, chunk_samples - 1, chunk_samples, chunk_samples + 1, std::uint64_t{10000003}}) {
+    pi_job job{n, 1, rng_kind::philox};
+    std::uint64_t total = 0;
+    for (std::uint64_t c = 0; c < job.chunk_count(); ++c) total += job.chunk_length(c);
+    EXPECT_EQ(total, n);
+  }
+}
+
+// Pins the stream: any change to the generator, the layout or the inside test fails here.
+// If the stream changes on purpose, bump kernel_version and record it in CHANGELOG.md.
+TEST(pi_kernel, known_answer) {
+  EXPECT_EQ(kernel_version, 1);
+  const pi_job philox{10000003, 42, rng_kind::philox};
+  EXPECT_EQ(count_hits(philox, 0, philox.chunk_count()), 7853435u);
+  const pi_job light{10000003, 42, rng_kind::light};
+  EXPECT_EQ(count_hits(light, 0, light.chunk_count()), 7851871u);
+}
+
+TEST(pi_kernel, every_isa_path_matches_the_scalar_reference) {
+  for (rng_kind rng : {rng_kind::philox, rng_kind::light}) {
+    for (std::uint64_t n : {std::uint64_t{1}, std::uint64_t{2}, std::uint64_t{3}, std::uint64_t{17},
+                            chunk_samples - 1, chunk_samples, chunk_samples + 1, 3 * chunk_samples + 5}) {
+      for (std::uint64_t seed : {std::uint64_t{0}, std::uint64_t{1}, ~std::uint64_t{0}}) {
+        const pi_job job{n, seed, rng};
+        std::uint64_t reference = 0;
+        for (std::uint64_t c = 0; c < job.chunk_count(); ++c) reference += count_chunk_hits_scalar(job, c);
+        const isa saved = active_isa();
+        for (isa path : supported_isas()) {
+          force_isa(path);
+          EXPECT_EQ(count_hits(job, 0, job.chunk_count()), reference)
+              << "path " << to_string(path) << " rng " << to_string(rng) << " n " << n << " seed " << seed;
+        }
+        force_isa(saved);
+      }
+    }
+  }
+}
+
+TEST(pi_kernel, estimates_cover_pi_at_the_nominal_rate) {
+  // 200 seeds at n = 2^16: the 3-sigma interval should miss at most a few times
+  // (expected 0.27% misses; binomial tail beyond 4 misses is < 0.2%).
+  int misses = 0;
+  for (rng_kind rng : {rng_kind::philox, rng_kind::light}) {
+    for (std::uint64_t seed = 0; seed < 200; ++seed) {
+      const pi_job job{chunk_samples, seed, rng};
+      const pi_check c = check_estimate(count_hits(job, 0, 1), job.samples);
+      EXPECT_TRUE(c.ok);
+      if (std::abs(c.error) > 3 * c.sigma) ++misses;
+    }
+  }
+  EXPECT_LE(misses, 5);
+}
+
+TEST(check_estimate, flags_a_wrong_count) {
+  EXPECT_TRUE(check_estimate(785398, 1000000).ok);
+  EXPECT_FALSE(check_estimate(800000, 1000000).ok);
+  EXPECT_FALSE(check_estimate(0, 1000000).ok);
+}
+
+}  // namespace

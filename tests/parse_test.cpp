@@ -1,0 +1,76 @@
+#include "core/parse.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "core/errors.hpp"
+
+using namespace parbench;
+using ::testing::HasSubstr;
+
+namespace {
+
+std::string error_of(auto&& f) {
+  try {
+    f();
+  } catch (const usage_error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(parse_count, accepts_integers_and_exact_scientific_forms) {
+  EXPECT_EQ(parse_count("1"), 1u);
+  EXPECT_EQ(parse_count("1000000"), 1000000u);
+  EXPECT_EQ(parse_count("1e9"), 1000000000u);
+  EXPECT_EQ(parse_count("2.5e6"), 2500000u);
+  EXPECT_EQ(parse_count("1E3"), 1000u);
+  EXPECT_EQ(parse_count("9223372036854775808"), std::uint64_t{1} << 63);
+}
+
+TEST(parse_count, rejects_bad_input_with_a_reason) {
+  EXPECT_THAT(error_of([] { parse_count("0"); }), HasSubstr("at least 1"));
+  EXPECT_THAT(error_of([] { parse_count("-5"); }), HasSubstr("must be positive"));
+  EXPECT_THAT(error_of([] { parse_count("abc"); }), HasSubstr("expected a positive whole number"));
+  EXPECT_THAT(error_of([] { parse_count("12abc"); }), HasSubstr("'12abc'"));
+  EXPECT_THAT(error_of([] { parse_count(""); }), HasSubstr("--samples"));
+  EXPECT_THAT(error_of([] { parse_count("1e30"); }), HasSubstr("too large"));
+  EXPECT_THAT(error_of([] { parse_count("18446744073709551616"); }), HasSubstr("too large"));
+  EXPECT_THAT(error_of([] { parse_count("9223372036854775809"); }), HasSubstr("too large"));
+  EXPECT_THAT(error_of([] { parse_count("2.5"); }), HasSubstr("not a whole number"));
+  EXPECT_THAT(error_of([] { parse_count("1.5e0"); }), HasSubstr("not a whole number"));
+  EXPECT_THAT(error_of([] { parse_count("nan"); }), HasSubstr("expected"));
+}
+
+TEST(parse_workers, bounds) {
+  EXPECT_EQ(parse_workers("1"), 1u);
+  EXPECT_EQ(parse_workers("1024"), 1024u);
+  EXPECT_THAT(error_of([] { parse_workers("0"); }), HasSubstr("at least 1"));
+  EXPECT_THAT(error_of([] { parse_workers("-1"); }), HasSubstr("must be positive"));
+  EXPECT_THAT(error_of([] { parse_workers("x"); }), HasSubstr("from 1 to 1024"));
+  EXPECT_THAT(error_of([] { parse_workers("100000"); }), HasSubstr("at most 1024"));
+  EXPECT_THAT(error_of([] { parse_workers("99999999999999999999999"); }), HasSubstr("at most 1024"));
+}
+
+TEST(parse_lists, ranges_and_duplicates) {
+  EXPECT_EQ(parse_worker_list("1,2,4"), (std::vector<unsigned>{1, 2, 4}));
+  EXPECT_EQ(parse_worker_list("1-4"), (std::vector<unsigned>{1, 2, 3, 4}));
+  EXPECT_EQ(parse_count_list("1e6,1e7"), (std::vector<std::uint64_t>{1000000, 10000000}));
+  EXPECT_EQ(parse_count_list("10-30:10"), (std::vector<std::uint64_t>{10, 20, 30}));
+  EXPECT_THAT(error_of([] { parse_worker_list("1,1"); }), HasSubstr("appears twice"));
+  EXPECT_THAT(error_of([] { parse_worker_list("4-1"); }), HasSubstr("low to high"));
+  EXPECT_THAT(error_of([] { parse_worker_list(""); }), HasSubstr("expected a list"));
+  EXPECT_THAT(error_of([] { parse_count_list("1,,2"); }), HasSubstr("empty item"));
+}
+
+TEST(parse_misc, seconds_bytes_seed) {
+  EXPECT_DOUBLE_EQ(parse_seconds("0.5", "--timeout"), 0.5);
+  EXPECT_THAT(error_of([] { parse_seconds("-1", "--timeout"); }), HasSubstr("--timeout"));
+  EXPECT_EQ(parse_bytes("1GiB", "--parent-memory"), std::uint64_t{1} << 30);
+  EXPECT_EQ(parse_bytes("100MB", "--parent-memory"), 100000000u);
+  EXPECT_THAT(error_of([] { parse_bytes("1XB", "--parent-memory"); }), HasSubstr("unknown unit"));
+  EXPECT_EQ(parse_u64("18446744073709551615", "--seed"), ~std::uint64_t{0});
+  EXPECT_THAT(error_of([] { parse_u64("18446744073709551616", "--seed"); }), HasSubstr("too large"));
+}
+
+}  // namespace
