@@ -1,0 +1,22 @@
+#pragma once
+// Plots of a report, drawn by reports/plot.py (matplotlib) in a child process.
+
+#include <filesystem>
+#include <string>
+
+namespace parbench::reports {
+
+/// Draws speedup, efficiency, throughput, overhead and break-even plots (PNG and SVG) of the
+/// report in `report_dir` into `out_dir` (created when missing). Blocks until the plotter exits.
+/// Finds a Python that can import matplotlib: $PYTHON, then /usr/bin/python3, then python3 on
+/// PATH; finds plot.py through $PARBENCH_PLOT_SCRIPT, next to the executable, in
+/// <prefix>/share/parbench/, or in the source tree.
+/// Throws usage_error when the report is unusable (missing file or column: the plotter's message
+/// names it) and report_error when no usable Python or plot.py is found or the output cannot be
+/// written.
+void make_plots(const std::filesystem::path& report_dir, const std::filesystem::path& out_dir);
+
+/// The interpreter make_plots() would use, or an empty path when none can import matplotlib.
+[[nodiscard]] std::filesystem::path find_plot_python();
+
+}  // namespace parbench::reports
