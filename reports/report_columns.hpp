@@ -1,0 +1,45 @@
+#pragma once
+// The one list of report columns: names, order and cell conversions for results.csv,
+// overhead.csv and break_even.csv. The writer, the reader and the schema test
+// (docs/report-format.md) all use it.
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bench/records.hpp"
+
+namespace parbench::reports {
+
+/// One CSV column of a record type.
+template <class Row>
+struct column {
+  std::string_view name;
+  bool is_text;  ///< text cells are guarded against formula injection
+  std::function<std::string(const Row&)> get;
+  /// Sets the field from a cell; throws cell_error when the cell is malformed.
+  std::function<void(Row&, std::string_view)> set;
+};
+
+/// A malformed cell; the reader adds file, line and column.
+class cell_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Columns of results.csv, in file order.
+const std::vector<column<bench::result_row>>& result_columns();
+/// Columns of overhead.csv, in file order.
+const std::vector<column<bench::overhead_row>>& overhead_columns();
+/// Columns of break_even.csv, in file order.
+const std::vector<column<bench::break_even_row>>& break_even_columns();
+
+/// The text of `row`'s cell in column `name` (as written to the CSV, before quoting);
+/// throws usage_error for an unknown column name.
+std::string field(const bench::result_row& row, std::string_view name);
+std::string field(const bench::overhead_row& row, std::string_view name);
+std::string field(const bench::break_even_row& row, std::string_view name);
+
+}  // namespace parbench::reports

@@ -1,0 +1,133 @@
+#include "reports/report_writer.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "core/errors.hpp"
+#include "reports/csv.hpp"
+#include "reports/report_columns.hpp"
+
+namespace parbench::reports {
+namespace {
+
+namespace fs = std::filesystem;
+
+template <class Row>
+std::string csv_of(const std::vector<Row>& rows, const std::vector<column<Row>>& columns) {
+  csv_writer w;
+  for (const auto& c : columns) w.raw(c.name);
+  w.end_row();
+  for (const auto& row : rows) {
+    for (const auto& c : columns) {
+      if (c.is_text)
+        w.text(c.get(row));
+      else
+        w.raw(c.get(row));
+    }
+    w.end_row();
+  }
+  return w.str();
+}
+
+// Removes a temporary file unless it was renamed into place.
+class temp_file {
+ public:
+  explicit temp_file(const fs::path& target) : path_(target.parent_path() / fmt::format(".{}.tmp.XXXXXX", target.filename().string())) {
+    std::string tmpl = path_.string();
+    fd_ = ::mkstemp(tmpl.data());
+    if (fd_ < 0)
+      throw report_error(fmt::format("cannot create a file in '{}': {}; choose a writable folder with --out",
+                                     target.parent_path().string(), std::strerror(errno)));
+    path_ = tmpl;
+  }
+  temp_file(const temp_file&) = delete;
+  temp_file& operator=(const temp_file&) = delete;
+  ~temp_file() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) ::unlink(path_.c_str());
+  }
+
+  void write_all(std::string_view content) {
+    while (!content.empty()) {
+      const ssize_t n = ::write(fd_, content.data(), content.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) fail("cannot write");
+      content.remove_prefix(static_cast<std::size_t>(n));
+    }
+    if (::fsync(fd_) != 0 && errno != EINVAL) fail("cannot flush");
+    // mkstemp creates 0600; reports are ordinary files.
+    ::fchmod(fd_, 0644);
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) fail("cannot close");
+  }
+
+  void commit(const fs::path& target) {
+    if (::rename(path_.c_str(), target.c_str()) != 0) fail(fmt::format("cannot rename it to '{}'", target.string()));
+    committed_ = true;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) {
+    throw report_error(fmt::format("{} '{}': {} (disk full or folder not writable?)", what, path_.string(),
+                                   std::strerror(errno)));
+  }
+  fs::path path_;
+  int fd_ = -1;
+  bool committed_ = false;
+};
+
+}  // namespace
+
+std::string to_csv(const std::vector<bench::result_row>& rows) { return csv_of(rows, result_columns()); }
+std::string to_csv(const std::vector<bench::overhead_row>& rows) { return csv_of(rows, overhead_columns()); }
+std::string to_csv(const std::vector<bench::break_even_row>& rows) { return csv_of(rows, break_even_columns()); }
+
+void prepare_report_dir(const fs::path& dir) {
+  std::error_code ec;
+  const auto status = fs::status(dir, ec);
+  if (fs::exists(status) && !fs::is_directory(status))
+    throw report_error(fmt::format("output path '{}' exists and is not a folder; pass a folder with --out",
+                                   dir.string()));
+  if (!fs::exists(status)) {
+    fs::create_directories(dir, ec);
+    if (ec)
+      throw report_error(fmt::format("cannot create output folder '{}': {}; choose a writable path with --out",
+                                     dir.string(), ec.message()));
+  }
+  for (const std::string_view name : {results_file, overhead_file, break_even_file, metadata_file, benchmark_json_file}) {
+    const fs::path p = dir / name;
+    if (fs::is_directory(fs::symlink_status(p, ec)))
+      throw report_error(fmt::format("cannot write '{}': a folder of that name is in the way; remove it or "
+                                     "choose another --out",
+                                     p.string()));
+  }
+  temp_file probe(dir / "write-probe");  // throws when the folder is not writable; removed on scope exit
+}
+
+void write_file_atomically(const fs::path& path, std::string_view content) {
+  temp_file tmp(path);
+  tmp.write_all(content);
+  tmp.commit(path);
+}
+
+void write_report(const fs::path& dir, const bench::report& report, const nlohmann::json& metadata) {
+  // All documents are rendered first so a failure cannot leave a mix of old and new files
+  // because of a serialisation error.
+  const std::string results = to_csv(report.results);
+  const std::string overhead = to_csv(report.overhead);
+  const std::string break_even = to_csv(report.break_even);
+  const std::string meta = metadata.dump(2) + "\n";
+  write_file_atomically(dir / results_file, results);
+  write_file_atomically(dir / overhead_file, overhead);
+  write_file_atomically(dir / break_even_file, break_even);
+  write_file_atomically(dir / metadata_file, meta);
+}
+
+}  // namespace parbench::reports
