@@ -27,8 +27,16 @@ struct path_entry {
   bool (*cpu_has)();
 };
 
+// Narrowest first. __builtin_cpu_supports also checks that the OS saves the
+// vector state (XCR0), so a path listed here can really run.
 const path_entry paths[] = {
     {isa::scalar, &detail::count_hits_scalar, [] { return true; }},
+    {isa::avx2, &detail::count_hits_avx2, [] { return __builtin_cpu_supports("avx2") != 0; }},
+    {isa::avx512, &detail::count_hits_avx512,
+     [] {
+       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+              __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
+     }},
 };
 
 const path_entry* widest_supported() {

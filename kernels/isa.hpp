@@ -31,6 +31,9 @@ namespace detail {
 using chunk_counter = std::uint64_t (*)(const pi_job&, std::uint64_t, std::uint64_t);
 chunk_counter active_chunk_counter();
 std::uint64_t count_hits_scalar(const pi_job&, std::uint64_t, std::uint64_t);
+/// Call only where the CPU has the extension (the `paths` table in isa.cpp checks).
+std::uint64_t count_hits_avx2(const pi_job&, std::uint64_t, std::uint64_t);
+std::uint64_t count_hits_avx512(const pi_job&, std::uint64_t, std::uint64_t);
 }  // namespace detail
 
 }  // namespace parbench::kernels

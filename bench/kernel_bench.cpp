@@ -1,0 +1,294 @@
+// parbench_kernel_bench: the kernel's speed per instruction-set path next to its
+// baselines, the bare OpenMP reference loop the scaling figures compare against,
+// and start-up costs of the threads and fork backends next to bare loops.
+// Everything runs in one process so the ratios printed at the end come from one run.
+//
+//   parbench_kernel_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+
+#include <benchmark/benchmark.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "backends/registry.hpp"
+#include "core/errors.hpp"
+#include "kernels/isa.hpp"
+#include "kernels/pi.hpp"
+
+namespace {
+
+using parbench::kernels::isa;
+using parbench::kernels::pi_job;
+using parbench::kernels::rng_kind;
+
+// 64 chunks per iteration: milliseconds of work, far above the timer's resolution.
+constexpr std::uint64_t kernel_samples = 64 * parbench::kernels::chunk_samples;
+// The OpenMP reference and the backends get enough chunks to keep W workers busy.
+constexpr std::uint64_t parallel_samples = 1024 * parbench::kernels::chunk_samples;
+
+void set_rate(benchmark::State& state, std::uint64_t samples_per_iteration) {
+  state.counters["samples/s"] = benchmark::Counter(
+      static_cast<double>(samples_per_iteration) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
+// One core, CPU time: the kernel on one instruction-set path (what count_hits runs).
+void kernel(benchmark::State& state, rng_kind rng, isa path) {
+  parbench::kernels::force_isa(path);
+  const pi_job job{kernel_samples, 1, rng};
+  for (auto _ : state) {
+    std::uint64_t hits = parbench::kernels::count_hits(job, 0, job.chunk_count());
+    benchmark::DoNotOptimize(hits);
+  }
+  set_rate(state, kernel_samples);
+}
+
+// The textbook C++ loop the issue measures against.
+void textbook_mt19937_64(benchmark::State& state) {
+  std::mt19937_64 gen(1);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  for (auto _ : state) {
+    std::uint64_t hits = 0;
+    for (std::uint64_t i = 0; i < kernel_samples; ++i) {
+      const double x = unit(gen), y = unit(gen);
+      hits += x * x + y * y <= 1.0 ? 1 : 0;
+    }
+    benchmark::DoNotOptimize(hits);
+  }
+  set_rate(state, kernel_samples);
+}
+
+#if defined(_OPENMP)
+// The reference for scaling: a bare `parallel for reduction` over the same kernel.
+void openmp_reference(benchmark::State& state, rng_kind rng) {
+  const auto workers = static_cast<int>(state.range(0));
+  const pi_job job{parallel_samples, 1, rng};
+  const auto chunks = static_cast<std::int64_t>(job.chunk_count());
+  for (auto _ : state) {
+    std::uint64_t hits = 0;
+#pragma omp parallel for reduction(+ : hits) num_threads(workers) schedule(static)
+    for (std::int64_t c = 0; c < chunks; ++c)
+      hits += parbench::kernels::count_hits(job, static_cast<std::uint64_t>(c), static_cast<std::uint64_t>(c) + 1);
+    benchmark::DoNotOptimize(hits);
+  }
+  set_rate(state, parallel_samples);
+}
+#endif
+
+// A registered backend on the same job as the reference, for efficiency next to it.
+void backend_run(benchmark::State& state, std::string name, rng_kind rng) {
+  auto b = parbench::find_backend(name).make();
+  parbench::run_request request;
+  request.job = {parallel_samples, 1, rng};
+  request.workers = static_cast<unsigned>(state.range(0));
+  for (auto _ : state) {
+    try {
+      benchmark::DoNotOptimize(b->run(request).hits);
+    } catch (const std::exception& e) {
+      state.SkipWithError(e.what());
+      return;
+    }
+  }
+  set_rate(state, parallel_samples);
+}
+
+// Bare start-up loops: W workers that do nothing, started and joined.
+void bare_thread_create_join(benchmark::State& state) {
+  const auto workers = static_cast<unsigned>(state.range(0));
+  std::vector<std::thread> threads;
+  threads.reserve(workers);
+  for (auto _ : state) {
+    for (unsigned w = 0; w < workers; ++w) threads.emplace_back([] {});
+    for (auto& t : threads) t.join();
+    threads.clear();
+  }
+}
+
+void bare_fork_pipe_waitpid(benchmark::State& state) {
+  const auto workers = static_cast<unsigned>(state.range(0));
+  std::vector<pid_t> children(workers);
+  for (auto _ : state) {
+    int fds[2];
+    if (pipe(fds) != 0) {
+      state.SkipWithError("pipe failed");
+      return;
+    }
+    for (unsigned w = 0; w < workers; ++w) {
+      children[w] = fork();
+      if (children[w] == 0) {
+        const char done = 1;
+        _exit(write(fds[1], &done, 1) == 1 ? 0 : 1);
+      }
+    }
+    close(fds[1]);
+    char buf[64];
+    unsigned got = 0;
+    while (got < workers) {
+      const ssize_t r = read(fds[0], buf, sizeof buf);
+      if (r <= 0) break;
+      got += static_cast<unsigned>(r);
+    }
+    close(fds[0]);
+    for (unsigned w = 0; w < workers; ++w) waitpid(children[w], nullptr, 0);
+    if (got != workers) {
+      state.SkipWithError("a child did not answer");
+      return;
+    }
+  }
+}
+
+void backend_start_empty(benchmark::State& state, std::string name) {
+  auto b = parbench::find_backend(name).make();
+  const auto workers = static_cast<unsigned>(state.range(0));
+  for (auto _ : state) {
+    try {
+      b->start_empty(workers);
+    } catch (const std::exception& e) {
+      state.SkipWithError(e.what());
+      return;
+    }
+  }
+}
+
+bool has_backend(const std::string& name) {
+  for (const auto& entry : parbench::registered_backends())
+    if (entry.name == name) return true;
+  return false;
+}
+
+void register_all() {
+  for (rng_kind rng : {rng_kind::philox, rng_kind::light}) {
+    for (isa path : parbench::kernels::supported_isas()) {
+      const std::string name =
+          "kernel/" + std::string(to_string(rng)) + "/" + std::string(parbench::kernels::to_string(path));
+      benchmark::RegisterBenchmark(name.c_str(), kernel, rng, path)->Unit(benchmark::kMillisecond);
+    }
+  }
+  benchmark::RegisterBenchmark("baseline/textbook_mt19937_64", textbook_mt19937_64)->Unit(benchmark::kMillisecond);
+
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const auto worker_counts = [cores](benchmark::internal::Benchmark* b) {
+    for (unsigned w = 1; w <= cores; w *= 2) b->Arg(w);
+    if ((cores & (cores - 1)) != 0) b->Arg(cores);
+    return b;
+  };
+  for (rng_kind rng : {rng_kind::philox, rng_kind::light}) {
+    const std::string suffix = "/" + std::string(to_string(rng));
+#if defined(_OPENMP)
+    worker_counts(benchmark::RegisterBenchmark(("openmp_reference" + suffix).c_str(), openmp_reference, rng)
+        )
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+#endif
+    for (const char* name : {"threads", "openmp", "fork"}) {
+      if (!has_backend(name)) continue;
+      worker_counts(benchmark::RegisterBenchmark(("backend/" + std::string(name) + suffix).c_str(), backend_run, std::string(name), rng)
+          )
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
+    }
+  }
+
+  const auto startup_counts = [cores](benchmark::internal::Benchmark* b) {
+    b->Arg(1);
+    if (cores > 1) b->Arg(cores);
+    if (cores < 8) b->Arg(8);
+    return b;
+  };
+  startup_counts(benchmark::RegisterBenchmark("startup/bare_thread_create_join", bare_thread_create_join)
+      )
+      ->UseRealTime()
+      ->Unit(benchmark::kMicrosecond);
+  startup_counts(benchmark::RegisterBenchmark("startup/threads_start_empty", backend_start_empty, std::string("threads"))
+      )
+      ->UseRealTime()
+      ->Unit(benchmark::kMicrosecond);
+  startup_counts(benchmark::RegisterBenchmark("startup/bare_fork_pipe_waitpid", bare_fork_pipe_waitpid)
+      )
+      ->UseRealTime()
+      ->Unit(benchmark::kMicrosecond);
+  if (has_backend("fork"))
+    startup_counts(benchmark::RegisterBenchmark("startup/fork_start_empty", backend_start_empty, std::string("fork"))
+        )
+        ->UseRealTime()
+        ->Unit(benchmark::kMicrosecond);
+}
+
+// Console output plus a ratio table at the end, from the medians when repeated.
+class ratio_reporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const auto& run : runs) {
+      if (run.error_occurred) continue;
+      const bool median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
+      if (run.run_type == Run::RT_Aggregate && !median) continue;
+      if (median) medians_seen_ = true;
+      if (!median && medians_seen_) continue;
+      const std::string name = run.run_name.function_name + (run.run_name.args.empty() ? "" : "/" + run.run_name.args);
+      if (auto it = run.counters.find("samples/s"); it != run.counters.end()) rate_[name] = it->second.value;
+      time_[name] = run.GetAdjustedRealTime();
+    }
+  }
+
+  void Finalize() override {
+    ConsoleReporter::Finalize();
+    const auto textbook = rate_.find("baseline/textbook_mt19937_64");
+    const auto scalar = rate_.find("kernel/philox/scalar");
+    std::printf("\nratios (from %s):\n", medians_seen_ ? "medians" : "single runs");
+    for (const auto& [name, rate] : rate_) {
+      if (name.rfind("kernel/", 0) != 0) continue;
+      std::printf("  %-36s %10.3g samples/s", name.c_str(), rate);
+      if (textbook != rate_.end()) std::printf("  %6.2fx textbook", rate / textbook->second);
+      if (scalar != rate_.end()) std::printf("  %6.2fx scalar philox", rate / scalar->second);
+      std::printf("\n");
+    }
+    // Parallel efficiency rate(W) / (W * rate(1)), next to the OpenMP reference's.
+    for (const auto& [name, rate] : rate_) {
+      if (name.rfind("openmp_reference/", 0) != 0 && name.rfind("backend/", 0) != 0) continue;
+      const std::size_t slash = name.rfind('/');
+      const double workers = std::stod(name.substr(slash + 1));
+      const auto one = rate_.find(name.substr(0, slash) + "/1");
+      if (one == rate_.end()) continue;
+      std::printf("  %-36s efficiency %5.1f%%\n", name.c_str(), 100.0 * rate / (workers * one->second));
+    }
+    for (const auto& [name, t] : time_) {
+      if (name.rfind("startup/", 0) != 0 || name.rfind("startup/bare_", 0) == 0) continue;
+      const std::string workers = name.substr(name.rfind('/'));
+      const std::string bare = name.rfind("startup/threads_", 0) == 0 ? "startup/bare_thread_create_join"
+                                                                      : "startup/bare_fork_pipe_waitpid";
+      if (const auto b = time_.find(bare + workers); b != time_.end())
+        std::printf("  %-36s %6.2fx %s\n", name.c_str(), t / b->second, (bare + workers).c_str());
+    }
+  }
+
+ private:
+  std::map<std::string, double> rate_;
+  std::map<std::string, double> time_;
+  bool medians_seen_ = false;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  try {
+    register_all();
+  } catch (const parbench::error& e) {
+    std::fprintf(stderr, "parbench_kernel_bench: %s\n", e.what());
+    return 2;
+  }
+  ratio_reporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,191 @@
+// The AVX2 path of the pi kernel: 4 Philox counters (or light samples) per
+// vector, U vectors in flight to hide the multiply latency of the round chain.
+// Each 64-bit lane holds one 32-bit word in its low half; _mm256_mul_epu32 reads
+// only the low halves, so the garbage the high halves collect never matters.
+//
+// The target is set per function (not per file) so that the inline functions of
+// philox.hpp / light.hpp are never emitted as AVX2 copies the linker could pick
+// for the baseline path.
+
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "kernels/isa.hpp"
+#include "kernels/light.hpp"
+#include "kernels/philox.hpp"
+#include "kernels/pi.hpp"
+
+#define PARBENCH_AVX2 __attribute__((target("avx2")))
+
+namespace parbench::kernels {
+namespace {
+
+constexpr int philox_unroll = 4;
+constexpr int light_unroll = 4;
+
+// AVX2 has no unsigned 64-bit compare. With a = x2 ^ 2^63 and b = a + y2, the
+// signed test a > b holds exactly when x2 + y2 wraps, i.e. the point is outside.
+// `outside` counts down by one (the compare yields -1) per outside point.
+PARBENCH_AVX2 inline __m256i count_outside(__m256i outside, __m256i x, __m256i y) {
+  const __m256i a = _mm256_xor_si256(_mm256_mul_epu32(x, x), _mm256_set1_epi64x(INT64_MIN));
+  const __m256i b = _mm256_add_epi64(a, _mm256_mul_epu32(y, y));
+  return _mm256_add_epi64(outside, _mm256_cmpgt_epi64(a, b));
+}
+
+PARBENCH_AVX2 inline __m256i hi32(__m256i p) { return _mm256_srli_epi64(p, 32); }
+
+PARBENCH_AVX2 inline std::uint64_t lane_sum(__m256i v) {
+  alignas(32) std::uint64_t lanes[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), v);
+  return lanes[0] + lanes[1] + lanes[2] + lanes[3];
+}
+
+// Hits among the first `blocks` Philox blocks (both samples of each) of `chunk`;
+// `blocks` is a multiple of 4 * philox_unroll. Same round structure as pi_avx512.cpp.
+PARBENCH_AVX2 std::uint64_t philox_blocks(std::uint64_t seed, std::uint64_t chunk, std::uint32_t blocks) {
+  constexpr int U = philox_unroll;
+  std::uint32_t k0[philox_rounds], k1[philox_rounds];
+  k0[0] = static_cast<std::uint32_t>(seed);
+  k1[0] = static_cast<std::uint32_t>(seed >> 32);
+  for (int r = 1; r < philox_rounds; ++r) {
+    k0[r] = k0[r - 1] + philox_w0;
+    k1[r] = k1[r - 1] + philox_w1;
+  }
+  const philox_block first = pi_counter(chunk, 0);
+  const std::uint64_t q1 = std::uint64_t{philox_m1} * first.v[2];
+  const auto r0_c0 = static_cast<std::uint32_t>(q1 >> 32) ^ first.v[1] ^ k0[0];
+  const auto r0_c1 = static_cast<std::uint32_t>(q1);
+  const std::uint64_t q0 = std::uint64_t{philox_m0} * r0_c0;
+  const auto r1_hi0 = static_cast<std::uint32_t>(q0 >> 32);
+  const auto r1_c3 = static_cast<std::uint32_t>(q0);
+
+  const __m256i m0 = _mm256_set1_epi64x(philox_m0), m1 = _mm256_set1_epi64x(philox_m1);
+  const __m256i r0_x2 = _mm256_set1_epi64x(first.v[3] ^ k1[0]);
+  const __m256i r1_x0 = _mm256_set1_epi64x(r0_c1 ^ k0[1]);
+  const __m256i r1_x2 = _mm256_set1_epi64x(r1_hi0 ^ k1[1]);
+  const __m256i r2_x2 = _mm256_set1_epi64x(r1_c3 ^ k1[2]);
+  __m256i p0_base[U];
+  const __m256i lane = _mm256_set_epi64x(3, 2, 1, 0);
+  for (int u = 0; u < U; ++u)
+    p0_base[u] = _mm256_mul_epu32(_mm256_add_epi64(lane, _mm256_set1_epi64x(4 * u)), m0);
+  const __m256i p0_step = _mm256_set1_epi64x(static_cast<long long>(std::uint64_t{philox_m0} * 4 * U));
+
+  __m256i outside = _mm256_setzero_si256();
+  for (std::uint32_t b = 0; b < blocks; b += 4 * U) {
+    __m256i c0[U], c1[U], c2[U], c3[U];
+#pragma GCC unroll 8
+    for (int u = 0; u < U; ++u) {
+      const __m256i p0 = p0_base[u];
+      p0_base[u] = _mm256_add_epi64(p0, p0_step);
+      c2[u] = _mm256_xor_si256(hi32(p0), r0_x2);
+      c3[u] = p0;
+      const __m256i p1 = _mm256_mul_epu32(c2[u], m1);
+      c0[u] = _mm256_xor_si256(hi32(p1), r1_x0);
+      c1[u] = p1;
+      c2[u] = _mm256_xor_si256(c3[u], r1_x2);
+      const __m256i q0v = _mm256_mul_epu32(c0[u], m0), q1v = _mm256_mul_epu32(c2[u], m1);
+      c0[u] = _mm256_xor_si256(_mm256_xor_si256(hi32(q1v), c1[u]), _mm256_set1_epi64x(k0[2]));
+      c1[u] = q1v;
+      c2[u] = _mm256_xor_si256(hi32(q0v), r2_x2);
+      c3[u] = q0v;
+    }
+#pragma GCC unroll 8
+    for (int r = 3; r < philox_rounds; ++r) {
+      const __m256i kv0 = _mm256_set1_epi64x(k0[r]), kv1 = _mm256_set1_epi64x(k1[r]);
+#pragma GCC unroll 8
+      for (int u = 0; u < U; ++u) {
+        const __m256i p0 = _mm256_mul_epu32(c0[u], m0), p1 = _mm256_mul_epu32(c2[u], m1);
+        c0[u] = _mm256_xor_si256(_mm256_xor_si256(hi32(p1), c1[u]), kv0);
+        c1[u] = p1;
+        c2[u] = _mm256_xor_si256(_mm256_xor_si256(hi32(p0), c3[u]), kv1);
+        c3[u] = p0;
+      }
+    }
+#pragma GCC unroll 8
+    for (int u = 0; u < U; ++u) {
+      outside = count_outside(outside, c0[u], c1[u]);
+      outside = count_outside(outside, c2[u], c3[u]);
+    }
+  }
+  // `outside` holds minus the number of outside points.
+  return 2 * std::uint64_t{blocks} + lane_sum(outside);
+}
+
+// z * c mod 2^64 from three 32x32->64 products (AVX2 has no 64-bit multiply).
+PARBENCH_AVX2 inline __m256i mul64(__m256i z, std::uint64_t c) {
+  const __m256i c_lo = _mm256_set1_epi64x(static_cast<long long>(c & 0xffffffffu));
+  const __m256i c_hi = _mm256_set1_epi64x(static_cast<long long>(c >> 32));
+  const __m256i cross = _mm256_add_epi64(_mm256_mul_epu32(hi32(z), c_lo), _mm256_mul_epu32(z, c_hi));
+  return _mm256_add_epi64(_mm256_mul_epu32(z, c_lo), _mm256_slli_epi64(cross, 32));
+}
+
+// SplitMix64's finaliser, lane-wise (light_bits of light.hpp).
+PARBENCH_AVX2 inline __m256i splitmix_mix(__m256i z) {
+  z = mul64(_mm256_xor_si256(z, _mm256_srli_epi64(z, 30)), 0xBF58476D1CE4E5B9ull);
+  z = mul64(_mm256_xor_si256(z, _mm256_srli_epi64(z, 27)), 0x94D049BB133111EBull);
+  return _mm256_xor_si256(z, _mm256_srli_epi64(z, 31));
+}
+
+// Hits among samples [0, samples) of a light chunk with key `key`; `samples` is a
+// multiple of 4 * light_unroll.
+PARBENCH_AVX2 std::uint64_t light_samples(std::uint64_t key, std::uint32_t samples) {
+  constexpr int U = light_unroll;
+  constexpr std::uint64_t gamma = 0x9E3779B97F4A7C15ull;
+  __m256i z[U];
+  for (int u = 0; u < U; ++u) {
+    const std::uint64_t i = 4 * static_cast<std::uint64_t>(u) + 1;  // light_bits uses i + 1
+    z[u] = _mm256_set_epi64x(static_cast<long long>(key + (i + 3) * gamma),
+                             static_cast<long long>(key + (i + 2) * gamma),
+                             static_cast<long long>(key + (i + 1) * gamma), static_cast<long long>(key + i * gamma));
+  }
+  const __m256i step = _mm256_set1_epi64x(static_cast<long long>(gamma * 4 * U));
+  __m256i outside = _mm256_setzero_si256();
+  for (std::uint32_t i = 0; i < samples; i += 4 * U) {
+#pragma GCC unroll 8
+    for (int u = 0; u < U; ++u) {
+      const __m256i bits = splitmix_mix(z[u]);
+      z[u] = _mm256_add_epi64(z[u], step);
+      outside = count_outside(outside, hi32(bits), bits);
+    }
+  }
+  return std::uint64_t{samples} + lane_sum(outside);
+}
+
+PARBENCH_AVX2 std::uint64_t chunk_hits(const pi_job& job, std::uint64_t chunk) {
+  const std::uint64_t length = job.chunk_length(chunk);
+  std::uint64_t hits = 0;
+  if (job.rng == rng_kind::philox) {
+    const auto full_blocks = static_cast<std::uint32_t>(length / 2);
+    const std::uint32_t vector_blocks = full_blocks - full_blocks % (4 * philox_unroll);
+    hits = philox_blocks(job.seed, chunk, vector_blocks);
+    const auto k0 = static_cast<std::uint32_t>(job.seed), k1 = static_cast<std::uint32_t>(job.seed >> 32);
+    for (std::uint64_t i = 2 * std::uint64_t{vector_blocks}; i < length; i += 2) {
+      const philox_block r = philox4x32_10(pi_counter(chunk, static_cast<std::uint32_t>(i / 2)), k0, k1);
+      hits += inside(r.v[0], r.v[1]);
+      if (i + 1 < length) hits += inside(r.v[2], r.v[3]);
+    }
+  } else {
+    const std::uint64_t key = light_chunk_key(job.seed, chunk);
+    const auto vector_samples = static_cast<std::uint32_t>(length - length % (4 * light_unroll));
+    hits = light_samples(key, vector_samples);
+    for (std::uint64_t i = vector_samples; i < length; ++i) {
+      const std::uint64_t bits = light_bits(key, static_cast<std::uint32_t>(i));
+      hits += inside(static_cast<std::uint32_t>(bits >> 32), static_cast<std::uint32_t>(bits));
+    }
+  }
+  return hits;
+}
+
+}  // namespace
+
+namespace detail {
+
+PARBENCH_AVX2 std::uint64_t count_hits_avx2(const pi_job& job, std::uint64_t first, std::uint64_t last) {
+  std::uint64_t hits = 0;
+  for (std::uint64_t c = first; c < last; ++c) hits += chunk_hits(job, c);
+  return hits;
+}
+
+}  // namespace detail
+}  // namespace parbench::kernels

@@ -1,0 +1,189 @@
+// The AVX-512 path of the pi kernel: 8 Philox counters (or light samples) per
+// vector, U vectors in flight to hide the multiply latency of the round chain.
+// Each 64-bit lane holds one 32-bit word in its low half; _mm512_mul_epu32 reads
+// only the low halves, so the garbage the high halves collect never matters.
+//
+// The target is set per function (not per file) so that the inline functions of
+// philox.hpp / light.hpp are never emitted as AVX-512 copies the linker could
+// pick for the baseline path.
+
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "kernels/isa.hpp"
+#include "kernels/light.hpp"
+#include "kernels/philox.hpp"
+#include "kernels/pi.hpp"
+
+#define PARBENCH_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw")))
+
+namespace parbench::kernels {
+namespace {
+
+constexpr int philox_unroll = 4;  // 4 x 8 blocks in flight: enough to cover the mul latency
+constexpr int light_unroll = 4;
+
+// acc += 1 in every lane where x*x + y*y < 2^64 (low 32 bits of x and y used).
+PARBENCH_AVX512 inline __m512i count_inside(__m512i acc, __m512i x, __m512i y) {
+  const __m512i x2 = _mm512_mul_epu32(x, x);
+  const __m512i sum = _mm512_add_epi64(x2, _mm512_mul_epu32(y, y));
+  const __mmask8 in = _mm512_cmpge_epu64_mask(sum, x2);
+  return _mm512_mask_sub_epi64(acc, in, acc, _mm512_set1_epi64(-1));
+}
+
+PARBENCH_AVX512 inline __m512i hi32(__m512i p) { return _mm512_srli_epi64(p, 32); }
+
+// a ^ b ^ c in one instruction.
+PARBENCH_AVX512 inline __m512i xor3(__m512i a, __m512i b, __m512i c) {
+  return _mm512_ternarylogic_epi64(a, b, c, 0x96);
+}
+
+// Hits among the first `blocks` Philox blocks (both samples of each) of `chunk`;
+// `blocks` is a multiple of 8 * philox_unroll.
+PARBENCH_AVX512 std::uint64_t philox_blocks(std::uint64_t seed, std::uint64_t chunk, std::uint32_t blocks) {
+  constexpr int U = philox_unroll;
+  std::uint32_t k0[philox_rounds], k1[philox_rounds];
+  k0[0] = static_cast<std::uint32_t>(seed);
+  k1[0] = static_cast<std::uint32_t>(seed >> 32);
+  for (int r = 1; r < philox_rounds; ++r) {
+    k0[r] = k0[r - 1] + philox_w0;
+    k1[r] = k1[r - 1] + philox_w1;
+  }
+  // Words 1..3 of the counter are the same for every block of the chunk, so half of
+  // rounds 0 and 1 is a per-chunk constant (see pi_counter).
+  const philox_block first = pi_counter(chunk, 0);
+  const std::uint64_t q1 = std::uint64_t{philox_m1} * first.v[2];
+  const auto r0_c0 = static_cast<std::uint32_t>(q1 >> 32) ^ first.v[1] ^ k0[0];
+  const auto r0_c1 = static_cast<std::uint32_t>(q1);
+  const std::uint64_t q0 = std::uint64_t{philox_m0} * r0_c0;
+  const auto r1_hi0 = static_cast<std::uint32_t>(q0 >> 32);
+  const auto r1_c3 = static_cast<std::uint32_t>(q0);
+
+  const __m512i m0 = _mm512_set1_epi64(philox_m0), m1 = _mm512_set1_epi64(philox_m1);
+  const __m512i r0_x2 = _mm512_set1_epi64(first.v[3] ^ k1[0]);
+  const __m512i r1_x0 = _mm512_set1_epi64(r0_c1 ^ k0[1]);
+  const __m512i r1_x2 = _mm512_set1_epi64(r1_hi0 ^ k1[1]);
+  const __m512i r2_x2 = _mm512_set1_epi64(r1_c3 ^ k1[2]);
+  __m512i kv0[philox_rounds], kv1[philox_rounds];
+  for (int r = 0; r < philox_rounds; ++r) {
+    kv0[r] = _mm512_set1_epi64(k0[r]);
+    kv1[r] = _mm512_set1_epi64(k1[r]);
+  }
+  // m0 * block for the 8U blocks of one step, advanced by m0 * 8U (exact in 64 bits).
+  __m512i p0_base[U];
+  const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+  for (int u = 0; u < U; ++u)
+    p0_base[u] = _mm512_mul_epu32(_mm512_add_epi64(lane, _mm512_set1_epi64(8 * u)), m0);
+  const __m512i p0_step = _mm512_set1_epi64(std::uint64_t{philox_m0} * 8 * U);
+
+  __m512i acc = _mm512_setzero_si512();
+  for (std::uint32_t b = 0; b < blocks; b += 8 * U) {
+    __m512i c0[U], c1[U], c2[U], c3[U];
+#pragma GCC unroll 8
+    for (int u = 0; u < U; ++u) {
+      // Round 0: only c0 (the block index) varies; m0 * c0 comes from the running product.
+      const __m512i p0 = p0_base[u];
+      p0_base[u] = _mm512_add_epi64(p0, p0_step);
+      c2[u] = _mm512_xor_si512(hi32(p0), r0_x2);
+      c3[u] = p0;
+      // Round 1: the product m0 * c0 is a per-chunk constant.
+      const __m512i p1 = _mm512_mul_epu32(c2[u], m1);
+      c0[u] = _mm512_xor_si512(hi32(p1), r1_x0);
+      c1[u] = p1;
+      c2[u] = _mm512_xor_si512(c3[u], r1_x2);
+      // Round 2: c3 is the per-chunk constant lo(m0 * c0) of round 1.
+      const __m512i q0v = _mm512_mul_epu32(c0[u], m0), q1v = _mm512_mul_epu32(c2[u], m1);
+      c0[u] = xor3(hi32(q1v), c1[u], kv0[2]);
+      c1[u] = q1v;
+      c2[u] = _mm512_xor_si512(hi32(q0v), r2_x2);
+      c3[u] = q0v;
+    }
+#pragma GCC unroll 8
+    for (int r = 3; r < philox_rounds; ++r) {
+#pragma GCC unroll 8
+      for (int u = 0; u < U; ++u) {
+        const __m512i p0 = _mm512_mul_epu32(c0[u], m0), p1 = _mm512_mul_epu32(c2[u], m1);
+        c0[u] = xor3(hi32(p1), c1[u], kv0[r]);
+        c1[u] = p1;
+        c2[u] = xor3(hi32(p0), c3[u], kv1[r]);
+        c3[u] = p0;
+      }
+    }
+#pragma GCC unroll 8
+    for (int u = 0; u < U; ++u) {
+      acc = count_inside(acc, c0[u], c1[u]);
+      acc = count_inside(acc, c2[u], c3[u]);
+    }
+  }
+  return static_cast<std::uint64_t>(_mm512_reduce_add_epi64(acc));
+}
+
+// SplitMix64's finaliser, lane-wise (light_bits of light.hpp).
+PARBENCH_AVX512 inline __m512i splitmix_mix(__m512i z) {
+  z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 30)), _mm512_set1_epi64(0xBF58476D1CE4E5B9ull));
+  z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 27)), _mm512_set1_epi64(0x94D049BB133111EBull));
+  return _mm512_xor_si512(z, _mm512_srli_epi64(z, 31));
+}
+
+// Hits among samples [0, samples) of a light chunk with key `key`; `samples` is a
+// multiple of 8 * light_unroll.
+PARBENCH_AVX512 std::uint64_t light_samples(std::uint64_t key, std::uint32_t samples) {
+  constexpr int U = light_unroll;
+  constexpr std::uint64_t gamma = 0x9E3779B97F4A7C15ull;
+  const __m512i lane = _mm512_set_epi64(8, 7, 6, 5, 4, 3, 2, 1);  // light_bits uses i + 1
+  __m512i z[U];
+  for (int u = 0; u < U; ++u)
+    z[u] = _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(key)),
+                            _mm512_mullo_epi64(_mm512_add_epi64(lane, _mm512_set1_epi64(8 * u)),
+                                               _mm512_set1_epi64(static_cast<long long>(gamma))));
+  const __m512i step = _mm512_set1_epi64(static_cast<long long>(gamma * 8 * U));
+  __m512i acc = _mm512_setzero_si512();
+  for (std::uint32_t i = 0; i < samples; i += 8 * U) {
+#pragma GCC unroll 8
+    for (int u = 0; u < U; ++u) {
+      const __m512i bits = splitmix_mix(z[u]);
+      z[u] = _mm512_add_epi64(z[u], step);
+      acc = count_inside(acc, hi32(bits), bits);
+    }
+  }
+  return static_cast<std::uint64_t>(_mm512_reduce_add_epi64(acc));
+}
+
+PARBENCH_AVX512 std::uint64_t chunk_hits(const pi_job& job, std::uint64_t chunk) {
+  const std::uint64_t length = job.chunk_length(chunk);
+  std::uint64_t hits = 0;
+  if (job.rng == rng_kind::philox) {
+    const auto full_blocks = static_cast<std::uint32_t>(length / 2);
+    const std::uint32_t vector_blocks = full_blocks - full_blocks % (8 * philox_unroll);
+    hits = philox_blocks(job.seed, chunk, vector_blocks);
+    const auto k0 = static_cast<std::uint32_t>(job.seed), k1 = static_cast<std::uint32_t>(job.seed >> 32);
+    for (std::uint64_t i = 2 * std::uint64_t{vector_blocks}; i < length; i += 2) {
+      const philox_block r = philox4x32_10(pi_counter(chunk, static_cast<std::uint32_t>(i / 2)), k0, k1);
+      hits += inside(r.v[0], r.v[1]);
+      if (i + 1 < length) hits += inside(r.v[2], r.v[3]);
+    }
+  } else {
+    const std::uint64_t key = light_chunk_key(job.seed, chunk);
+    const auto vector_samples = static_cast<std::uint32_t>(length - length % (8 * light_unroll));
+    hits = light_samples(key, vector_samples);
+    for (std::uint64_t i = vector_samples; i < length; ++i) {
+      const std::uint64_t bits = light_bits(key, static_cast<std::uint32_t>(i));
+      hits += inside(static_cast<std::uint32_t>(bits >> 32), static_cast<std::uint32_t>(bits));
+    }
+  }
+  return hits;
+}
+
+}  // namespace
+
+namespace detail {
+
+PARBENCH_AVX512 std::uint64_t count_hits_avx512(const pi_job& job, std::uint64_t first, std::uint64_t last) {
+  std::uint64_t hits = 0;
+  for (std::uint64_t c = first; c < last; ++c) hits += chunk_hits(job, c);
+  return hits;
+}
+
+}  // namespace detail
+}  // namespace parbench::kernels
