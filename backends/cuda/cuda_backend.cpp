@@ -1,0 +1,66 @@
+// CUDA: the whole job as one grid-stride kernel on GPU 0; the stream is the CPU's
+// (pi_slice.hpp), so the hit count is the serial one.
+
+#include <cuda_runtime_api.h>
+#include <fmt/format.h>
+
+#include <memory>
+#include <optional>
+
+#include "backends/cuda/cuda_info.hpp"
+#include "backends/cuda/pi_kernel.hpp"
+#include "core/backend.hpp"
+#include "core/errors.hpp"
+
+namespace parbench::backends {
+namespace {
+
+void check(cudaError_t e, const char* what) {
+  if (e != cudaSuccess)
+    throw run_error(fmt::format("cuda: {} failed on GPU 0: {} ({})", what, cudaGetErrorName(e), cudaGetErrorString(e)));
+}
+
+class cuda_backend final : public backend {
+ public:
+  std::string_view name() const noexcept override { return "cuda"; }
+  std::string_view description() const noexcept override {
+    return "CUDA grid-stride kernel on GPU 0, same Philox/light stream as the CPU";
+  }
+  std::string_view mechanism() const noexcept override { return "CUDA context + empty kernel launch"; }
+
+  availability probe() const override {
+    const gpu_device_info& info = device();
+    return {info.usable, info.reason};
+  }
+
+  // The model decides: one worker per device (request.workers does not apply).
+  run_result run(const run_request& request) override {
+    require_usable();
+    std::uint64_t hits = 0;
+    check(detail::gpu_count_hits(request.job, hits), "the pi kernel");
+    return {hits, 1, 1, 0.0};
+  }
+
+  void start_empty(unsigned /*workers*/) override {
+    require_usable();
+    check(detail::gpu_empty_launch(), "an empty kernel launch");
+  }
+
+ private:
+  // Probed once per instance: the answer cannot change while the process runs.
+  const gpu_device_info& device() const {
+    if (!device_) device_ = cuda_device_info();
+    return *device_;
+  }
+  void require_usable() const {
+    if (!device().usable) throw usage_error(fmt::format("backend 'cuda' is unavailable: {}", device().reason));
+  }
+
+  mutable std::optional<gpu_device_info> device_;
+};
+
+}  // namespace
+
+std::unique_ptr<backend> make_cuda() { return std::make_unique<cuda_backend>(); }
+
+}  // namespace parbench::backends

@@ -1,0 +1,208 @@
+// The cuda backend. Everywhere: the GPU's slices, run on the CPU through the same
+// host/device code, add up to the CPU kernel's chunk counts, and the unavailable path
+// works. On a GPU: exact agreement with serial. Without one, the GPU tests are skipped
+// with the probe's reason (ctest and the gtest summary show them as skipped).
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <optional>
+#include <string>
+
+#include "backends/cuda/cuda_info.hpp"
+#include "backends/cuda/pi_kernel.hpp"
+#include "backends/cuda/pi_slice.hpp"
+#include "backends/registry.hpp"
+#include "core/errors.hpp"
+#include "kernels/pi.hpp"
+#include "tests/cli_helpers.hpp"
+
+using namespace parbench;
+using kernels::chunk_samples;
+using kernels::pi_job;
+using kernels::rng_kind;
+using ::testing::HasSubstr;
+
+namespace {
+
+// Hits of chunk `chunk` as the GPU computes them: the sum of its slices.
+std::uint64_t chunk_hits_by_slices(const pi_job& job, std::uint64_t chunk) {
+  const std::uint64_t first = chunk * backends::detail::slices_per_chunk;
+  const std::uint64_t last = std::min(first + backends::detail::slices_per_chunk, backends::detail::slice_count(job));
+  std::uint64_t hits = 0;
+  for (std::uint64_t s = first; s < last; ++s)
+    hits += job.rng == rng_kind::philox ? backends::detail::slice_hits<rng_kind::philox>(job, s)
+                                        : backends::detail::slice_hits<rng_kind::light>(job, s);
+  return hits;
+}
+
+TEST(cuda_slices, cover_every_sample_once) {
+  using backends::detail::slice_count;
+  using backends::detail::slice_samples;
+  EXPECT_EQ(slice_count(pi_job{1, 0, rng_kind::philox}), 1u);
+  EXPECT_EQ(slice_count(pi_job{slice_samples, 0, rng_kind::philox}), 1u);
+  EXPECT_EQ(slice_count(pi_job{slice_samples + 1, 0, rng_kind::philox}), 2u);
+  EXPECT_EQ(slice_count(pi_job{chunk_samples * 3, 0, rng_kind::philox}), 3 * backends::detail::slices_per_chunk);
+}
+
+// The stream is one piece of code: slices of the shared host/device header reproduce the
+// CPU's scalar reference chunk by chunk, for both generators, partial last chunks and odd n.
+TEST(cuda_slices, equal_the_cpu_scalar_chunk_counts) {
+  const std::uint64_t sizes[] = {1, 2, 63, 64, 65, chunk_samples - 1, chunk_samples, chunk_samples + 1,
+                                 3 * chunk_samples + 17};
+  for (rng_kind rng : {rng_kind::philox, rng_kind::light}) {
+    for (std::uint64_t seed : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{0xDEADBEEF12345678}}) {
+      for (std::uint64_t n : sizes) {
+        const pi_job job{n, seed, rng};
+        std::uint64_t total = 0;
+        for (std::uint64_t c = 0; c < job.chunk_count(); ++c) {
+          const std::uint64_t slices = chunk_hits_by_slices(job, c);
+          EXPECT_EQ(slices, kernels::count_chunk_hits_scalar(job, c))
+              << kernels::to_string(rng) << " seed=" << seed << " n=" << n << " chunk=" << c;
+          total += slices;
+        }
+        EXPECT_EQ(total, kernels::count_hits(job, 0, job.chunk_count())) << kernels::to_string(rng) << " n=" << n;
+      }
+    }
+  }
+}
+
+// Chunk indices above 2^32 use the counter's third word; the last chunk of a huge odd n is partial.
+TEST(cuda_slices, equal_the_cpu_far_into_the_stream) {
+  const std::uint64_t n = (std::uint64_t{1} << 50) + 12345;  // odd; last chunk holds 12345 samples
+  for (rng_kind rng : {rng_kind::philox, rng_kind::light}) {
+    const pi_job job{n, 7, rng};
+    for (std::uint64_t c : {(std::uint64_t{1} << 32) + 5, job.chunk_count() - 1}) {
+      EXPECT_EQ(chunk_hits_by_slices(job, c), kernels::count_chunk_hits_scalar(job, c))
+          << kernels::to_string(rng) << " chunk=" << c;
+    }
+  }
+}
+
+backends::gpu_device_info gpu() {
+  static const backends::gpu_device_info info = backends::cuda_device_info();
+  return info;
+}
+
+#define PARBENCH_REQUIRE_GPU()                                                         \
+  if (!gpu().usable) GTEST_SKIP() << "no usable GPU here (" << gpu().reason << ")"
+
+TEST(cuda_gpu, agrees_exactly_with_serial) {
+  PARBENCH_REQUIRE_GPU();
+  auto b = find_backend("cuda").make();
+  const std::uint64_t sizes[] = {1, chunk_samples - 1, chunk_samples + 1, 10000003};
+  for (rng_kind rng : {rng_kind::philox, rng_kind::light}) {
+    for (std::uint64_t seed : {std::uint64_t{1}, std::uint64_t{20261126}, ~std::uint64_t{0}}) {
+      for (std::uint64_t n : sizes) {
+        const pi_job job{n, seed, rng};
+        const run_result r = b->run({job, 1, {}, {}});
+        EXPECT_EQ(r.hits, kernels::count_hits(job, 0, job.chunk_count()))
+            << kernels::to_string(rng) << " seed=" << seed << " n=" << n;
+        EXPECT_EQ(r.workers_started, 1u);
+        EXPECT_EQ(r.workers_used, 1u);
+      }
+    }
+  }
+  const pi_job known{10000003, 42, rng_kind::philox};  // kernels_test's known answer
+  EXPECT_EQ(b->run({known, 1, {}, {}}).hits, 7853435u);
+  const pi_job big{1000000000, 3, rng_kind::philox};
+  EXPECT_EQ(b->run({big, 1, {}, {}}).hits, kernels::count_hits(big, 0, big.chunk_count())) << "n=1e9";
+}
+
+// Many short launches add into the same per-block partial sums.
+TEST(cuda_gpu, several_launches_add_up_exactly) {
+  PARBENCH_REQUIRE_GPU();
+  const pi_job job{5 * chunk_samples + 99, 11, rng_kind::philox};
+  std::uint64_t one = 0, many = 0;
+  ASSERT_EQ(backends::detail::gpu_count_hits(job, one), cudaSuccess);
+  ASSERT_EQ(backends::detail::gpu_count_hits(job, many, 1000), cudaSuccess);
+  EXPECT_EQ(one, many);
+  EXPECT_EQ(one, kernels::count_hits(job, 0, job.chunk_count()));
+}
+
+TEST(cuda_gpu, start_up_and_metadata) {
+  PARBENCH_REQUIRE_GPU();
+  EXPECT_FALSE(gpu().name.empty());
+  EXPECT_GT(gpu().sm_count, 0);
+  EXPECT_GT(gpu().sm_clock_khz, 0);
+  EXPECT_GT(gpu().blocks, 0u);
+  auto b = find_backend("cuda").make();
+  EXPECT_NO_THROW(b->start_empty(1));
+  EXPECT_NO_THROW(backends::cuda_create_context());
+  const pi_job job{chunk_samples + 1, 5, rng_kind::philox};
+  EXPECT_EQ(b->run({job, 1, {}, {}}).hits, kernels::count_hits(job, 0, job.chunk_count())) << "after a new context";
+}
+
+TEST(cuda_info, metadata_names_the_device_and_versions) {
+  const auto fields = backends::cuda_metadata(gpu());
+  ASSERT_EQ(fields.size(), 11u);
+  EXPECT_EQ(fields[0].first, "gpu_name");
+  EXPECT_EQ(fields[9].second, gpu().usable ? "true" : "false");
+  EXPECT_EQ(fields[10].second, gpu().reason);
+  EXPECT_GT(gpu().runtime_version, 0) << "the runtime is linked statically: its version is always known";
+  EXPECT_EQ(backends::cuda_version_string(13000), "13.0");
+  EXPECT_EQ(backends::cuda_version_string(12040), "12.4");
+}
+
+// The backend's probe is the device query; unusable always comes with a reason.
+TEST(cuda_backend, probe_matches_the_device_query) {
+  auto b = find_backend("cuda").make();
+  const availability a = b->probe();
+  EXPECT_EQ(a.usable, gpu().usable);
+  EXPECT_EQ(a.reason, gpu().reason);
+  if (!a.usable) {
+    EXPECT_FALSE(a.reason.empty());
+    EXPECT_THROW(b->run({pi_job{1000, 1, rng_kind::philox}, 1, {}, {}}), usage_error);
+    EXPECT_THROW(b->start_empty(1), usage_error);
+  }
+}
+
+// On this machine as it is: without a GPU, `pi --backend cuda` fails with the probe's reason
+// (exit 2); with one, it runs and prints the serial count.
+TEST(cuda_cli, pi_uses_the_gpu_or_says_why_not) {
+  const auto r = test::run_parbench("pi --backend cuda --samples 1000003 --seed 5");
+  if (!gpu().usable) {
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_THAT(r.output, HasSubstr("backend 'cuda' is unavailable: " + gpu().reason));
+  } else {
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    const pi_job job{1000003, 5, rng_kind::philox};
+    EXPECT_THAT(r.output, HasSubstr(std::to_string(kernels::count_hits(job, 0, job.chunk_count()))));
+  }
+}
+
+// The unavailable path on every machine: CUDA_VISIBLE_DEVICES="" hides any GPU from the child.
+class cuda_cli_hidden_gpu : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (const char* v = std::getenv("CUDA_VISIBLE_DEVICES")) saved_ = v;
+    ::setenv("CUDA_VISIBLE_DEVICES", "", 1);
+  }
+  void TearDown() override {
+    if (saved_) ::setenv("CUDA_VISIBLE_DEVICES", saved_->c_str(), 1);
+    else ::unsetenv("CUDA_VISIBLE_DEVICES");
+  }
+  std::optional<std::string> saved_;
+};
+
+TEST_F(cuda_cli_hidden_gpu, list_shows_cuda_unavailable_with_a_reason) {
+  const auto r = test::run_parbench("list");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("cuda"));
+  EXPECT_THAT(r.output, ::testing::ContainsRegex("cuda .*\\[unavailable: no CUDA device"));
+}
+
+TEST_F(cuda_cli_hidden_gpu, pi_backend_cuda_exits_2_with_the_reason) {
+  const auto r = test::run_parbench("pi --backend cuda --samples 1000");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("backend 'cuda' is unavailable: no CUDA device"));
+}
+
+TEST_F(cuda_cli_hidden_gpu, pi_backend_all_skips_cuda_with_a_note) {
+  const auto r = test::run_parbench("pi --backend serial,cuda --samples 100003");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, ::testing::ContainsRegex("cuda +skipped: no CUDA device"));
+}
+
+}  // namespace
