@@ -1,0 +1,33 @@
+#pragma once
+// posix_spawn of the parbench executable itself in its hidden worker mode
+// (`parbench __worker ...`): clean processes with no inherited thread pools or address space.
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+
+#include "backends/process/worker.hpp"
+
+namespace parbench::process {
+
+/// The first argument that selects the hidden worker mode.
+inline constexpr const char* worker_mode_argument = "__worker";
+
+/// The executable spawned as a worker: $PARBENCH_WORKER_EXE if set, else /proc/self/exe when
+/// this process is parbench (its main ran `early_main`); nullopt when neither holds (for
+/// example in a unit-test binary without PARBENCH_WORKER_EXE).
+std::optional<std::string> worker_executable();
+
+/// The spawn launcher: starts `exe __worker <assignment> <parent pid>` with its stdout on
+/// `result_fd`. Throws run_error when posix_spawn fails.
+pid_t spawn_worker(const std::string& exe, const assignment& a, int result_fd);
+
+/// The hidden worker mode: parses the assignment from argv (argv[1] == "__worker"), runs it with
+/// the result on stdout and never returns on success; returns 2 for malformed arguments.
+int worker_main(int argc, char** argv);
+
+/// Marks this process as parbench (able to serve as its own spawn worker).
+void mark_worker_capable() noexcept;
+
+}  // namespace parbench::process

@@ -1,0 +1,66 @@
+// posix_spawn: W fresh parbench processes in the hidden worker mode (`parbench __worker ...`),
+// the assignment on the command line, the result through a pipe (backends/process/).
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+
+#include "backends/process/spawn.hpp"
+#include "backends/process/supervise.hpp"
+#include "core/backend.hpp"
+#include "core/errors.hpp"
+
+namespace parbench::backends {
+namespace {
+
+class spawn_backend final : public backend {
+ public:
+  std::string_view name() const noexcept override { return "spawn"; }
+  std::string_view description() const noexcept override {
+    return "posix_spawn of parbench itself in a worker mode, results through pipes";
+  }
+  std::string_view mechanism() const noexcept override { return "posix_spawn + pipe"; }
+
+  availability probe() const override {
+    const auto exe = process::worker_executable();
+    if (!exe)
+      return {false, "this process is not parbench; set PARBENCH_WORKER_EXE to the parbench binary"};
+    if (::access(exe->c_str(), X_OK) != 0)
+      return {false, fmt::format("worker executable '{}' is not executable (PARBENCH_WORKER_EXE)", *exe)};
+    return {};
+  }
+
+  run_result run(const run_request& request) override {
+    process::process_plan plan;
+    plan.job = request.job;
+    plan.chunks = requested_chunks(request);
+    plan.workers = request.workers;
+    plan.timeout = request.timeout;
+    plan.fault = process::fault_from_env(name());
+    return finish(plan);
+  }
+
+  void start_empty(unsigned workers) override {
+    process::process_plan plan;
+    plan.workers = workers;
+    plan.empty = true;
+    finish(plan);
+  }
+
+ private:
+  run_result finish(const process::process_plan& plan) const {
+    const auto exe = process::worker_executable();
+    if (!exe) throw run_error(fmt::format("spawn: unavailable: {}", probe().reason));
+    const process::process_outcome o = process::run_process_workers(
+        "spawn", plan, [&](const process::assignment& a, int fd) { return process::spawn_worker(*exe, a, fd); });
+    return {o.hits, plan.workers, o.workers_used, o.cpu_seconds};
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<backend> make_spawn() { return std::make_unique<spawn_backend>(); }
+
+}  // namespace parbench::backends
