@@ -1,0 +1,123 @@
+// `parbench compare BASELINE CURRENT`: the regression gate (exit 1 when something regressed).
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include <unistd.h>
+
+#include "cli/commands.hpp"
+#include "core/errors.hpp"
+#include "reports/compare.hpp"
+
+namespace parbench::cli {
+namespace {
+
+struct compare_cli_options {
+  std::string baseline;
+  std::string current;
+  std::string threshold = "5";
+  std::string alpha = "0.05";
+  bool strict = false;
+  bool allow_different_machines = false;
+  std::string markdown;
+};
+
+double parse_fraction(std::string text, const char* what, bool percent) {
+  const std::string original = text;
+  if (percent && !text.empty() && text.back() == '%') text.pop_back();
+  std::size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (text.empty() || used != text.size() || !std::isfinite(v))
+    throw usage_error(fmt::format("{} '{}' is not a number", what, original));
+  if (percent) {
+    if (v < 0 || v >= 100) throw usage_error(fmt::format("{} '{}' must be a percentage in [0, 100)", what, original));
+    return v / 100.0;
+  }
+  if (v <= 0 || v >= 0.5) throw usage_error(fmt::format("{} '{}' must lie in (0, 0.5)", what, original));
+  return v;
+}
+
+// Nothing partial: write next to the target, then rename.
+void write_atomically(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::path tmp = path;
+  tmp += fmt::format(".tmp{}", static_cast<long>(::getpid()));
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) {
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      throw report_error(fmt::format("cannot write {}: check that the directory exists and is writable", path.string()));
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    throw report_error(fmt::format("cannot write {}: {}", path.string(), ec.message()));
+  }
+}
+
+void run_compare(const compare_cli_options& o) {
+  reports::compare_options opts;
+  opts.threshold = parse_fraction(o.threshold, "--threshold", true);
+  opts.alpha = parse_fraction(o.alpha, "--alpha", false);
+  opts.strict = o.strict;
+  opts.allow_different_machines = o.allow_different_machines;
+
+  const auto baseline = reports::read_compare_input(o.baseline);
+  const auto current = reports::read_compare_input(o.current);
+  auto warnings = reports::check_comparable(baseline, current, opts);
+  auto result = reports::compare_sets(baseline.sets, current.sets, opts);
+  warnings.insert(warnings.end(), result.warnings.begin(), result.warnings.end());
+  result.warnings = std::move(warnings);
+
+  fmt::print("{}", reports::format_console(result));
+  std::fflush(stdout);
+  if (!o.markdown.empty()) write_atomically(o.markdown, reports::format_markdown(result, o.baseline, o.current));
+
+  const std::size_t one_sided = result.only_baseline.size() + result.only_current.size();
+  if (opts.strict && one_sided > 0)
+    throw usage_error(fmt::format("--strict: {} configurations are present in only one report (listed above); "
+                                  "run the same suite for both, or drop --strict",
+                                  one_sided));
+  if (result.rows.empty())
+    throw usage_error("the reports have no configuration in common: nothing was compared");
+  if (const std::size_t n = result.count(reports::verdict::regressed); n > 0)
+    throw error(exit_code::regression,
+                fmt::format("{} of {} configurations regressed (see the table above)", n, result.rows.size()));
+}
+
+}  // namespace
+
+void add_compare_command(CLI::App& app) {
+  auto opts = std::make_shared<compare_cli_options>();
+  auto* cmd = app.add_subcommand(
+      "compare",
+      "Regression gate: compare two reports' repetitions (Mann-Whitney U, Holm); exit 1 when something regressed");
+  cmd->add_option("baseline", opts->baseline, "Baseline report directory")->required();
+  cmd->add_option("current", opts->current, "Current report directory")->required();
+  cmd->add_option("--threshold", opts->threshold, "Minimum change of the median to count, in percent")
+      ->capture_default_str();
+  cmd->add_option("--alpha", opts->alpha, "Family-wise significance level (Holm-corrected)")->capture_default_str();
+  cmd->add_flag("--strict", opts->strict, "Configurations present in only one report are an error (exit 2)");
+  cmd->add_flag("--allow-different-machines", opts->allow_different_machines,
+                "Compare reports from different machines or build types (with a warning)");
+  cmd->add_option("--markdown", opts->markdown, "Also write the result as markdown (CI step summary, PR comment)");
+  cmd->callback([opts] { run_compare(*opts); });
+}
+
+}  // namespace parbench::cli

@@ -1,0 +1,292 @@
+#include "reports/compare.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "core/errors.hpp"
+#include "reports/stats.hpp"
+
+namespace parbench::reports {
+namespace {
+
+// Smallest n such that n repetitions per side can reach a two-sided p <= level.
+std::size_t repetitions_needed(double level) {
+  std::size_t n = 2;
+  while (mann_whitney_min_p(n, n) > level && n < 1000) ++n;
+  return n;
+}
+
+std::string percent(double fraction) { return fmt::format("{:+.1f}%", 100.0 * fraction); }
+
+std::string p_text(double p) { return p >= 0.001 ? fmt::format("{:.4f}", p) : fmt::format("{:.1e}", p); }
+
+std::string ci_text(const config_comparison& r) {
+  return fmt::format("[{}, {}]", percent(r.ci_low), percent(r.ci_high));
+}
+
+std::string json_text(const nlohmann::json& j, const char* section, const char* key) {
+  if (!j.is_object() || !j.contains(section) || !j[section].is_object() || !j[section].contains(key)) return {};
+  const auto& v = j[section][key];
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+std::string escape_markdown(std::string s) {
+  std::string out;
+  for (char ch : s) {
+    if (ch == '|' || ch == '*' || ch == '_' || ch == '`') out += '\\';
+    out += ch;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string config_key::label() const {
+  std::string mpi = ranks > 1 ? fmt::format(" ranks={}x{}", ranks, threads_per_rank) : std::string();
+  return fmt::format("{} W={}{} n={} ({} v{} {} {} {})", backend, workers, mpi, samples, kernel, kernel_version, rng,
+                     isa, scaling);
+}
+
+const char* to_string(verdict v) {
+  switch (v) {
+    case verdict::regressed: return "regressed";
+    case verdict::improved: return "improved";
+    case verdict::same: return "same";
+    case verdict::inconclusive: return "inconclusive";
+  }
+  return "?";
+}
+
+std::size_t comparison::count(verdict v) const {
+  return static_cast<std::size_t>(std::count_if(rows.begin(), rows.end(), [v](const auto& r) { return r.result == v; }));
+}
+
+comparison compare_sets(const std::vector<sample_set>& baseline, const std::vector<sample_set>& current,
+                        const compare_options& options) {
+  comparison out;
+  out.options = options;
+  std::map<config_key, const sample_set*> base, cur;
+  for (const auto& s : baseline) base[s.key] = &s;
+  for (const auto& s : current) cur[s.key] = &s;
+  for (const auto& [key, s] : base)
+    if (!cur.contains(key)) out.only_baseline.push_back(key);
+  for (const auto& [key, s] : cur)
+    if (!base.contains(key)) out.only_current.push_back(key);
+
+  std::vector<std::pair<const sample_set*, const sample_set*>> matched;
+  for (const auto& [key, s] : base)
+    if (auto it = cur.find(key); it != cur.end()) matched.emplace_back(s, it->second);
+
+  // Every matched configuration counts towards the Holm family, testable or not.
+  std::vector<double> p(matched.size(), 1.0);
+  for (std::size_t i = 0; i < matched.size(); ++i) {
+    const auto& [b, c] = matched[i];
+    if (!b->throughput.empty() && !c->throughput.empty()) p[i] = mann_whitney_u(b->throughput, c->throughput).p_value;
+  }
+  const std::vector<double> adjusted = holm_adjust(p);
+  const double first_step = matched.empty() ? options.alpha : options.alpha / static_cast<double>(matched.size());
+  std::size_t short_of_first_step = 0;
+
+  for (std::size_t i = 0; i < matched.size(); ++i) {
+    const auto& [b, c] = matched[i];
+    config_comparison r;
+    r.key = b->key;
+    r.n_baseline = b->throughput.size();
+    r.n_current = c->throughput.size();
+    r.p_value = p[i];
+    r.p_adjusted = adjusted[i];
+    std::vector<std::string> notes;
+    if (b->failed + c->failed > 0)
+      notes.push_back(fmt::format("failed repetitions: {} baseline, {} current", b->failed, c->failed));
+    if (r.n_baseline == 0 || r.n_current == 0) {
+      r.result = verdict::inconclusive;
+      notes.push_back(r.n_baseline == 0 ? "no successful repetition in the baseline"
+                                        : "no successful repetition in the current report");
+      r.note = fmt::format("{}", fmt::join(notes, "; "));
+      out.rows.push_back(std::move(r));
+      continue;
+    }
+    r.baseline_median = median(b->throughput);
+    r.current_median = median(c->throughput);
+    r.change = r.current_median / r.baseline_median - 1.0;
+    // The interval is for the ratio current/baseline: a shift of log throughput.
+    std::vector<double> lb, lc;
+    for (double v : b->throughput) lb.push_back(std::log(v));
+    for (double v : c->throughput) lc.push_back(std::log(v));
+    const shift_estimate hl = hodges_lehmann(lb, lc, 1.0 - options.alpha);
+    r.ci_low = std::expm1(hl.low);
+    r.ci_high = std::expm1(hl.high);
+    r.ci_confidence = hl.confidence;
+
+    const double min_p = mann_whitney_min_p(r.n_baseline, r.n_current);
+    if (min_p > first_step) ++short_of_first_step;
+    const bool significant = r.p_adjusted <= options.alpha;
+    const double t = options.threshold;
+    if (min_p > options.alpha) {
+      r.result = verdict::inconclusive;
+      notes.push_back(fmt::format("{} vs {} repetitions can never reach p <= {} (smallest possible p = {}); take at "
+                                  "least {} per side",
+                                  r.n_baseline, r.n_current, options.alpha, p_text(min_p),
+                                  repetitions_needed(options.alpha)));
+    } else if (significant && r.change <= -t) {
+      r.result = verdict::regressed;
+    } else if (significant && r.change >= t) {
+      r.result = verdict::improved;
+    } else if (t > 0 && r.ci_low > -t && r.ci_high < t) {
+      r.result = verdict::same;
+    } else if (significant) {
+      r.result = verdict::same;
+      notes.push_back(fmt::format("significant, but the change is within the {} threshold", percent(t).substr(1)));
+    } else {
+      r.result = verdict::inconclusive;
+      notes.push_back(fmt::format("too noisy to tell: the interval reaches beyond +-{}", percent(t).substr(1)));
+    }
+    r.note = fmt::format("{}", fmt::join(notes, "; "));
+    out.rows.push_back(std::move(r));
+  }
+  if (short_of_first_step > 0)
+    out.warnings.push_back(fmt::format(
+        "{} of {} configurations have too few repetitions for Holm's correction over {} configurations (the first "
+        "step needs p <= {:.4g}); use at least {} repetitions per side to be able to detect a change everywhere",
+        short_of_first_step, matched.size(), matched.size(), first_step, repetitions_needed(first_step)));
+  if (!out.only_baseline.empty())
+    out.warnings.push_back(fmt::format("{} configurations only in the baseline", out.only_baseline.size()));
+  if (!out.only_current.empty())
+    out.warnings.push_back(fmt::format("{} configurations only in the current report", out.only_current.size()));
+  return out;
+}
+
+std::vector<std::string> check_comparable(const compare_input& baseline, const compare_input& current,
+                                          const compare_options& options) {
+  // Kernel versions: never comparable, whatever the flags say.
+  auto versions = [](const compare_input& in) {
+    std::map<std::string, std::set<std::string>> v;
+    for (const auto& s : in.sets) v[s.key.kernel].insert(s.key.kernel_version);
+    return v;
+  };
+  const auto vb = versions(baseline), vc = versions(current);
+  for (const auto& [kernel, bset] : vb) {
+    const auto it = vc.find(kernel);
+    if (it != vc.end() && it->second != bset)
+      throw usage_error(fmt::format(
+          "kernel '{}' is version {} in {} but version {} in {}: timings of different kernel versions are not "
+          "comparable; record a new baseline with this parbench",
+          kernel, fmt::join(bset, ","), (baseline.dir / "results.csv").string(), fmt::join(it->second, ","),
+          (current.dir / "results.csv").string()));
+  }
+
+  const std::string bname = (baseline.dir / "metadata.json").string();
+  const std::string cname = (current.dir / "metadata.json").string();
+  const struct {
+    const char* section;
+    const char* key;
+  } identity[] = {{"machine", "cpu_model"}, {"machine", "logical_cpus"}, {"build", "type"}};
+  for (const auto& f : identity) {
+    const std::string b = json_text(baseline.metadata, f.section, f.key);
+    const std::string c = json_text(current.metadata, f.section, f.key);
+    if (b == c && !b.empty()) continue;
+    if (options.allow_different_machines) continue;
+    if (b.empty() || c.empty())
+      throw usage_error(fmt::format("{} has no {}.{}: cannot tell whether both reports come from the same machine "
+                                    "and build; pass --allow-different-machines to compare anyway",
+                                    b.empty() ? bname : cname, f.section, f.key));
+    throw usage_error(fmt::format("the reports come from different {}: {}.{} is '{}' in {} but '{}' in {}; timings "
+                                  "from different machines or build types are not comparable (pass "
+                                  "--allow-different-machines to compare anyway)",
+                                  std::string(f.section) == "build" ? "build types" : "machines", f.section, f.key, b,
+                                  bname, c, cname));
+  }
+
+  std::vector<std::string> warnings;
+  auto warn_if_differs = [&](const char* section, const char* key) {
+    const std::string b = json_text(baseline.metadata, section, key);
+    const std::string c = json_text(current.metadata, section, key);
+    if (b != c)
+      warnings.push_back(fmt::format("{}.{} differs: '{}' (baseline) vs '{}' (current)", section, key, b, c));
+  };
+  if (options.allow_different_machines)
+    for (const auto& f : identity) warn_if_differs(f.section, f.key);
+  warn_if_differs("build", "compiler");
+  warn_if_differs("build", "flags");
+  warn_if_differs("build", "isa");
+  warn_if_differs("build", "native");
+  std::set<std::string> libraries;
+  for (const auto* m : {&baseline.metadata, &current.metadata})
+    if (m->contains("libraries") && (*m)["libraries"].is_object())
+      for (const auto& [name, value] : (*m)["libraries"].items()) libraries.insert(name);
+  for (const auto& name : libraries) warn_if_differs("libraries", name.c_str());
+  const auto version = [](const nlohmann::json& m) {
+    return m.contains("parbench_version") ? m["parbench_version"].dump() : std::string("?");
+  };
+  if (version(baseline.metadata) != version(current.metadata))
+    warnings.push_back(fmt::format("parbench_version differs: {} (baseline) vs {} (current)",
+                                   version(baseline.metadata), version(current.metadata)));
+  return warnings;
+}
+
+std::string format_console(const comparison& c) {
+  std::string out;
+  std::size_t width = 13;
+  for (const auto& r : c.rows) width = std::max(width, r.key.label().size());
+  const int conf = static_cast<int>(std::lround(100 * (1 - c.options.alpha)));
+  out += fmt::format("{:<{}}  {:>7}  {:>11}  {:>11}  {:>7}  {:>17}  {:>9}  {}\n", "configuration", width, "reps",
+                     "base/s", "current/s", "change", fmt::format("{}% CI", conf), "p (Holm)", "verdict");
+  for (const auto& r : c.rows) {
+    out += fmt::format("{:<{}}  {:>7}  {:>11.4g}  {:>11.4g}  {:>7}  {:>17}  {:>9}  {}", r.key.label(), width,
+                       fmt::format("{}/{}", r.n_baseline, r.n_current), r.baseline_median, r.current_median,
+                       percent(r.change), ci_text(r), p_text(r.p_adjusted), to_string(r.result));
+    if (!r.note.empty()) out += fmt::format("  ({})", r.note);
+    out += '\n';
+  }
+  for (const auto& k : c.only_baseline) out += fmt::format("only in baseline: {}\n", k.label());
+  for (const auto& k : c.only_current) out += fmt::format("only in current:  {}\n", k.label());
+  for (const auto& w : c.warnings) out += fmt::format("warning: {}\n", w);
+  out += fmt::format("{} configurations: {} regressed, {} improved, {} same, {} inconclusive (threshold {}, alpha {}, "
+                     "Holm over {})\n",
+                     c.rows.size(), c.count(verdict::regressed), c.count(verdict::improved), c.count(verdict::same),
+                     c.count(verdict::inconclusive), percent(c.options.threshold).substr(1), c.options.alpha,
+                     c.rows.size());
+  return out;
+}
+
+std::string format_markdown(const comparison& c, const std::string& baseline_name, const std::string& current_name) {
+  std::string out;
+  const std::size_t regressed = c.count(verdict::regressed);
+  out += regressed > 0 ? fmt::format("## parbench compare: {} regressed\n\n", regressed)
+                       : std::string("## parbench compare: no regression\n\n");
+  out += fmt::format("Baseline `{}`, current `{}`. Threshold {}, alpha {} (Holm over {} configurations); change is "
+                     "of the median throughput (samples/s, higher is better).\n\n",
+                     baseline_name, current_name, percent(c.options.threshold).substr(1), c.options.alpha,
+                     c.rows.size());
+  const int conf = static_cast<int>(std::lround(100 * (1 - c.options.alpha)));
+  out += fmt::format("| configuration | reps | baseline (samples/s) | current (samples/s) | change | {}% CI | p (Holm) | "
+                     "verdict | note |\n",
+                     conf);
+  out += "|---|---:|---:|---:|---:|---:|---:|---|---|\n";
+  for (const auto& r : c.rows) {
+    const std::string v = r.result == verdict::regressed   ? "**regressed**"
+                          : r.result == verdict::improved ? "improved"
+                                                          : to_string(r.result);
+    out += fmt::format("| {} | {}/{} | {:.4g} | {:.4g} | {} | {} | {} | {} | {} |\n", escape_markdown(r.key.label()),
+                       r.n_baseline, r.n_current, r.baseline_median, r.current_median, percent(r.change), ci_text(r),
+                       p_text(r.p_adjusted), v, escape_markdown(r.note));
+  }
+  out += fmt::format("\n{} regressed, {} improved, {} same, {} inconclusive.\n", regressed, c.count(verdict::improved),
+                     c.count(verdict::same), c.count(verdict::inconclusive));
+  if (!c.only_baseline.empty() || !c.only_current.empty()) {
+    out += "\nConfigurations on one side only:\n\n";
+    for (const auto& k : c.only_baseline) out += fmt::format("- baseline only: {}\n", escape_markdown(k.label()));
+    for (const auto& k : c.only_current) out += fmt::format("- current only: {}\n", escape_markdown(k.label()));
+  }
+  if (!c.warnings.empty()) {
+    out += "\nWarnings:\n\n";
+    for (const auto& w : c.warnings) out += fmt::format("- {}\n", escape_markdown(w));
+  }
+  return out;
+}
+
+}  // namespace parbench::reports

@@ -1,0 +1,114 @@
+#pragma once
+// The regression gate: compares the raw repetitions of two reports configuration by
+// configuration (two-sided Mann-Whitney U, Holm correction, minimum effect size).
+// Reading (compare_reader.cpp) validates strictly; comparing (compare.cpp) never does I/O.
+
+#include <nlohmann/json.hpp>
+
+#include <compare>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace parbench::reports {
+
+/// What identifies one configuration across reports.
+struct config_key {
+  std::string kernel;
+  std::string kernel_version;
+  std::string rng;
+  std::string isa;
+  std::string backend;
+  std::string scaling;
+  unsigned workers = 1;
+  unsigned ranks = 1;
+  unsigned threads_per_rank = 1;
+  std::uint64_t samples = 0;
+
+  auto operator<=>(const config_key&) const = default;
+  /// Short human-readable name, e.g. "threads W=2 n=1000000 (pi philox avx2 strong)".
+  [[nodiscard]] std::string label() const;
+};
+
+/// The ok raw repetitions of one configuration: throughput in samples/s (higher is better).
+struct sample_set {
+  config_key key;
+  std::vector<double> throughput;
+  std::size_t failed = 0;  ///< raw rows with status=failed (excluded from `throughput`)
+};
+
+/// A report as the gate sees it.
+struct compare_input {
+  std::filesystem::path dir;
+  nlohmann::json metadata;
+  std::vector<sample_set> sets;  ///< sorted by key
+};
+
+/// Reads `dir`/results.csv and `dir`/metadata.json. Throws usage_error whose message starts with
+/// "file:line:column:" for: a missing or empty file, missing or unknown schema_version, missing
+/// columns, ragged rows, bad quoting, non-numeric cells, NaN, infinite or non-positive timings.
+[[nodiscard]] compare_input read_compare_input(const std::filesystem::path& dir);
+
+/// The gate's knobs.
+struct compare_options {
+  double threshold = 0.05;  ///< minimum relative change of the median to call a regression
+  double alpha = 0.05;      ///< family-wise significance level (Holm)
+  bool strict = false;      ///< configurations on one side only are an error
+  bool allow_different_machines = false;
+};
+
+enum class verdict { regressed, improved, same, inconclusive };
+[[nodiscard]] const char* to_string(verdict v);
+
+/// The comparison of one configuration present in both reports.
+struct config_comparison {
+  config_key key;
+  std::size_t n_baseline = 0;
+  std::size_t n_current = 0;
+  double baseline_median = 0;  ///< samples/s
+  double current_median = 0;
+  double change = 0;           ///< current_median / baseline_median - 1
+  double ci_low = 0;           ///< confidence interval of the change (Hodges-Lehmann/Moses, log scale)
+  double ci_high = 0;
+  double ci_confidence = 0;    ///< achieved coverage of [ci_low, ci_high]
+  double p_value = 1;          ///< two-sided Mann-Whitney U
+  double p_adjusted = 1;       ///< Holm over all compared configurations
+  verdict result = verdict::inconclusive;
+  std::string note;            ///< why, when not obvious
+};
+
+/// The whole comparison.
+struct comparison {
+  std::vector<config_comparison> rows;
+  std::vector<config_key> only_baseline;
+  std::vector<config_key> only_current;
+  std::vector<std::string> warnings;
+  compare_options options;
+
+  [[nodiscard]] std::size_t count(verdict v) const;
+};
+
+/// Compares matched configurations. A configuration is `regressed` when its Holm-adjusted
+/// p-value is <= alpha and its median throughput fell by at least `threshold`; `improved`
+/// likewise upwards; `same` when the confidence interval of the change lies within
+/// +-threshold, or the change is significant but smaller than the threshold; `inconclusive`
+/// otherwise (too few repetitions to ever reach significance, or too noisy to tell).
+[[nodiscard]] comparison compare_sets(const std::vector<sample_set>& baseline, const std::vector<sample_set>& current,
+                                      const compare_options& options);
+
+/// Checks that two reports may be compared. Throws usage_error for different machines
+/// (machine.cpu_model, machine.logical_cpus) or build types unless allow_different_machines,
+/// and always for different kernel versions. Returns warnings (different compilers, flags,
+/// library versions, parbench versions).
+[[nodiscard]] std::vector<std::string> check_comparable(const compare_input& baseline, const compare_input& current,
+                                                        const compare_options& options);
+
+/// A fixed-width console table with the verdicts, warnings and one-sided configurations.
+[[nodiscard]] std::string format_console(const comparison& c);
+
+/// The same as GitHub-flavoured markdown, for CI step summaries and PR comments.
+[[nodiscard]] std::string format_markdown(const comparison& c, const std::string& baseline_name,
+                                          const std::string& current_name);
+
+}  // namespace parbench::reports

@@ -1,0 +1,198 @@
+// Strict reading of the parts of a report that the regression gate uses. Every problem is a
+// usage_error "file:line:column: what is wrong" so CI logs point at the cell.
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <system_error>
+
+#include "core/errors.hpp"
+#include "reports/compare.hpp"
+#include "reports/csv.hpp"
+
+namespace parbench::reports {
+namespace {
+
+constexpr int supported_schema = 1;
+
+std::string read_whole(const std::filesystem::path& path, const char* what) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec))
+    throw usage_error(fmt::format("{}: missing file: a report directory holds {} (written by parbench run)",
+                                  path.string(), what));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw usage_error(fmt::format("{}: cannot open the file for reading", path.string()));
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  std::string text = buffer.str();
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+    throw usage_error(fmt::format("{}:1:1: empty file: expected {}", path.string(), what));
+  return text;
+}
+
+// One data row of results.csv with positioned access to its cells.
+struct row_reader {
+  const csv_table& table;
+  std::size_t row;
+  const std::map<std::string, std::size_t>& cols;
+
+  [[nodiscard]] std::string where(const char* name) const { return table.where(row, cols.at(name)); }
+  [[nodiscard]] const std::string& text(const char* name) const { return table.rows[row][cols.at(name)]; }
+
+  [[nodiscard]] std::string nonempty(const char* name) const {
+    const std::string& s = text(name);
+    if (s.empty()) throw usage_error(fmt::format("{}: empty {}", where(name), name));
+    return s;
+  }
+
+  template <class T>
+  [[nodiscard]] T whole(const char* name) const {
+    const std::string& s = text(name);
+    T v{};
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc{} || ptr != s.data() + s.size() || v == 0)
+      throw usage_error(fmt::format("{}: {} '{}' is not a positive whole number", where(name), name, s));
+    return v;
+  }
+
+  // A timing or rate: must be a finite number > 0.
+  [[nodiscard]] double positive(const char* name) const {
+    const std::string& s = text(name);
+    double v = 0;
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty()) throw usage_error(fmt::format("{}: {} is empty on an ok raw row", where(name), name));
+    if (ptr != s.data() + s.size() || (ec != std::errc{} && ec != std::errc::result_out_of_range))
+      throw usage_error(fmt::format("{}: {} '{}' is not a number", where(name), name, s));
+    if (std::isnan(v)) throw usage_error(fmt::format("{}: {} is NaN: the timing is invalid", where(name), name));
+    if (std::isinf(v) || ec == std::errc::result_out_of_range)
+      throw usage_error(fmt::format("{}: {} '{}' is infinite or out of range", where(name), name, s));
+    if (v <= 0)
+      throw usage_error(fmt::format("{}: {} '{}' is not positive: timings and rates must be > 0", where(name), name, s));
+    return v;
+  }
+};
+
+// "line:column" of the first occurrence of `needle` in `text` (1-based), or 1:1.
+std::string locate(const std::string& text, const std::string& needle) {
+  const auto at = text.find(needle);
+  if (at == std::string::npos) return "1:1";
+  std::size_t line = 1, col = 1;
+  for (std::size_t i = 0; i < at; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return fmt::format("{}:{}", line, col);
+}
+
+nlohmann::json read_metadata(const std::filesystem::path& path) {
+  const std::string text = read_whole(path, "the report's metadata (a JSON object)");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    // e.byte is 1-based: the character at which parsing failed.
+    std::size_t line = 1, col = 1;
+    for (std::size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
+    }
+    throw usage_error(fmt::format("{}:{}:{}: not valid JSON ({})", path.string(), line, col, e.what()));
+  }
+  if (!j.is_object()) throw usage_error(fmt::format("{}:1:1: expected a JSON object", path.string()));
+  if (!j.contains("schema_version"))
+    throw usage_error(fmt::format("{}:1:1: missing schema_version: not a parbench report's metadata", path.string()));
+  if (!j["schema_version"].is_number_integer() || j["schema_version"].get<long long>() != supported_schema)
+    throw usage_error(fmt::format("{}:{}: unknown schema_version {}: this parbench reads schema {}", path.string(),
+                                  locate(text, "\"schema_version\""), j["schema_version"].dump(), supported_schema));
+  return j;
+}
+
+}  // namespace
+
+compare_input read_compare_input(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    if (std::filesystem::exists(dir, ec))
+      throw usage_error(fmt::format("{}: not a report directory (expected a directory with results.csv)", dir.string()));
+    throw usage_error(fmt::format("{}: missing report directory", dir.string()));
+  }
+  compare_input in;
+  in.dir = dir;
+  const auto csv_path = dir / "results.csv";
+  const std::string text = read_whole(csv_path, "results.csv with a header row");
+  const csv_table table = parse_csv(text, csv_path.string());
+
+  static const char* const required[] = {"schema_version", "kernel",  "kernel_version",   "rng",
+                                         "isa",            "backend", "scaling",          "workers",
+                                         "ranks",          "threads_per_rank", "samples", "row_type",
+                                         "status",         "wall_s",  "samples_per_s"};
+  std::map<std::string, std::size_t> cols;
+  std::vector<std::string> missing;
+  for (const char* name : required) {
+    if (const auto c = table.column(name)) {
+      cols[name] = *c;
+    } else {
+      missing.emplace_back(fmt::format("'{}'", name));
+    }
+  }
+  if (!missing.empty())
+    throw usage_error(fmt::format("{}:1:1: missing column{} {} in the header (see docs/report-format.md)",
+                                  csv_path.string(), missing.size() > 1 ? "s" : "", fmt::join(missing, ", ")));
+  if (table.rows.empty())
+    throw usage_error(fmt::format("{}:2:1: no data rows after the header", csv_path.string()));
+
+  std::map<config_key, sample_set> sets;
+  for (std::size_t r = 0; r < table.rows.size(); ++r) {
+    const row_reader row{table, r, cols};
+    const std::string& schema = row.text("schema_version");
+    if (schema.empty()) throw usage_error(fmt::format("{}: missing schema_version", row.where("schema_version")));
+    if (schema != std::to_string(supported_schema))
+      throw usage_error(fmt::format("{}: unknown schema_version '{}': this parbench reads schema {}",
+                                    row.where("schema_version"), schema, supported_schema));
+    const std::string& type = row.text("row_type");
+    if (type == "aggregate") continue;
+    if (type != "raw")
+      throw usage_error(fmt::format("{}: row_type '{}' is neither raw nor aggregate", row.where("row_type"), type));
+    config_key key;
+    key.kernel = row.nonempty("kernel");
+    key.kernel_version = row.nonempty("kernel_version");
+    key.rng = row.nonempty("rng");
+    key.isa = row.text("isa");
+    key.backend = row.nonempty("backend");
+    key.scaling = row.nonempty("scaling");
+    key.workers = row.whole<unsigned>("workers");
+    key.ranks = row.whole<unsigned>("ranks");
+    key.threads_per_rank = row.whole<unsigned>("threads_per_rank");
+    key.samples = row.whole<std::uint64_t>("samples");
+    auto& set = sets[key];
+    set.key = key;
+    const std::string& status = row.text("status");
+    if (status == "failed") {
+      ++set.failed;
+      continue;
+    }
+    if (status != "ok")
+      throw usage_error(fmt::format("{}: status '{}' is neither ok nor failed", row.where("status"), status));
+    (void)row.positive("wall_s");
+    set.throughput.push_back(row.positive("samples_per_s"));
+  }
+  if (sets.empty())
+    throw usage_error(fmt::format("{}: no raw rows: the gate compares individual repetitions", csv_path.string()));
+  for (auto& [key, set] : sets) in.sets.push_back(std::move(set));
+  in.metadata = read_metadata(dir / "metadata.json");
+  return in;
+}
+
+}  // namespace parbench::reports

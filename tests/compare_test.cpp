@@ -1,0 +1,466 @@
+// The regression gate: decisions on synthetic data (in memory) and the `parbench compare`
+// command on synthetic report directories (exit codes, messages with file:line:column).
+
+#include "reports/compare.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "tests/cli_helpers.hpp"
+
+namespace parbench::reports {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+config_key key_for(const std::string& backend, unsigned workers, std::uint64_t samples = 1000000) {
+  config_key k;
+  k.kernel = "pi";
+  k.kernel_version = "1";
+  k.rng = "philox";
+  k.isa = "avx2";
+  k.backend = backend;
+  k.scaling = "strong";
+  k.workers = workers;
+  k.samples = samples;
+  return k;
+}
+
+// Log-normal throughput around `center` with coefficient of variation about `cv`.
+std::vector<double> noisy(std::mt19937_64& rng, double center, double cv, std::size_t n) {
+  std::normal_distribution<double> z(0.0, cv);
+  std::vector<double> v;
+  for (std::size_t i = 0; i < n; ++i) v.push_back(center * std::exp(z(rng)));
+  return v;
+}
+
+const std::vector<std::pair<std::string, unsigned>> configs = {
+    {"serial", 1}, {"threads", 1}, {"threads", 2}, {"openmp", 1}, {"openmp", 2}, {"tbb", 2}};
+
+std::pair<std::vector<sample_set>, std::vector<sample_set>> synthetic(std::uint64_t seed, std::size_t reps, double cv,
+                                                                      std::size_t slow_index, double slow_factor) {
+  std::mt19937_64 rng(seed);
+  std::vector<sample_set> base, cur;
+  for (std::size_t i = 0; i < configs.size(); ++i) {
+    const double center = 1e8 * configs[i].second;
+    base.push_back({key_for(configs[i].first, configs[i].second), noisy(rng, center, cv, reps), 0});
+    const double factor = i == slow_index ? slow_factor : 1.0;
+    cur.push_back({key_for(configs[i].first, configs[i].second), noisy(rng, center * factor, cv, reps), 0});
+  }
+  return {base, cur};
+}
+
+TEST(CompareSets, TwentyPercentSlowdownOnOneConfigurationIsFlaggedAndNothingElse) {
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    const auto [base, cur] = synthetic(seed, 10, 0.02, 2, 0.8);
+    const comparison c = compare_sets(base, cur, compare_options{});
+    ASSERT_EQ(c.rows.size(), configs.size());
+    for (std::size_t i = 0; i < c.rows.size(); ++i) {
+      const bool slowed = c.rows[i].key == key_for("threads", 2);
+      EXPECT_EQ(c.rows[i].result == verdict::regressed, slowed) << "seed " << seed << ": " << format_console(c);
+      if (slowed) {
+        EXPECT_NEAR(c.rows[i].change, -0.2, 0.03);
+        EXPECT_LT(c.rows[i].ci_low, -0.15);
+        EXPECT_GT(c.rows[i].ci_high, -0.25);
+        EXPECT_LE(c.rows[i].ci_low, c.rows[i].ci_high);
+      }
+    }
+  }
+}
+
+TEST(CompareSets, TwentyPercentSpeedupIsImproved) {
+  const auto [base, cur] = synthetic(3, 10, 0.02, 0, 1.25);
+  const comparison c = compare_sets(base, cur, compare_options{});
+  EXPECT_EQ(c.count(verdict::improved), 1u);
+  EXPECT_EQ(c.count(verdict::regressed), 0u);
+}
+
+TEST(CompareSets, SmallSignificantChangeBelowTheThresholdIsNotARegression) {
+  // 3% slower with 0.5% noise: clearly real, but below the default 5% threshold.
+  const auto [base, cur] = synthetic(5, 10, 0.005, 1, 0.97);
+  const comparison c = compare_sets(base, cur, compare_options{});
+  EXPECT_EQ(c.count(verdict::regressed), 0u);
+  compare_options zero;
+  zero.threshold = 0;
+  const comparison strict = compare_sets(base, cur, zero);
+  EXPECT_EQ(strict.count(verdict::regressed), 1u) << format_console(strict);
+}
+
+// Pure noise, same distribution on both sides: the family-wise false-alarm rate measured over
+// many seeds. Holm keeps P(any rejection) <= alpha; a regression is one of two directions, so
+// with threshold 0 we expect at most about alpha/2, and the 5% threshold removes nearly all.
+TEST(CompareSets, PureNoiseIsFlaggedNowhereOverManySeeds) {
+  constexpr int trials = 2000;
+  int any_regressed_zero = 0, any_flagged_zero = 0, any_regressed_default = 0;
+  compare_options zero;
+  zero.threshold = 0;
+  for (int t = 0; t < trials; ++t) {
+    const auto [base, cur] = synthetic(1000 + static_cast<std::uint64_t>(t), 10, 0.03, configs.size(), 1.0);
+    const comparison z = compare_sets(base, cur, zero);
+    any_regressed_zero += z.count(verdict::regressed) > 0 ? 1 : 0;
+    any_flagged_zero += z.count(verdict::regressed) + z.count(verdict::improved) > 0 ? 1 : 0;
+    any_regressed_default += compare_sets(base, cur, compare_options{}).count(verdict::regressed) > 0 ? 1 : 0;
+  }
+  const double rate_zero = static_cast<double>(any_regressed_zero) / trials;
+  const double rate_two_sided = static_cast<double>(any_flagged_zero) / trials;
+  const double rate_default = static_cast<double>(any_regressed_default) / trials;
+  std::printf("false alarms over %d trials of %zu configurations x 10 repetitions, 3%% noise:\n"
+              "  threshold 0: regressed %.4f, regressed or improved %.4f; threshold 5%%: regressed %.4f\n",
+              trials, configs.size(), rate_zero, rate_two_sided, rate_default);
+  // Binomial sampling error at 2000 trials is about 0.005 around 0.05.
+  EXPECT_LE(rate_two_sided, 0.05 + 0.015);
+  EXPECT_LE(rate_zero, 0.025 + 0.012);
+  EXPECT_LE(rate_default, 0.01);
+}
+
+TEST(CompareSets, ThreeRepetitionsPerSideCanNeverBeSignificant) {
+  const auto [base, cur] = synthetic(9, 3, 0.01, 0, 0.5);  // halved throughput, but only 3 each
+  const comparison c = compare_sets(base, cur, compare_options{});
+  EXPECT_EQ(c.count(verdict::regressed), 0u);
+  EXPECT_EQ(c.rows[0].result, verdict::inconclusive);
+  EXPECT_THAT(c.rows[0].note, HasSubstr("can never reach p <= 0.05"));
+  ASSERT_FALSE(c.warnings.empty());
+  EXPECT_THAT(c.warnings.front(), HasSubstr("too few repetitions"));
+}
+
+TEST(CompareSets, ConfigurationsOnOneSideAreListed) {
+  auto [base, cur] = synthetic(11, 8, 0.02, configs.size(), 1.0);
+  base.push_back({key_for("fork", 2), {1e8, 1e8, 1e8}, 0});
+  cur.push_back({key_for("spawn", 2), {1e8, 1e8, 1e8}, 0});
+  const comparison c = compare_sets(base, cur, compare_options{});
+  ASSERT_EQ(c.only_baseline.size(), 1u);
+  ASSERT_EQ(c.only_current.size(), 1u);
+  EXPECT_EQ(c.only_baseline[0].backend, "fork");
+  EXPECT_EQ(c.only_current[0].backend, "spawn");
+  EXPECT_THAT(format_console(c), HasSubstr("only in baseline: fork W=2"));
+  EXPECT_THAT(format_markdown(c, "a", "b"), HasSubstr("current only: spawn W=2"));
+}
+
+// ---- The command on report directories -------------------------------------------------------
+
+const char* const header[] = {"schema_version", "kernel", "kernel_version", "rng", "isa", "backend", "kind",
+                              "scaling", "workers", "ranks", "threads_per_rank", "samples", "seed", "row_type",
+                              "repetition", "status", "error", "hits", "wall_s", "cpu_s", "samples_per_s",
+                              "samples_per_s_per_worker", "repetitions", "wall_s_mean", "wall_s_stddev",
+                              "wall_s_min", "wall_s_max", "wall_s_cv", "speedup", "speedup_min", "speedup_max",
+                              "efficiency", "karp_flatt"};
+constexpr std::size_t n_columns = sizeof(header) / sizeof(header[0]);
+
+std::size_t col(const std::string& name) {
+  for (std::size_t i = 0; i < n_columns; ++i)
+    if (name == header[i]) return i;
+  ADD_FAILURE() << "no column " << name;
+  return 0;
+}
+
+using table = std::vector<std::vector<std::string>>;  // row 0 is the header
+
+table make_table(std::uint64_t seed, std::size_t reps, double slow_factor, const std::string& slow_backend) {
+  std::mt19937_64 rng(seed);
+  table t;
+  t.emplace_back(std::begin(header), std::end(header));
+  const std::uint64_t samples = 1000000;
+  for (const auto& [backend, workers] : configs) {
+    const double factor = backend == slow_backend && workers == 2 ? slow_factor : 1.0;
+    for (std::size_t r = 0; r < reps; ++r) {
+      std::vector<std::string> row(n_columns);
+      const double rate = noisy(rng, 1e8 * workers * factor, 0.02, 1)[0];
+      row[col("schema_version")] = "1";
+      row[col("kernel")] = "pi";
+      row[col("kernel_version")] = "1";
+      row[col("rng")] = "philox";
+      row[col("isa")] = "avx2";
+      row[col("backend")] = backend;
+      row[col("kind")] = "backend";
+      row[col("scaling")] = "strong";
+      row[col("workers")] = std::to_string(workers);
+      row[col("ranks")] = "1";
+      row[col("threads_per_rank")] = "1";
+      row[col("samples")] = std::to_string(samples);
+      row[col("seed")] = "1";
+      row[col("row_type")] = "raw";
+      row[col("repetition")] = std::to_string(r);
+      row[col("status")] = "ok";
+      row[col("hits")] = "785398";
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.17g", static_cast<double>(samples) / rate);
+      row[col("wall_s")] = buf;
+      std::snprintf(buf, sizeof buf, "%.17g", rate);
+      row[col("samples_per_s")] = buf;
+      t.push_back(row);
+    }
+    std::vector<std::string> agg(n_columns);  // aggregates are ignored by the gate
+    agg[col("schema_version")] = "1";
+    agg[col("kernel")] = "pi";
+    agg[col("kernel_version")] = "1";
+    agg[col("rng")] = "philox";
+    agg[col("isa")] = "avx2";
+    agg[col("backend")] = backend;
+    agg[col("kind")] = "backend";
+    agg[col("scaling")] = "strong";
+    agg[col("workers")] = std::to_string(workers);
+    agg[col("ranks")] = "1";
+    agg[col("threads_per_rank")] = "1";
+    agg[col("samples")] = std::to_string(samples);
+    agg[col("row_type")] = "aggregate";
+    agg[col("status")] = "ok";
+    agg[col("wall_s")] = "0.01";
+    agg[col("samples_per_s")] = "1e8";
+    t.push_back(agg);
+  }
+  return t;
+}
+
+std::string to_csv(const table& t) {
+  std::string out;
+  for (const auto& row : t) {
+    for (std::size_t c = 0; c < row.size(); ++c) out += (c ? "," : "") + row[c];
+    out += "\r\n";
+  }
+  return out;
+}
+
+// "line:column" of cell (row, column) in to_csv(t), 1-based, assuming no quoting.
+std::string position(const table& t, std::size_t row, std::size_t column) {
+  std::size_t c = 1;
+  for (std::size_t i = 0; i < column; ++i) c += t[row][i].size() + 1;
+  return std::to_string(row + 1) + ":" + std::to_string(c);
+}
+
+std::string metadata(const std::string& cpu = "AMD EPYC 9R14", const std::string& build = "Release",
+                     const std::string& compiler = "GNU 12.2.0", const std::string& tbb = "2021.8") {
+  return R"({"schema_version":1,"parbench_version":"0.1.0","timestamp":"2026-11-26T02:00:00Z",)"
+         R"("command_line":"parbench run","seed":1,"git_commit":"abc",)"
+         R"("machine":{"hostname":"h","cpu_model":")" +
+         cpu + R"(","logical_cpus":2},"build":{"type":")" + build + R"(","compiler":")" + compiler +
+         R"(","flags":"-O3","isa":"avx2","native":false},"libraries":{"onetbb":")" + tbb + R"("}})";
+}
+
+class CompareCommand : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("parbench_compare_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  fs::path write_report(const std::string& name, const std::string& csv, const std::string& meta = metadata()) {
+    const fs::path d = dir_ / name;
+    fs::create_directories(d);
+    std::ofstream(d / "results.csv", std::ios::binary) << csv;
+    std::ofstream(d / "metadata.json", std::ios::binary) << meta;
+    return d;
+  }
+
+  test::command_result compare(const fs::path& a, const fs::path& b, const std::string& extra = "") {
+    return test::run_parbench("compare '" + a.string() + "' '" + b.string() + "' " + extra);
+  }
+
+  // Runs the gate with `bad` as the current report's results.csv; expects exit 2 and `where`.
+  void expect_bad(const std::string& bad, const std::string& where, const std::string& what) {
+    const auto base = write_report("base", to_csv(make_table(1, 6, 1.0, "")));
+    const auto cur = write_report("bad", bad);
+    const auto r = compare(base, cur);
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_THAT(r.output, HasSubstr((cur / "results.csv").string() + ":" + where)) << r.output;
+    EXPECT_THAT(r.output, HasSubstr(what)) << r.output;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(CompareCommand, SameReportPassesAndSlowedCopyFailsWithExitOne) {
+  const auto base = write_report("base", to_csv(make_table(1, 8, 1.0, "")));
+  const auto same = compare(base, base);
+  EXPECT_EQ(same.exit_code, 0) << same.output;
+  EXPECT_THAT(same.output, HasSubstr("0 regressed"));
+
+  const auto noise = write_report("noise", to_csv(make_table(2, 8, 1.0, "")));
+  EXPECT_EQ(compare(base, noise).exit_code, 0);
+
+  const auto slow = write_report("slow", to_csv(make_table(3, 8, 0.8, "threads")));
+  const fs::path md = dir_ / "summary.md";
+  const auto r = compare(base, slow, "--markdown '" + md.string() + "'");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("1 of 6 configurations regressed"));
+  EXPECT_THAT(r.output, ::testing::ContainsRegex("threads W=2 [^\n]* regressed"));
+  std::ifstream in(md);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(text, HasSubstr("## parbench compare: 1 regressed"));
+  EXPECT_THAT(text, HasSubstr("**regressed**"));
+}
+
+TEST_F(CompareCommand, ThresholdAndAlphaAreValidated) {
+  const auto base = write_report("base", to_csv(make_table(1, 6, 1.0, "")));
+  EXPECT_EQ(compare(base, base, "--threshold abc").exit_code, 2);
+  EXPECT_EQ(compare(base, base, "--threshold 150").exit_code, 2);
+  EXPECT_EQ(compare(base, base, "--alpha 0").exit_code, 2);
+  EXPECT_EQ(compare(base, base, "--threshold 10% --alpha 0.01").exit_code, 0);
+}
+
+TEST_F(CompareCommand, OneSidedConfigurationsAreListedAndStrictMakesThemAnError) {
+  table t = make_table(1, 6, 1.0, "");
+  const auto base = write_report("base", to_csv(t));
+  table fewer;
+  for (const auto& row : t)
+    if (row[col("backend")] != "tbb") fewer.push_back(row);
+  const auto cur = write_report("cur", to_csv(fewer));
+  const auto r = compare(base, cur);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("only in baseline: tbb W=2"));
+  const auto s = compare(base, cur, "--strict");
+  EXPECT_EQ(s.exit_code, 2) << s.output;
+  EXPECT_THAT(s.output, HasSubstr("--strict"));
+}
+
+TEST_F(CompareCommand, DifferentMachinesAndBuildTypesAreRefusedUnlessAllowed) {
+  const std::string csv = to_csv(make_table(1, 6, 1.0, ""));
+  const auto base = write_report("base", csv);
+  const auto other_cpu = write_report("cpu", csv, metadata("Intel Xeon"));
+  const auto r = compare(base, other_cpu);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("different machines"));
+  EXPECT_THAT(r.output, HasSubstr("--allow-different-machines"));
+  const auto allowed = compare(base, other_cpu, "--allow-different-machines");
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.output;
+  EXPECT_THAT(allowed.output, HasSubstr("warning: machine.cpu_model differs"));
+
+  const auto debug = write_report("debug", csv, metadata("AMD EPYC 9R14", "Debug"));
+  const auto d = compare(base, debug);
+  EXPECT_EQ(d.exit_code, 2) << d.output;
+  EXPECT_THAT(d.output, HasSubstr("build types"));
+}
+
+TEST_F(CompareCommand, DifferentCompilersAndLibrariesOnlyWarn) {
+  const std::string csv = to_csv(make_table(1, 6, 1.0, ""));
+  const auto base = write_report("base", csv);
+  const auto other = write_report("other", csv, metadata("AMD EPYC 9R14", "Release", "Clang 14.0.6", "2022.0"));
+  const auto r = compare(base, other);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("warning: build.compiler differs"));
+  EXPECT_THAT(r.output, HasSubstr("warning: libraries.onetbb differs"));
+}
+
+TEST_F(CompareCommand, DifferentKernelVersionsAreAlwaysAnError) {
+  table t = make_table(1, 6, 1.0, "");
+  const auto base = write_report("base", to_csv(t));
+  for (std::size_t r = 1; r < t.size(); ++r) t[r][col("kernel_version")] = "2";
+  const auto cur = write_report("v2", to_csv(t));
+  const auto r = compare(base, cur, "--allow-different-machines");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("version 1"));
+  EXPECT_THAT(r.output, HasSubstr("version 2"));
+}
+
+TEST_F(CompareCommand, MissingFile) {
+  const auto base = write_report("base", to_csv(make_table(1, 6, 1.0, "")));
+  fs::create_directories(dir_ / "empty_dir");
+  const auto r = compare(base, dir_ / "empty_dir");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr((dir_ / "empty_dir" / "results.csv").string() + ": missing file"));
+  const auto no_dir = compare(base, dir_ / "nowhere");
+  EXPECT_EQ(no_dir.exit_code, 2);
+  EXPECT_THAT(no_dir.output, HasSubstr("missing report directory"));
+  fs::remove(base / "metadata.json");
+  const auto no_meta = compare(base, base);
+  EXPECT_EQ(no_meta.exit_code, 2);
+  EXPECT_THAT(no_meta.output, HasSubstr((base / "metadata.json").string() + ": missing file"));
+}
+
+TEST_F(CompareCommand, EmptyFile) { expect_bad("", "1:1", "empty file"); }
+
+TEST_F(CompareCommand, UnknownSchemaVersion) {
+  table t = make_table(1, 6, 1.0, "");
+  t[3][col("schema_version")] = "7";
+  expect_bad(to_csv(t), position(t, 3, col("schema_version")), "unknown schema_version '7'");
+}
+
+TEST_F(CompareCommand, MissingSchemaVersion) {
+  table t = make_table(1, 6, 1.0, "");
+  t[2][col("schema_version")] = "";
+  expect_bad(to_csv(t), position(t, 2, col("schema_version")), "missing schema_version");
+  for (auto& row : t) row.erase(row.begin());  // drop the column entirely
+  expect_bad(to_csv(t), "1:1", "missing column 'schema_version'");
+}
+
+TEST_F(CompareCommand, UnknownMetadataSchemaVersion) {
+  const std::string csv = to_csv(make_table(1, 6, 1.0, ""));
+  const auto base = write_report("base", csv);
+  std::string meta = metadata();
+  meta.replace(meta.find("\"schema_version\":1"), 18, "\"schema_version\":9");
+  const auto cur = write_report("meta9", csv, meta);
+  const auto r = compare(base, cur);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr((cur / "metadata.json").string() + ":1:2: unknown schema_version 9"));
+  const auto bad_json = write_report("badjson", csv, "{\"schema_version\": 1,\n  \"machine\": {,}}");
+  const auto j = compare(base, bad_json);
+  EXPECT_EQ(j.exit_code, 2);
+  EXPECT_THAT(j.output, HasSubstr((bad_json / "metadata.json").string() + ":2:15: not valid JSON"));
+}
+
+TEST_F(CompareCommand, MissingColumns) {
+  table t = make_table(1, 6, 1.0, "");
+  const std::size_t c = col("samples_per_s");
+  for (auto& row : t) row.erase(row.begin() + static_cast<std::ptrdiff_t>(c));
+  expect_bad(to_csv(t), "1:1", "missing column 'samples_per_s'");
+}
+
+TEST_F(CompareCommand, RaggedRow) {
+  table t = make_table(1, 6, 1.0, "");
+  t[4].pop_back();
+  expect_bad(to_csv(t), "5:1", "row has 32 fields but the header has 33");
+}
+
+TEST_F(CompareCommand, BadQuoting) {
+  table t = make_table(1, 6, 1.0, "");
+  t[2][col("error")] = "say \"hi\"";  // a quote inside an unquoted field
+  // The reader points at the offending quote, 4 characters into the field.
+  const std::string start = position(t, 2, col("error"));
+  const std::size_t column = std::stoul(start.substr(start.find(':') + 1));
+  expect_bad(to_csv(t), "3:" + std::to_string(column + 4), "inside an unquoted field");
+  table u = make_table(1, 6, 1.0, "");
+  u[5][col("error")] = "\"never closed";
+  expect_bad(to_csv(u), position(u, 5, col("error")), "not closed");
+}
+
+TEST_F(CompareCommand, NonNumericTiming) {
+  table t = make_table(1, 6, 1.0, "");
+  t[6][col("samples_per_s")] = "fast";
+  expect_bad(to_csv(t), position(t, 6, col("samples_per_s")), "samples_per_s 'fast' is not a number");
+}
+
+TEST_F(CompareCommand, NanTiming) {
+  table t = make_table(1, 6, 1.0, "");
+  t[2][col("wall_s")] = "nan";
+  expect_bad(to_csv(t), position(t, 2, col("wall_s")), "wall_s is NaN");
+}
+
+TEST_F(CompareCommand, InfiniteTiming) {
+  table t = make_table(1, 6, 1.0, "");
+  t[3][col("samples_per_s")] = "inf";
+  expect_bad(to_csv(t), position(t, 3, col("samples_per_s")), "infinite");
+}
+
+TEST_F(CompareCommand, NonPositiveTiming) {
+  table t = make_table(1, 6, 1.0, "");
+  t[2][col("wall_s")] = "0";
+  expect_bad(to_csv(t), position(t, 2, col("wall_s")), "wall_s '0' is not positive");
+  table u = make_table(1, 6, 1.0, "");
+  u[4][col("samples_per_s")] = "-3e8";
+  expect_bad(to_csv(u), position(u, 4, col("samples_per_s")), "samples_per_s '-3e8' is not positive");
+}
+
+}  // namespace
+}  // namespace parbench::reports
