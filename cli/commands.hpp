@@ -8,5 +8,7 @@ namespace parbench::cli {
 
 void add_list_command(CLI::App& app);
 void add_pi_command(CLI::App& app);
+void add_plot_command(CLI::App& app);
+void add_compare_command(CLI::App& app);
 
 }  // namespace parbench::cli

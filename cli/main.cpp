@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   parbench::cli::add_list_command(app);
   parbench::cli::add_pi_command(app);
+  parbench::cli::add_plot_command(app);
+  parbench::cli::add_compare_command(app);
 
   try {
     app.parse(argc, argv);
