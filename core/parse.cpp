@@ -153,8 +153,10 @@ std::vector<std::uint64_t> parse_count_list(std::string_view text, std::string_v
     std::uint64_t lo = parse_count(item.substr(0, dash), what);
     std::uint64_t hi = parse_count(hi_text, what);
     if (hi < lo) fail(what, text, "a range must go from low to high, e.g. 1-8");
-    if ((hi - lo) / step >= 4096) fail(what, text, "a range may hold at most 4096 values");
-    for (std::uint64_t v = lo; v <= hi; v += step) out.push_back(v);
+    const std::uint64_t steps = (hi - lo) / step;
+    if (steps >= 4096) fail(what, text, "a range may hold at most 4096 values");
+    // Counted, not `v += step` up to hi: that wraps past 2^64 when hi and step are both 2^63.
+    for (std::uint64_t i = 0; i <= steps; ++i) out.push_back(lo + i * step);
   }
   return out;
 }
@@ -185,13 +187,16 @@ std::vector<unsigned> parse_worker_list(std::string_view text) {
 }
 
 double parse_seconds(std::string_view text, std::string_view what) {
+  constexpr std::string_view allowed = "expected a number of seconds from 0.001 to 1e7 such as 30 or 0.5";
   std::string copy(trim(text));
+  // Plain decimal forms only: strtod alone would also take hex floats, "infinity" and leading newlines.
+  if (copy.empty() || copy.find_first_not_of("0123456789.eE+-") != std::string::npos) fail(what, text, allowed);
   char* end = nullptr;
-  double value = copy.empty() ? 0.0 : std::strtod(copy.c_str(), &end);
-  if (copy.empty() || end != copy.c_str() + copy.size() || !std::isfinite(value) || value <= 0 ||
-      value > 1e7) {
-    fail(what, text, "expected a positive number of seconds such as 30 or 0.5");
-  }
+  const double value = std::strtod(copy.c_str(), &end);
+  if (end != copy.c_str() + copy.size() || !std::isfinite(value)) fail(what, text, allowed);
+  // Below 1 ms a limit would round to 0 ms, which callers read as "no limit".
+  if (value < 0.001) fail(what, text, value <= 0 ? "must be positive; " + std::string(allowed) : std::string(allowed));
+  if (value > 1e7) fail(what, text, "too large; " + std::string(allowed));
   return value;
 }
 

@@ -26,7 +26,7 @@ std::vector<std::uint64_t> parse_count_list(std::string_view text, std::string_v
 /// Comma-separated worker counts with ranges, each in 1..max_workers, no duplicates.
 std::vector<unsigned> parse_worker_list(std::string_view text);
 
-/// A positive number of seconds ("2", "0.5").
+/// A number of seconds from 0.001 to 1e7 ("2", "0.5", "1e-3"); plain decimal forms only.
 double parse_seconds(std::string_view text, std::string_view what);
 
 /// A byte size with optional unit: "1GiB", "512MiB", "64KiB", "100MB", "1000".

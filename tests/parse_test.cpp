@@ -74,3 +74,18 @@ TEST(parse_misc, seconds_bytes_seed) {
 }
 
 }  // namespace
+
+// Regressions found by fuzz/parse_fuzz.cpp (inputs kept in fuzz/corpus/fuzz_parse/*_regression).
+TEST(parse_regressions, range_at_the_top_of_the_count_range_ends) {
+  const auto top = std::uint64_t{1} << 63;
+  EXPECT_EQ(parse_count_list("9223372036854775808-9223372036854775808:9223372036854775808"),
+            (std::vector<std::uint64_t>{top}));
+  EXPECT_EQ(parse_count_list("9223372036854775806-9223372036854775808:2"),
+            (std::vector<std::uint64_t>{top - 2, top}));
+}
+
+TEST(parse_regressions, seconds_below_a_millisecond_and_non_decimal_forms_are_rejected) {
+  EXPECT_DOUBLE_EQ(parse_seconds("1e-3", "--timeout"), 0.001);
+  for (const char* bad : {"10e-9", "0.0001", "0", "0x1p3", "infinity", "nan", "1e8", "\n5"})
+    EXPECT_THAT(error_of([bad] { parse_seconds(bad, "--timeout"); }), HasSubstr("--timeout")) << bad;
+}
