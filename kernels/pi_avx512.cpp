@@ -7,6 +7,13 @@
 // philox.hpp / light.hpp are never emitted as AVX-512 copies the linker could
 // pick for the baseline path.
 
+// GCC 12 warns inside its own AVX-512 headers (the self-initialised `__Y` of
+// _mm512_undefined_epi32, GCC bug 105593, fixed in GCC 13).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 #include <immintrin.h>
 
 #include <cstdint>
@@ -16,20 +23,20 @@
 #include "kernels/philox.hpp"
 #include "kernels/pi.hpp"
 
-#define PARBENCH_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw")))
+#define PARBENCH_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,popcnt")))
 
 namespace parbench::kernels {
 namespace {
 
-constexpr int philox_unroll = 4;  // 4 x 8 blocks in flight: enough to cover the mul latency
+constexpr int philox_unroll = 6;
 constexpr int light_unroll = 4;
 
-// acc += 1 in every lane where x*x + y*y < 2^64 (low 32 bits of x and y used).
-PARBENCH_AVX512 inline __m512i count_inside(__m512i acc, __m512i x, __m512i y) {
+// Lanes where x*x + y*y < 2^64 (low 32 bits of x and y used). Counting the mask with
+// popcnt moves the count off the vector pipes, which are the bottleneck.
+PARBENCH_AVX512 inline std::uint64_t count_inside(__m512i x, __m512i y) {
   const __m512i x2 = _mm512_mul_epu32(x, x);
   const __m512i sum = _mm512_add_epi64(x2, _mm512_mul_epu32(y, y));
-  const __mmask8 in = _mm512_cmpge_epu64_mask(sum, x2);
-  return _mm512_mask_sub_epi64(acc, in, acc, _mm512_set1_epi64(-1));
+  return static_cast<std::uint64_t>(__builtin_popcount(_cvtmask8_u32(_mm512_cmpge_epu64_mask(sum, x2))));
 }
 
 PARBENCH_AVX512 inline __m512i hi32(__m512i p) { return _mm512_srli_epi64(p, 32); }
@@ -39,10 +46,11 @@ PARBENCH_AVX512 inline __m512i xor3(__m512i a, __m512i b, __m512i c) {
   return _mm512_ternarylogic_epi64(a, b, c, 0x96);
 }
 
-// Hits among the first `blocks` Philox blocks (both samples of each) of `chunk`;
-// `blocks` is a multiple of 8 * philox_unroll.
-PARBENCH_AVX512 std::uint64_t philox_blocks(std::uint64_t seed, std::uint64_t chunk, std::uint32_t blocks) {
-  constexpr int U = philox_unroll;
+// Hits among Philox blocks [first, last) (both samples of each) of `chunk`;
+// last - first is a multiple of 8 * U.
+template <int U>
+PARBENCH_AVX512 std::uint64_t philox_blocks(std::uint64_t seed, std::uint64_t chunk, std::uint32_t last,
+                            std::uint32_t first = 0) {
   std::uint32_t k0[philox_rounds], k1[philox_rounds];
   k0[0] = static_cast<std::uint32_t>(seed);
   k1[0] = static_cast<std::uint32_t>(seed >> 32);
@@ -52,16 +60,16 @@ PARBENCH_AVX512 std::uint64_t philox_blocks(std::uint64_t seed, std::uint64_t ch
   }
   // Words 1..3 of the counter are the same for every block of the chunk, so half of
   // rounds 0 and 1 is a per-chunk constant (see pi_counter).
-  const philox_block first = pi_counter(chunk, 0);
-  const std::uint64_t q1 = std::uint64_t{philox_m1} * first.v[2];
-  const auto r0_c0 = static_cast<std::uint32_t>(q1 >> 32) ^ first.v[1] ^ k0[0];
+  const philox_block ctr = pi_counter(chunk, 0);
+  const std::uint64_t q1 = std::uint64_t{philox_m1} * ctr.v[2];
+  const auto r0_c0 = static_cast<std::uint32_t>(q1 >> 32) ^ ctr.v[1] ^ k0[0];
   const auto r0_c1 = static_cast<std::uint32_t>(q1);
   const std::uint64_t q0 = std::uint64_t{philox_m0} * r0_c0;
   const auto r1_hi0 = static_cast<std::uint32_t>(q0 >> 32);
   const auto r1_c3 = static_cast<std::uint32_t>(q0);
 
   const __m512i m0 = _mm512_set1_epi64(philox_m0), m1 = _mm512_set1_epi64(philox_m1);
-  const __m512i r0_x2 = _mm512_set1_epi64(first.v[3] ^ k1[0]);
+  const __m512i r0_x2 = _mm512_set1_epi64(ctr.v[3] ^ k1[0]);
   const __m512i r1_x0 = _mm512_set1_epi64(r0_c1 ^ k0[1]);
   const __m512i r1_x2 = _mm512_set1_epi64(r1_hi0 ^ k1[1]);
   const __m512i r2_x2 = _mm512_set1_epi64(r1_c3 ^ k1[2]);
@@ -74,11 +82,11 @@ PARBENCH_AVX512 std::uint64_t philox_blocks(std::uint64_t seed, std::uint64_t ch
   __m512i p0_base[U];
   const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
   for (int u = 0; u < U; ++u)
-    p0_base[u] = _mm512_mul_epu32(_mm512_add_epi64(lane, _mm512_set1_epi64(8 * u)), m0);
+    p0_base[u] = _mm512_mul_epu32(_mm512_add_epi64(lane, _mm512_set1_epi64(first + 8 * u)), m0);
   const __m512i p0_step = _mm512_set1_epi64(std::uint64_t{philox_m0} * 8 * U);
 
-  __m512i acc = _mm512_setzero_si512();
-  for (std::uint32_t b = 0; b < blocks; b += 8 * U) {
+  std::uint64_t hits = 0;
+  for (std::uint32_t b = first; b < last; b += 8 * U) {
     __m512i c0[U], c1[U], c2[U], c3[U];
 #pragma GCC unroll 8
     for (int u = 0; u < U; ++u) {
@@ -112,11 +120,10 @@ PARBENCH_AVX512 std::uint64_t philox_blocks(std::uint64_t seed, std::uint64_t ch
     }
 #pragma GCC unroll 8
     for (int u = 0; u < U; ++u) {
-      acc = count_inside(acc, c0[u], c1[u]);
-      acc = count_inside(acc, c2[u], c3[u]);
+      hits += count_inside(c0[u], c1[u]) + count_inside(c2[u], c3[u]);
     }
   }
-  return static_cast<std::uint64_t>(_mm512_reduce_add_epi64(acc));
+  return hits;
 }
 
 // SplitMix64's finaliser, lane-wise (light_bits of light.hpp).
@@ -138,16 +145,16 @@ PARBENCH_AVX512 std::uint64_t light_samples(std::uint64_t key, std::uint32_t sam
                             _mm512_mullo_epi64(_mm512_add_epi64(lane, _mm512_set1_epi64(8 * u)),
                                                _mm512_set1_epi64(static_cast<long long>(gamma))));
   const __m512i step = _mm512_set1_epi64(static_cast<long long>(gamma * 8 * U));
-  __m512i acc = _mm512_setzero_si512();
+  std::uint64_t hits = 0;
   for (std::uint32_t i = 0; i < samples; i += 8 * U) {
 #pragma GCC unroll 8
     for (int u = 0; u < U; ++u) {
       const __m512i bits = splitmix_mix(z[u]);
       z[u] = _mm512_add_epi64(z[u], step);
-      acc = count_inside(acc, hi32(bits), bits);
+      hits += count_inside(hi32(bits), bits);
     }
   }
-  return static_cast<std::uint64_t>(_mm512_reduce_add_epi64(acc));
+  return hits;
 }
 
 PARBENCH_AVX512 std::uint64_t chunk_hits(const pi_job& job, std::uint64_t chunk) {
@@ -155,8 +162,12 @@ PARBENCH_AVX512 std::uint64_t chunk_hits(const pi_job& job, std::uint64_t chunk)
   std::uint64_t hits = 0;
   if (job.rng == rng_kind::philox) {
     const auto full_blocks = static_cast<std::uint32_t>(length / 2);
-    const std::uint32_t vector_blocks = full_blocks - full_blocks % (8 * philox_unroll);
-    hits = philox_blocks(job.seed, chunk, vector_blocks);
+    // Most blocks with U vectors in flight, the rest a vector at a time, the last odd sample scalar.
+    const std::uint32_t wide_blocks = full_blocks - full_blocks % (8 * philox_unroll);
+    const std::uint32_t vector_blocks = full_blocks - full_blocks % 8;
+    hits = philox_blocks<philox_unroll>(job.seed, chunk, wide_blocks);
+    if (vector_blocks > wide_blocks)
+      hits += philox_blocks<1>(job.seed, chunk, vector_blocks, wide_blocks);
     const auto k0 = static_cast<std::uint32_t>(job.seed), k1 = static_cast<std::uint32_t>(job.seed >> 32);
     for (std::uint64_t i = 2 * std::uint64_t{vector_blocks}; i < length; i += 2) {
       const philox_block r = philox4x32_10(pi_counter(chunk, static_cast<std::uint32_t>(i / 2)), k0, k1);
