@@ -1,9 +1,12 @@
 #include <Random123/philox.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <random>
 
+#include "core/errors.hpp"
 #include "kernels/isa.hpp"
 #include "kernels/philox.hpp"
 #include "kernels/pi.hpp"
@@ -69,14 +72,110 @@ TEST(pi_job, chunks_cover_every_sample_once) {
   }
 }
 
-// Pins the stream: any change to the generator, the layout or the inside test fails here.
+// Restores the active instruction-set path when a test that forces paths ends.
+class isa_guard {
+ public:
+  isa_guard() : saved_(active_isa()) {}
+  ~isa_guard() { force_isa(saved_); }
+  isa_guard(const isa_guard&) = delete;
+  isa_guard& operator=(const isa_guard&) = delete;
+
+ private:
+  isa saved_;
+};
+
+std::uint64_t scalar_reference(const pi_job& job, std::uint64_t first, std::uint64_t last) {
+  std::uint64_t hits = 0;
+  for (std::uint64_t c = first; c < last; ++c) hits += count_chunk_hits_scalar(job, c);
+  return hits;
+}
+
+// Pins the stream: any change to the generator, the layout or the inside test fails here,
+// on every instruction-set path this CPU has.
 // If the stream changes on purpose, bump kernel_version and record it in CHANGELOG.md.
 TEST(pi_kernel, known_answer) {
   EXPECT_EQ(kernel_version, 1);
+  const isa_guard guard;
+  for (isa path : supported_isas()) {
+    force_isa(path);
+    const pi_job philox{10000003, 42, rng_kind::philox};
+    EXPECT_EQ(count_hits(philox, 0, philox.chunk_count()), 7853435u) << to_string(path);
+    const pi_job light{10000003, 42, rng_kind::light};
+    EXPECT_EQ(count_hits(light, 0, light.chunk_count()), 7851871u) << to_string(path);
+  }
+}
+
+TEST(pi_kernel, known_answer_of_the_scalar_reference) {
   const pi_job philox{10000003, 42, rng_kind::philox};
-  EXPECT_EQ(count_hits(philox, 0, philox.chunk_count()), 7853435u);
+  EXPECT_EQ(scalar_reference(philox, 0, philox.chunk_count()), 7853435u);
   const pi_job light{10000003, 42, rng_kind::light};
-  EXPECT_EQ(count_hits(light, 0, light.chunk_count()), 7851871u);
+  EXPECT_EQ(scalar_reference(light, 0, light.chunk_count()), 7851871u);
+}
+
+TEST(isa, the_scalar_path_is_always_there_and_names_round_trip) {
+  const auto paths = supported_isas();
+  ASSERT_FALSE(paths.empty());
+  EXPECT_EQ(paths.front(), isa::scalar);
+  for (isa path : {isa::scalar, isa::avx2, isa::avx512}) EXPECT_EQ(parse_isa(to_string(path)), path);
+  EXPECT_THROW(parse_isa("sse9"), parbench::usage_error);
+  EXPECT_THROW(parse_isa(""), parbench::usage_error);
+}
+
+TEST(isa, the_widest_path_is_the_default_unless_forced) {
+  // The test runs without PARBENCH_ISA (ctest does not set it), so the default is the widest.
+  if (std::getenv("PARBENCH_ISA") != nullptr) GTEST_SKIP() << "PARBENCH_ISA is set in this environment";
+  EXPECT_EQ(active_isa(), supported_isas().back());
+}
+
+TEST(isa, forcing_a_path_the_cpu_lacks_is_a_usage_error) {
+  const auto paths = supported_isas();
+  for (isa path : {isa::avx2, isa::avx512}) {
+    if (std::find(paths.begin(), paths.end(), path) == paths.end()) {
+      const isa_guard guard;
+      EXPECT_THROW(force_isa(path), parbench::usage_error);
+    }
+  }
+}
+
+// Random sample counts, seeds and chunk ranges (including chunk indices >= 2^32, which
+// use the high counter word) on every path, against the scalar reference, for both rngs.
+TEST(pi_kernel, every_isa_path_matches_the_scalar_reference_on_random_jobs) {
+  const isa_guard guard;
+  std::mt19937_64 gen(2024);
+  for (int t = 0; t < 24; ++t) {
+    const rng_kind rng = t % 2 == 0 ? rng_kind::philox : rng_kind::light;
+    const std::uint64_t seed = gen();
+    // Lengths that hit every tail: the last chunk ends anywhere in [1, chunk_samples].
+    const std::uint64_t n = 1 + gen() % (3 * chunk_samples);
+    const pi_job job{n, seed, rng};
+    const std::uint64_t reference = scalar_reference(job, 0, job.chunk_count());
+    // A window of full chunks far out in the stream.
+    const pi_job far{std::uint64_t{1} << 62, seed, rng};
+    const std::uint64_t first = (std::uint64_t{1} << 32) + gen() % (std::uint64_t{1} << 40);
+    const std::uint64_t far_reference = scalar_reference(far, first, first + 2);
+    for (isa path : supported_isas()) {
+      force_isa(path);
+      EXPECT_EQ(count_hits(job, 0, job.chunk_count()), reference)
+          << "path " << to_string(path) << " rng " << to_string(rng) << " n " << n << " seed " << seed;
+      EXPECT_EQ(count_hits(far, first, first + 2), far_reference)
+          << "path " << to_string(path) << " rng " << to_string(rng) << " chunk " << first << " seed " << seed;
+    }
+  }
+}
+
+// Every chunk length from 1 to 200 and around the vector widths of every path.
+TEST(pi_kernel, every_isa_path_handles_every_short_chunk_length) {
+  const isa_guard guard;
+  for (rng_kind rng : {rng_kind::philox, rng_kind::light}) {
+    for (std::uint64_t n = 1; n <= 200; ++n) {
+      const pi_job job{n, 7, rng};
+      const std::uint64_t reference = scalar_reference(job, 0, 1);
+      for (isa path : supported_isas()) {
+        force_isa(path);
+        ASSERT_EQ(count_hits(job, 0, 1), reference) << to_string(path) << " " << to_string(rng) << " n " << n;
+      }
+    }
+  }
 }
 
 TEST(pi_kernel, every_isa_path_matches_the_scalar_reference) {
@@ -85,15 +184,13 @@ TEST(pi_kernel, every_isa_path_matches_the_scalar_reference) {
                             chunk_samples - 1, chunk_samples, chunk_samples + 1, 3 * chunk_samples + 5}) {
       for (std::uint64_t seed : {std::uint64_t{0}, std::uint64_t{1}, ~std::uint64_t{0}}) {
         const pi_job job{n, seed, rng};
-        std::uint64_t reference = 0;
-        for (std::uint64_t c = 0; c < job.chunk_count(); ++c) reference += count_chunk_hits_scalar(job, c);
-        const isa saved = active_isa();
+        const std::uint64_t reference = scalar_reference(job, 0, job.chunk_count());
+        const isa_guard guard;
         for (isa path : supported_isas()) {
           force_isa(path);
           EXPECT_EQ(count_hits(job, 0, job.chunk_count()), reference)
               << "path " << to_string(path) << " rng " << to_string(rng) << " n " << n << " seed " << seed;
         }
-        force_isa(saved);
       }
     }
   }
