@@ -141,6 +141,12 @@ comparison compare_sets(const std::vector<sample_set>& baseline, const std::vect
     } else if (significant) {
       r.result = verdict::same;
       notes.push_back(fmt::format("significant, but the change is within the {} threshold", percent(t).substr(1)));
+    } else if (min_p > first_step) {
+      r.result = verdict::inconclusive;
+      notes.push_back(fmt::format("not significant after Holm over {} configurations: {} vs {} repetitions give at "
+                                  "best p = {} before correction; take at least {} per side",
+                                  matched.size(), r.n_baseline, r.n_current, p_text(min_p),
+                                  repetitions_needed(first_step)));
     } else {
       r.result = verdict::inconclusive;
       notes.push_back(fmt::format("too noisy to tell: the interval reaches beyond +-{}", percent(t).substr(1)));
