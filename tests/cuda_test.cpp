@@ -115,8 +115,8 @@ TEST(cuda_gpu, several_launches_add_up_exactly) {
   PARBENCH_REQUIRE_GPU();
   const pi_job job{5 * chunk_samples + 99, 11, rng_kind::philox};
   std::uint64_t one = 0, many = 0;
-  ASSERT_EQ(backends::detail::gpu_count_hits(job, one), cudaSuccess);
-  ASSERT_EQ(backends::detail::gpu_count_hits(job, many, 1000), cudaSuccess);
+  ASSERT_EQ(backends::detail::gpu_count_hits(job, 0, job.chunk_count(), one), cudaSuccess);
+  ASSERT_EQ(backends::detail::gpu_count_hits(job, 0, job.chunk_count(), many, 1000), cudaSuccess);
   EXPECT_EQ(one, many);
   EXPECT_EQ(one, kernels::count_hits(job, 0, job.chunk_count()));
 }

@@ -37,7 +37,7 @@ class cuda_backend final : public backend {
   run_result run(const run_request& request) override {
     require_usable();
     std::uint64_t hits = 0;
-    check(detail::gpu_count_hits(request.job, hits), "the pi kernel");
+    check(detail::gpu_count_hits(request.job, 0, request.job.chunk_count(), hits), "the pi kernel");
     return {hits, 1, 1, 0.0};
   }
 

@@ -78,14 +78,17 @@ cudaError_t geometry_of(gpu_launch& out) {
 }
 
 template <kernels::rng_kind Rng>
-cudaError_t count_hits_with(const kernels::pi_job& job, std::uint64_t& hits, std::uint64_t slices_per_launch) {
+cudaError_t count_hits_with(const kernels::pi_job& job, std::uint64_t first_chunk, std::uint64_t last_chunk,
+                            std::uint64_t& hits, std::uint64_t slices_per_launch) {
+  hits = 0;
+  const std::uint64_t all = slice_count(job);
+  const std::uint64_t begin = std::min(first_chunk * slices_per_chunk, all);
+  const std::uint64_t end = std::min(last_chunk * slices_per_chunk, all);
+  if (begin >= end) return cudaSuccess;
   gpu_launch launch;
   if (auto e = geometry_of<Rng>(launch); e != cudaSuccess) return e;
-  const std::uint64_t slices = slice_count(job);
-  hits = 0;
-  if (slices == 0) return cudaSuccess;
   // Small jobs: no more blocks than there are slices to hand out.
-  const std::uint64_t needed_blocks = (slices + block_threads - 1) / block_threads;
+  const std::uint64_t needed_blocks = (end - begin + block_threads - 1) / block_threads;
   const auto blocks = static_cast<unsigned>(std::min<std::uint64_t>(launch.blocks, needed_blocks));
   const std::uint64_t threads = std::uint64_t{blocks} * block_threads;
   const std::uint64_t per_launch = std::min(threads * max_slices_per_thread, std::max<std::uint64_t>(1, slices_per_launch));
@@ -93,8 +96,8 @@ cudaError_t count_hits_with(const kernels::pi_job& job, std::uint64_t& hits, std
   device_buffer partials;
   if (auto e = partials.allocate(blocks); e != cudaSuccess) return e;
   if (auto e = cudaMemset(partials.get(), 0, blocks * sizeof(unsigned long long)); e != cudaSuccess) return e;
-  for (std::uint64_t first = 0; first < slices; first += per_launch) {
-    pi_kernel<Rng><<<blocks, block_threads>>>(job, first, std::min(slices, first + per_launch), partials.get());
+  for (std::uint64_t first = begin; first < end; first += per_launch) {
+    pi_kernel<Rng><<<blocks, block_threads>>>(job, first, first + std::min(end - first, per_launch), partials.get());
     if (auto e = cudaGetLastError(); e != cudaSuccess) return e;
   }
   std::vector<unsigned long long> totals(blocks);
@@ -109,10 +112,11 @@ cudaError_t count_hits_with(const kernels::pi_job& job, std::uint64_t& hits, std
 
 cudaError_t gpu_launch_geometry(gpu_launch& out) { return geometry_of<kernels::rng_kind::philox>(out); }
 
-cudaError_t gpu_count_hits(const kernels::pi_job& job, std::uint64_t& hits, std::uint64_t slices_per_launch) {
+cudaError_t gpu_count_hits(const kernels::pi_job& job, std::uint64_t first_chunk, std::uint64_t last_chunk,
+                           std::uint64_t& hits, std::uint64_t slices_per_launch) {
   return job.rng == kernels::rng_kind::philox
-             ? count_hits_with<kernels::rng_kind::philox>(job, hits, slices_per_launch)
-             : count_hits_with<kernels::rng_kind::light>(job, hits, slices_per_launch);
+             ? count_hits_with<kernels::rng_kind::philox>(job, first_chunk, last_chunk, hits, slices_per_launch)
+             : count_hits_with<kernels::rng_kind::light>(job, first_chunk, last_chunk, hits, slices_per_launch);
 }
 
 cudaError_t gpu_empty_launch() {

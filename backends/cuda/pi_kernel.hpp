@@ -25,11 +25,12 @@ cudaError_t gpu_launch_geometry(gpu_launch& out);
 /// Slices one kernel launch covers at most (~2 s on an H100, so errors surface promptly).
 inline constexpr std::uint64_t default_slices_per_launch = std::uint64_t{1} << 34;
 
-/// Sets `hits` to the exact hit count of every chunk of `job` (the serial answer).
-/// Per-thread counts are 32-bit, per-block partial sums 64-bit integers added on the host.
-/// Long jobs take several launches of at most `slices_per_launch` slices (tests lower it).
-cudaError_t gpu_count_hits(const kernels::pi_job& job, std::uint64_t& hits,
-                           std::uint64_t slices_per_launch = default_slices_per_launch);
+/// Sets `hits` to the exact hit count of chunks [first_chunk, last_chunk) of `job`, i.e.
+/// kernels::count_hits(job, first_chunk, last_chunk). Per-thread counts are 32-bit, per-block
+/// partial sums 64-bit integers added on the host. Long jobs take several launches of at
+/// most `slices_per_launch` slices (tests lower it to exercise that).
+cudaError_t gpu_count_hits(const kernels::pi_job& job, std::uint64_t first_chunk, std::uint64_t last_chunk,
+                           std::uint64_t& hits, std::uint64_t slices_per_launch = default_slices_per_launch);
 
 /// Launches an empty kernel and waits for it.
 cudaError_t gpu_empty_launch();
