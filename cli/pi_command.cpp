@@ -12,6 +12,7 @@
 #include "cli/commands.hpp"
 #include "core/errors.hpp"
 #include "core/parse.hpp"
+#include "kernels/isa.hpp"
 
 namespace parbench::cli {
 namespace {
@@ -24,6 +25,7 @@ struct pi_options {
   std::string rng = "philox";
   std::string schedule;
   std::string timeout;
+  std::string isa;
 };
 
 void run_pi(const pi_options& o) {
@@ -35,6 +37,9 @@ void run_pi(const pi_options& o) {
   request.job.seed = parse_u64(o.seed, "--seed");
   request.job.rng = kernels::parse_rng(o.rng);
   request.schedule = o.schedule;
+  // The kernel path (and a PARBENCH_ISA from the environment) is checked before any work.
+  if (!o.isa.empty()) kernels::force_isa(kernels::parse_isa(o.isa));
+  (void)kernels::active_isa();
   if (!o.timeout.empty())
     request.timeout = std::chrono::milliseconds(static_cast<long long>(parse_seconds(o.timeout, "--timeout") * 1000));
 
@@ -81,6 +86,9 @@ void add_pi_command(CLI::App& app) {
   cmd->add_option("--rng", opts->rng, "Generator: philox (default) or light")->capture_default_str();
   cmd->add_option("--schedule", opts->schedule, "Loop schedule for openmp: static or dynamic");
   cmd->add_option("--timeout", opts->timeout, "Kill process workers that take longer (seconds)");
+  cmd->add_option("--isa", opts->isa,
+                  "Kernel instruction-set path: scalar, avx2 or avx512 (default: the widest this CPU has, or "
+                  "PARBENCH_ISA)");
   cmd->callback([opts] { run_pi(*opts); });
 }
 

@@ -49,10 +49,15 @@ const path_entry* widest_supported() {
 
 const path_entry* initial_path() {
   if (const char* forced = std::getenv("PARBENCH_ISA"); forced != nullptr && *forced != '\0') {
-    const isa want = parse_isa(forced);
+    isa want = isa::scalar;
+    try {
+      want = parse_isa(forced);
+    } catch (const usage_error& e) {
+      throw usage_error(fmt::format("PARBENCH_ISA={}: {} (or unset it)", forced, e.what()));
+    }
     for (const auto& p : paths)
       if (p.path == want && p.cpu_has()) return &p;
-    throw usage_error(fmt::format("PARBENCH_ISA={}: this CPU or build cannot run that path", forced));
+    throw usage_error(fmt::format("PARBENCH_ISA={}: this CPU or build cannot run that path; `parbench list` shows the ones it can", forced));
   }
   return widest_supported();
 }
