@@ -16,20 +16,18 @@ namespace {
 std::string describe(cudaError_t e) { return fmt::format("{} ({})", cudaGetErrorName(e), cudaGetErrorString(e)); }
 
 std::string driver_too_old(int driver, int runtime) {
-  return fmt::format("driver too old (driver {} < runtime {}): update the NVIDIA driver",
-                     cuda_version_string(driver), cuda_version_string(runtime));
+  return fmt::format("driver too old (driver {} < runtime {}): update the NVIDIA driver", cuda_version_string(driver),
+                     cuda_version_string(runtime));
 }
 
 // The reason for a failed cudaGetDeviceCount, in the terms a user can act on.
 std::string reason_for(cudaError_t e, const gpu_device_info& info) {
   switch (e) {
-    case cudaErrorNoDevice:
-      return "no CUDA device (the driver sees no GPU; check CUDA_VISIBLE_DEVICES)";
+    case cudaErrorNoDevice: return "no CUDA device (the driver sees no GPU; check CUDA_VISIBLE_DEVICES)";
     case cudaErrorInsufficientDriver:
       if (info.driver_version == 0) return "no CUDA device: no NVIDIA driver (libcuda.so) on this machine";
       return driver_too_old(info.driver_version, info.runtime_version);
-    default:
-      return fmt::format("CUDA initialisation failed: {}", describe(e));
+    default: return fmt::format("CUDA initialisation failed: {}", describe(e));
   }
 }
 
@@ -77,10 +75,10 @@ gpu_device_info cuda_device_info() {
   detail::gpu_launch launch;
   if (const cudaError_t e = detail::gpu_launch_geometry(launch); e != cudaSuccess) {
     info.reason = e == cudaErrorNoKernelImageForDevice || e == cudaErrorInvalidDeviceFunction
-                      ? fmt::format("{} has compute capability {}.{} but this build targets {}: reconfigure with "
-                                    "-DCMAKE_CUDA_ARCHITECTURES={}{}",
-                                    info.name, prop.major, prop.minor, info.built_architectures, prop.major,
-                                    prop.minor)
+                      ? fmt::format(
+                            "{} has compute capability {}.{} but this build targets {}: reconfigure with "
+                            "-DCMAKE_CUDA_ARCHITECTURES={}{}",
+                            info.name, prop.major, prop.minor, info.built_architectures, prop.major, prop.minor)
                       : fmt::format("cannot set up the pi kernel on {}: {}", info.name, describe(e));
     return info;
   }

@@ -11,18 +11,18 @@ namespace parbench::backends {
 /// Device 0 as the CUDA runtime reports it, or why the cuda backend cannot run here.
 struct gpu_device_info {
   bool usable = false;
-  std::string reason;        ///< why not usable ("no CUDA device", "driver too old (...)"); empty when usable
+  std::string reason;  ///< why not usable ("no CUDA device", "driver too old (...)"); empty when usable
   int device_count = 0;
-  int driver_version = 0;    ///< CUDA version the driver supports (12040 = 12.4); 0 = no driver
-  int runtime_version = 0;   ///< CUDA runtime linked into parbench (13000 = 13.0)
-  std::string name;          ///< e.g. "NVIDIA H200"
+  int driver_version = 0;   ///< CUDA version the driver supports (12040 = 12.4); 0 = no driver
+  int runtime_version = 0;  ///< CUDA runtime linked into parbench (13000 = 13.0)
+  std::string name;         ///< e.g. "NVIDIA H200"
   int compute_major = 0;
   int compute_minor = 0;
   int sm_count = 0;
   int sm_clock_khz = 0;      ///< peak SM clock
   int memory_clock_khz = 0;  ///< peak memory clock
   unsigned long long memory_bytes = 0;
-  unsigned blocks = 0;       ///< blocks the pi kernel launches on a full device
+  unsigned blocks = 0;  ///< blocks the pi kernel launches on a full device
   unsigned threads_per_block = 0;
   int registers_per_thread = 0;
   std::string built_architectures;  ///< CMAKE_CUDA_ARCHITECTURES of this binary, e.g. "80;90"

@@ -51,7 +51,9 @@ __global__ void empty_kernel() {}
 // Device memory released on every path out of a run.
 class device_buffer {
  public:
-  cudaError_t allocate(std::size_t count) { return cudaMalloc(reinterpret_cast<void**>(&data_), count * sizeof(*data_)); }
+  cudaError_t allocate(std::size_t count) {
+    return cudaMalloc(reinterpret_cast<void**>(&data_), count * sizeof(*data_));
+  }
   ~device_buffer() {
     if (data_ != nullptr) cudaFree(data_);
   }
@@ -91,7 +93,8 @@ cudaError_t count_hits_with(const kernels::pi_job& job, std::uint64_t first_chun
   const std::uint64_t needed_blocks = (end - begin + block_threads - 1) / block_threads;
   const auto blocks = static_cast<unsigned>(std::min<std::uint64_t>(launch.blocks, needed_blocks));
   const std::uint64_t threads = std::uint64_t{blocks} * block_threads;
-  const std::uint64_t per_launch = std::min(threads * max_slices_per_thread, std::max<std::uint64_t>(1, slices_per_launch));
+  const std::uint64_t per_launch =
+      std::min(threads * max_slices_per_thread, std::max<std::uint64_t>(1, slices_per_launch));
 
   device_buffer partials;
   if (auto e = partials.allocate(blocks); e != cudaSuccess) return e;
