@@ -6,10 +6,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -460,6 +462,30 @@ TEST_F(CompareCommand, NonPositiveTiming) {
   table u = make_table(1, 6, 1.0, "");
   u[4][col("samples_per_s")] = "-3e8";
   expect_bad(to_csv(u), position(u, 4, col("samples_per_s")), "samples_per_s '-3e8' is not positive");
+}
+
+
+// docs/ci.md documents every flag that `parbench compare` and `parbench plot` accept.
+TEST(CompareDocs, EveryFlagIsDocumented) {
+  std::ifstream in(std::string(PARBENCH_SOURCE_DIR) + "/docs/ci.md");
+  const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(doc.empty());
+  for (const char* cmd : {"compare", "plot"}) {
+    const auto help = test::run_parbench(std::string(cmd) + " --help");
+    ASSERT_EQ(help.exit_code, 0) << help.output;
+    std::size_t flags = 0;
+    for (std::size_t at = help.output.find("--"); at != std::string::npos; at = help.output.find("--", at + 2)) {
+      std::size_t end = at + 2;
+      while (end < help.output.size() && (std::isalnum(static_cast<unsigned char>(help.output[end])) != 0 ||
+                                          help.output[end] == '-'))
+        ++end;
+      const std::string flag = help.output.substr(at, end - at);
+      if (flag == "--help" || flag.size() <= 2) continue;
+      ++flags;
+      EXPECT_NE(doc.find("`" + flag), std::string::npos) << cmd << " " << flag << " is not in docs/ci.md";
+    }
+    EXPECT_GT(flags, 0u) << cmd;
+  }
 }
 
 }  // namespace
