@@ -5,11 +5,14 @@
 #include <cstdio>
 #include <exception>
 
+#include "backends/mpi/mpi_job.hpp"
 #include "cli/commands.hpp"
 #include "core/errors.hpp"
 #include "core/version.hpp"
 
 int main(int argc, char** argv) {
+  // Under mpirun/srun only rank 0 prints (rank 0 alone writes reports, too).
+  parbench::mpi::silence_unless_root();
   CLI::App app{"parbench: compare parallelism models (threads, OpenMP, oneTBB, processes, MPI, GPU)\n"
                "on one deterministic Monte Carlo pi kernel."};
   app.set_version_flag("--version", std::string("parbench ") + parbench::version);
@@ -27,10 +30,12 @@ int main(int argc, char** argv) {
   } catch (const parbench::error& e) {
     std::fflush(stdout);
     fmt::print(stderr, "parbench: error: {}\n", e.what());
+    parbench::mpi::abort_job_on_error(static_cast<int>(e.code()));  // no rank left waiting
     return static_cast<int>(e.code());
   } catch (const std::exception& e) {
     std::fflush(stdout);
     fmt::print(stderr, "parbench: error: {}\n", e.what());
+    parbench::mpi::abort_job_on_error(static_cast<int>(parbench::exit_code::run_failed));
     return static_cast<int>(parbench::exit_code::run_failed);
   }
   return 0;

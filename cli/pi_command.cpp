@@ -26,6 +26,7 @@ struct pi_options {
   std::string schedule;
   std::string timeout;
   std::string isa;
+  std::string inner;
 };
 
 void run_pi(const pi_options& o) {
@@ -40,6 +41,8 @@ void run_pi(const pi_options& o) {
   // The kernel path (and a PARBENCH_ISA from the environment) is checked before any work.
   if (!o.isa.empty()) kernels::force_isa(kernels::parse_isa(o.isa));
   (void)kernels::active_isa();
+  request.inner = o.inner;
+  if (!o.inner.empty()) (void)find_backend(o.inner);  // fail before any work; mpi checks the rest
   if (!o.timeout.empty())
     request.timeout = std::chrono::milliseconds(static_cast<long long>(parse_seconds(o.timeout, "--timeout") * 1000));
 
@@ -89,6 +92,9 @@ void add_pi_command(CLI::App& app) {
   cmd->add_option("--isa", opts->isa,
                   "Kernel instruction-set path: scalar, avx2 or avx512 (default: the widest this CPU has, or "
                   "PARBENCH_ISA)");
+  cmd->add_option("--inner", opts->inner,
+                  "Model inside each rank of --backend mpi: threads (default), openmp, tbb or serial; "
+                  "--workers is then per rank");
   cmd->callback([opts] { run_pi(*opts); });
 }
 

@@ -3,9 +3,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "core/partition.hpp"
 #include "kernels/pi.hpp"
 
 namespace parbench {
@@ -19,7 +21,17 @@ struct run_request {
   std::string schedule;
   /// Process backends kill a worker that has not answered after this long; 0 = no limit.
   std::chrono::milliseconds timeout{0};
+  /// Only these chunks, a sub-range of [0, job.chunk_count()); empty = every chunk.
+  /// Lets a backend that nests another (mpi) hand it one share of the job.
+  std::optional<chunk_range> chunks{};
+  /// The model a nesting backend (mpi) runs inside each of its processes; empty = its default.
+  std::string inner{};
 };
+
+/// The chunks `request` asks for: `request.chunks`, or every chunk of the job.
+[[nodiscard]] constexpr chunk_range requested_chunks(const run_request& request) noexcept {
+  return request.chunks ? *request.chunks : chunk_range{0, request.job.chunk_count()};
+}
 
 /// What a run returns: plain data, no I/O, no timing (the harness times).
 struct run_result {

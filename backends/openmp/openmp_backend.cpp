@@ -26,7 +26,8 @@ class openmp_backend final : public backend {
     // Exactly W threads: no dynamic adjustment of the team size.
     omp_set_dynamic(0);
     omp_set_schedule(request.schedule == "dynamic" ? omp_sched_dynamic : omp_sched_static, 0);
-    const auto chunks = static_cast<long long>(request.job.chunk_count());
+    const chunk_range range = requested_chunks(request);
+    const auto first = static_cast<long long>(range.first), last = static_cast<long long>(range.last);
     const auto& job = request.job;
     std::vector<char> ran(request.workers, 0);
     std::uint64_t hits = 0;
@@ -37,7 +38,7 @@ class openmp_backend final : public backend {
       team = omp_get_num_threads();
       const int me = omp_get_thread_num();
 #pragma omp for schedule(runtime)
-      for (long long c = 0; c < chunks; ++c) {
+      for (long long c = first; c < last; ++c) {
         hits += kernels::count_hits(job, static_cast<std::uint64_t>(c), static_cast<std::uint64_t>(c) + 1);
         ran[static_cast<std::size_t>(me)] = 1;
       }

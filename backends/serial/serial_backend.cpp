@@ -13,8 +13,8 @@ class serial_backend final : public backend {
   std::string_view description() const noexcept override { return "one thread, no parallelism (the reference)"; }
   std::string_view mechanism() const noexcept override { return "function call"; }
   run_result run(const run_request& request) override {
-    const auto chunks = request.job.chunk_count();
-    return {kernels::count_hits(request.job, 0, chunks), 1, 1, 0.0};
+    const chunk_range chunks = requested_chunks(request);
+    return {kernels::count_hits(request.job, chunks.first, chunks.last), 1, 1, 0.0};
   }
   void start_empty(unsigned /*workers*/) override {}
 };

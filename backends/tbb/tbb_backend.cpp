@@ -26,11 +26,11 @@ class tbb_backend final : public backend {
     const int workers = static_cast<int>(request.workers);
     // The arena reserves no slot for the master so that exactly W threads can join.
     oneapi::tbb::task_arena arena(workers, 1);
-    const auto chunks = request.job.chunk_count();
+    const chunk_range chunks = requested_chunks(request);
     std::vector<std::atomic<char>> ran(request.workers);
     std::uint64_t hits = arena.execute([&] {
       return oneapi::tbb::parallel_reduce(
-          oneapi::tbb::blocked_range<std::uint64_t>(0, chunks, 1), std::uint64_t{0},
+          oneapi::tbb::blocked_range<std::uint64_t>(chunks.first, chunks.last, 1), std::uint64_t{0},
           [&](const oneapi::tbb::blocked_range<std::uint64_t>& r, std::uint64_t acc) {
             const int slot = oneapi::tbb::this_task_arena::current_thread_index();
             if (slot >= 0 && slot < workers) ran[static_cast<std::size_t>(slot)].store(1, std::memory_order_relaxed);

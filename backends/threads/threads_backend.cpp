@@ -37,11 +37,12 @@ class threads_backend final : public backend {
   std::string_view mechanism() const noexcept override { return "std::thread create + join"; }
 
   run_result run(const run_request& request) override {
-    const auto chunks = request.job.chunk_count();
+    const chunk_range all = requested_chunks(request);
+    const auto chunks = all.last - all.first;
     std::vector<std::uint64_t> hits(request.workers, 0);
     run_threads(request.workers, [&](unsigned w) {
       const chunk_range r = partition(chunks, request.workers, w);
-      hits[w] = kernels::count_hits(request.job, r.first, r.last);
+      hits[w] = kernels::count_hits(request.job, all.first + r.first, all.first + r.last);
     });
     run_result result;
     result.workers_started = request.workers;

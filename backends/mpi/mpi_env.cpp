@@ -1,0 +1,131 @@
+#include "backends/mpi/mpi_env.hpp"
+
+#include <fmt/format.h>
+#include <mpi.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+#include "core/errors.hpp"
+
+namespace parbench::mpi {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+double seconds_since(clock::time_point start) {
+  return std::chrono::duration<double>(clock::now() - start).count();
+}
+
+void check(int rc, const char* what) {
+  if (rc == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING] = {};
+  int length = 0;
+  MPI_Error_string(rc, text, &length);
+  throw run_error(fmt::format("mpi: {} failed: {}", what, std::string(text, static_cast<std::size_t>(length))));
+}
+
+void abort_if_several_ranks(int code) {
+  int size = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (size < 2) return;  // one rank: a normal exit (with MPI_Finalize) is clean
+  std::fflush(stdout);
+  std::fflush(stderr);
+  MPI_Abort(MPI_COMM_WORLD, code);
+}
+
+}  // namespace
+
+bool environment::started() noexcept {
+  int initialised = 0;
+  MPI_Initialized(&initialised);
+  return initialised != 0;
+}
+
+environment& environment::get() {
+  static environment env;
+  return env;
+}
+
+environment::environment() {
+  if (!started()) {
+    const auto start = clock::now();
+    int provided = MPI_THREAD_SINGLE;
+    check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
+    job_.init_seconds = seconds_since(start);
+    job_.thread_level = provided;
+    we_initialised_ = true;
+    if (provided < MPI_THREAD_FUNNELED) {
+      MPI_Finalize();
+      throw run_error("mpi: the MPI library grants only MPI_THREAD_SINGLE; parbench needs MPI_THREAD_FUNNELED "
+                      "(threads inside a rank): use an MPI built with thread support");
+    }
+  } else {
+    MPI_Query_thread(&job_.thread_level);
+  }
+  // Errors come back as codes so they surface as run_error with MPI's own text.
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  check(MPI_Comm_rank(MPI_COMM_WORLD, &job_.rank), "MPI_Comm_rank");
+  check(MPI_Comm_size(MPI_COMM_WORLD, &job_.ranks), "MPI_Comm_size");
+
+  // The first collective wires the ranks up; its cost is part of the start-up.
+  const auto first = clock::now();
+  std::uint64_t one = 1, total = 0;
+  check(MPI_Allreduce(&one, &total, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD), "first MPI_Allreduce");
+  job_.first_collective_seconds = seconds_since(first);
+
+  char name[MPI_MAX_PROCESSOR_NAME] = {};
+  int length = 0;
+  check(MPI_Get_processor_name(name, &length), "MPI_Get_processor_name");
+  std::vector<char> all(static_cast<std::size_t>(MPI_MAX_PROCESSOR_NAME) * static_cast<std::size_t>(job_.ranks));
+  check(MPI_Allgather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, all.data(), MPI_MAX_PROCESSOR_NAME, MPI_CHAR,
+                      MPI_COMM_WORLD),
+        "MPI_Allgather of host names");
+  for (int r = 0; r < job_.ranks; ++r) job_.hosts.emplace_back(&all[static_cast<std::size_t>(r) * MPI_MAX_PROCESSOR_NAME]);
+
+  char library[MPI_MAX_LIBRARY_VERSION_STRING] = {};
+  if (MPI_Get_library_version(library, &length) == MPI_SUCCESS) {
+    job_.library = std::string(library, static_cast<std::size_t>(length));
+    job_.library = job_.library.substr(0, job_.library.find_first_of(",\n"));
+  }
+
+  detail::published_job() = job_;
+  detail::abort_hook() = &abort_if_several_ranks;
+  silence_unless_root();
+}
+
+environment::~environment() {
+  detail::abort_hook() = nullptr;
+  int finalised = 0;
+  MPI_Finalized(&finalised);
+  if (we_initialised_ && finalised == 0) MPI_Finalize();
+}
+
+void environment::broadcast(std::string& blob) const {
+  auto length = static_cast<std::uint64_t>(blob.size());
+  check(MPI_Bcast(&length, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD), "MPI_Bcast of the configuration length");
+  blob.resize(static_cast<std::size_t>(length));
+  check(MPI_Bcast(blob.data(), static_cast<int>(length), MPI_CHAR, 0, MPI_COMM_WORLD), "MPI_Bcast of the configuration");
+}
+
+void environment::sum_all(std::vector<std::uint64_t>& values) const {
+  check(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_UINT64_T, MPI_SUM,
+                      MPI_COMM_WORLD),
+        "MPI_Allreduce of the counts");
+}
+
+std::uint64_t environment::sum_to_root(std::uint64_t value) const {
+  std::uint64_t total = 0;
+  check(MPI_Reduce(&value, &total, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD), "MPI_Reduce");
+  return total;
+}
+
+void environment::abort(int code) const noexcept {
+  std::fflush(stdout);
+  std::fflush(stderr);
+  MPI_Abort(MPI_COMM_WORLD, code);
+  std::_Exit(code);  // MPI_Abort does not return; this is for the compiler
+}
+
+}  // namespace parbench::mpi

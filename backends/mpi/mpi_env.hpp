@@ -1,0 +1,50 @@
+#pragma once
+// The MPI library's lifetime in this process, and the few collectives parbench uses.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "backends/mpi/mpi_job.hpp"
+
+namespace parbench::mpi {
+
+/// MPI for this process: initialised on first use with MPI_Init_thread(FUNNELED) (only
+/// the main thread calls MPI; workers inside a rank never do), finalised at exit.
+/// Every member but `started` is collective where MPI says so: all ranks call it in
+/// the same order.
+class environment {
+ public:
+  /// The environment, initialising MPI on the first call (a process started without a
+  /// launcher becomes a job of one rank). Publishes the job in `current_job()` and
+  /// silences stdout on ranks other than 0. Throws run_error when MPI cannot start.
+  static environment& get();
+  /// Whether MPI is initialised in this process; never starts it.
+  [[nodiscard]] static bool started() noexcept;
+
+  [[nodiscard]] int rank() const noexcept { return job_.rank; }
+  [[nodiscard]] int size() const noexcept { return job_.ranks; }
+  [[nodiscard]] bool is_root() const noexcept { return job_.rank == 0; }
+  [[nodiscard]] const job_info& job() const noexcept { return job_; }
+  [[nodiscard]] const std::vector<std::string>& hosts() const noexcept { return job_.hosts; }
+
+  /// Rank 0's `blob` replaces every rank's copy (MPI_Bcast of length, then bytes).
+  void broadcast(std::string& blob) const;
+  /// Element-wise exact sum of `values` over all ranks, result on every rank.
+  void sum_all(std::vector<std::uint64_t>& values) const;
+  /// Sum of one value on rank 0 (MPI_Reduce); other ranks get 0.
+  [[nodiscard]] std::uint64_t sum_to_root(std::uint64_t value) const;
+  /// Ends every rank of the job with exit status `code` (MPI_Abort).
+  [[noreturn]] void abort(int code) const noexcept;
+
+  environment(const environment&) = delete;
+  environment& operator=(const environment&) = delete;
+  ~environment();
+
+ private:
+  environment();
+  job_info job_;
+  bool we_initialised_ = false;
+};
+
+}  // namespace parbench::mpi

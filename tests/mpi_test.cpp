@@ -1,0 +1,161 @@
+// The mpi backend end to end: the real binary under mpiexec with 1, 2 and 3 ranks.
+// (The in-process contract, one rank, is covered with every backend in backends_test.)
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <ostream>
+#include <sstream>
+#include <string>
+
+#include "kernels/pi.hpp"
+
+using ::testing::HasSubstr;
+
+namespace {
+
+struct command_result {
+  int exit_code = -1;
+  std::string output;  ///< stdout and stderr together
+  double seconds = 0;
+};
+
+command_result run(const std::string& command) {
+  command_result r;
+  const auto start = std::chrono::steady_clock::now();
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return r;
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.output.append(buf.data(), n);
+  const int status = ::pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+// Open MPI wants --oversubscribe for more ranks than cores and binds each rank to one
+// core unless told otherwise; MPICH's hydra needs neither flag.
+const std::string& launcher_flags() {
+  static const std::string flags =
+      [] {
+        const std::string version = run(std::string(PARBENCH_MPIEXEC) + " --version").output;
+        return version.find("Open MPI") != std::string::npos || version.find("OpenRTE") != std::string::npos;
+      }()
+          ? " --oversubscribe --bind-to none --timeout 120"
+          : "";
+  return flags;
+}
+
+std::string mpiexec(int ranks) {
+  return std::string(PARBENCH_MPIEXEC) + " -np " + std::to_string(ranks) + launcher_flags() + " ";
+}
+
+std::string parbench() { return std::string(PARBENCH_BINARY) + " "; }
+
+std::uint64_t serial_hits(std::uint64_t samples, std::uint64_t seed) {
+  const parbench::kernels::pi_job job{samples, seed, parbench::kernels::rng_kind::philox};
+  return parbench::kernels::count_hits(job, 0, job.chunk_count());
+}
+
+struct mpi_row {
+  bool found = false;
+  unsigned workers = 0;
+  std::uint64_t samples = 0, hits = 0;
+};
+
+// The `mpi` row of `parbench pi`'s table.
+mpi_row find_row(const std::string& output) {
+  std::istringstream lines(output);
+  std::string line;
+  mpi_row row;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    std::string name;
+    if (fields >> name && name == "mpi" && fields >> row.workers >> row.samples >> row.hits) row.found = true;
+  }
+  return row;
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+struct hybrid_case {
+  int ranks;
+  const char* inner;
+  unsigned workers;
+  std::uint64_t samples;
+  std::uint64_t seed;
+};
+
+void PrintTo(const hybrid_case& c, std::ostream* os) {
+  *os << c.ranks << " ranks x " << c.workers << " " << c.inner << ", n=" << c.samples << ", seed=" << c.seed;
+}
+
+class mpi_ranks : public ::testing::TestWithParam<hybrid_case> {};
+
+// R ranks x W inner workers return exactly the serial hit count, and only rank 0 prints.
+TEST_P(mpi_ranks, match_serial_and_print_once) {
+  const auto& c = GetParam();
+  const auto r = run(mpiexec(c.ranks) + parbench() + "pi --backend mpi --inner " + c.inner + " --workers " +
+                     std::to_string(c.workers) + " --samples " + std::to_string(c.samples) + " --seed " +
+                     std::to_string(c.seed));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const mpi_row row = find_row(r.output);
+  ASSERT_TRUE(row.found) << r.output;
+  EXPECT_EQ(row.hits, serial_hits(c.samples, c.seed)) << r.output;
+  EXPECT_EQ(row.samples, c.samples);
+  EXPECT_EQ(row.workers, static_cast<unsigned>(c.ranks) * c.workers) << "R x W workers";
+  EXPECT_EQ(count(r.output, "backend "), 1u) << "one table, from rank 0 only:\n" << r.output;
+}
+
+// 8 chunks over 3 ranks is uneven (3, 3, 2); 1000 samples is one chunk, so two ranks idle.
+INSTANTIATE_TEST_SUITE_P(ranks, mpi_ranks,
+                         ::testing::Values(hybrid_case{1, "threads", 1, 7 * 65536 + 3, 11},
+                                           hybrid_case{2, "threads", 2, 7 * 65536 + 3, 12},
+                                           hybrid_case{2, "tbb", 2, 1000003, 13},
+                                           hybrid_case{3, "openmp", 1, 7 * 65536 + 3, 14},
+                                           hybrid_case{3, "serial", 1, 1000, 15}),
+                         [](const ::testing::TestParamInfo<hybrid_case>& info) {
+                           const auto& c = info.param;
+                           return "np" + std::to_string(c.ranks) + "_" + c.inner + "_x" + std::to_string(c.workers) +
+                                  "_n" + std::to_string(c.samples);
+                         });
+
+TEST(mpi, runs_as_one_rank_without_a_launcher) {
+  const auto r = run(parbench() + "pi --backend mpi --inner threads --workers 3 --samples 1000003 --seed 5");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const mpi_row row = find_row(r.output);
+  EXPECT_EQ(row.hits, serial_hits(1000003, 5)) << r.output;
+  EXPECT_EQ(row.workers, 3u);
+}
+
+// Bad arguments end the whole job with exit code 2, promptly, on every rank.
+TEST(mpi, rejects_bad_arguments_without_hanging) {
+  const auto inner = run(mpiexec(2) + parbench() + "pi --backend mpi --inner fork --samples 1000");
+  EXPECT_EQ(inner.exit_code, 2) << inner.output;
+  EXPECT_THAT(inner.output, HasSubstr("--inner 'fork' cannot run inside a rank"));
+  EXPECT_LT(inner.seconds, 60.0);
+
+  const auto samples = run(mpiexec(2) + parbench() + "pi --backend mpi --samples 0");
+  EXPECT_EQ(samples.exit_code, 2) << samples.output;
+  EXPECT_THAT(samples.output, HasSubstr("must be at least 1"));
+}
+
+// A rank started with other arguments (here: another seed) cannot skew the result: the
+// job fails, naming the difference.
+TEST(mpi, ranks_with_other_arguments_fail_the_job) {
+  const std::string common = "pi --backend mpi --samples 200000 ";
+  const auto r = run(mpiexec(1) + parbench() + common + "--seed 1 : -np 1 " + parbench() + common + "--seed 2");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("rank 1 was started with other arguments than rank 0: --seed 2 (rank 0: 1)"));
+}
+
+}  // namespace
