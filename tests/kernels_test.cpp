@@ -7,6 +7,7 @@
 #include <random>
 
 #include "core/errors.hpp"
+#include "tests/cli_helpers.hpp"
 #include "kernels/isa.hpp"
 #include "kernels/philox.hpp"
 #include "kernels/pi.hpp"
@@ -209,6 +210,39 @@ TEST(pi_kernel, estimates_cover_pi_at_the_nominal_rate) {
     }
   }
   EXPECT_LE(misses, 5);
+}
+
+// Sets PARBENCH_ISA for the children started while it lives.
+class isa_env {
+ public:
+  explicit isa_env(const std::string& value) { ::setenv("PARBENCH_ISA", value.c_str(), 1); }
+  ~isa_env() { ::unsetenv("PARBENCH_ISA"); }
+  isa_env(const isa_env&) = delete;
+  isa_env& operator=(const isa_env&) = delete;
+};
+
+// The path can be forced from the command line and the environment; bad values are usage errors.
+TEST(isa_cli, forced_paths_give_the_same_hits_and_bad_ones_exit_2) {
+  using parbench::test::run_parbench;
+  std::string first_output;
+  for (isa path : supported_isas()) {
+    const auto r = run_parbench("pi -b serial -n 100003 --seed 5 --isa " + std::string(to_string(path)));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    // The hits column is the same on every path.
+    const std::string hits = r.output.substr(r.output.find('\n') + 1);
+    if (first_output.empty()) first_output = hits;
+    EXPECT_EQ(hits.substr(0, 50), first_output.substr(0, 50)) << to_string(path);
+    const isa_env forced(std::string(to_string(path)));
+    const auto env = run_parbench("list");
+    EXPECT_NE(env.output.find("kernel path: " + std::string(to_string(path))), std::string::npos) << env.output;
+  }
+  const auto bad = run_parbench("pi -b serial -n 1000 --isa sse9");
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("choose scalar, avx2 or avx512"), std::string::npos) << bad.output;
+  const isa_env bad_value("sse9");
+  const auto bad_env = run_parbench("pi -b serial -n 1000");
+  EXPECT_EQ(bad_env.exit_code, 2) << bad_env.output;
+  EXPECT_NE(bad_env.output.find("PARBENCH_ISA=sse9"), std::string::npos) << bad_env.output;
 }
 
 TEST(check_estimate, flags_a_wrong_count) {
