@@ -49,8 +49,8 @@ TEST(cuda_slices, cover_every_sample_once) {
 // The stream is one piece of code: slices of the shared host/device header reproduce the
 // CPU's scalar reference chunk by chunk, for both generators, partial last chunks and odd n.
 TEST(cuda_slices, equal_the_cpu_scalar_chunk_counts) {
-  const std::uint64_t sizes[] = {1, 2, 63, 64, 65, chunk_samples - 1, chunk_samples, chunk_samples + 1,
-                                 3 * chunk_samples + 17};
+  const std::uint64_t sizes[] = {
+      1, 2, 63, 64, 65, chunk_samples - 1, chunk_samples, chunk_samples + 1, 3 * chunk_samples + 17};
   for (rng_kind rng : {rng_kind::philox, rng_kind::light}) {
     for (std::uint64_t seed : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{0xDEADBEEF12345678}}) {
       for (std::uint64_t n : sizes) {
@@ -85,7 +85,7 @@ backends::gpu_device_info gpu() {
   return info;
 }
 
-#define PARBENCH_REQUIRE_GPU()                                                         \
+#define PARBENCH_REQUIRE_GPU() \
   if (!gpu().usable) GTEST_SKIP() << "no usable GPU here (" << gpu().reason << ")"
 
 TEST(cuda_gpu, agrees_exactly_with_serial) {
@@ -119,6 +119,19 @@ TEST(cuda_gpu, several_launches_add_up_exactly) {
   ASSERT_EQ(backends::detail::gpu_count_hits(job, 0, job.chunk_count(), many, 1000), cudaSuccess);
   EXPECT_EQ(one, many);
   EXPECT_EQ(one, kernels::count_hits(job, 0, job.chunk_count()));
+}
+
+// A nesting backend (mpi) hands the GPU one share of the chunks.
+TEST(cuda_gpu, runs_a_sub_range_of_chunks) {
+  PARBENCH_REQUIRE_GPU();
+  auto b = find_backend("cuda").make();
+  const pi_job job{7 * chunk_samples + 3, 9, rng_kind::light};
+  for (chunk_range range : {chunk_range{0, 3}, chunk_range{2, 8}, chunk_range{7, 8}, chunk_range{4, 4}}) {
+    run_request request{job, 1, {}, {}};
+    request.chunks = range;
+    EXPECT_EQ(b->run(request).hits, kernels::count_hits(job, range.first, range.last))
+        << "[" << range.first << ", " << range.last << ")";
+  }
 }
 
 TEST(cuda_gpu, start_up_and_metadata) {
@@ -180,8 +193,10 @@ class cuda_cli_hidden_gpu : public ::testing::Test {
     ::setenv("CUDA_VISIBLE_DEVICES", "", 1);
   }
   void TearDown() override {
-    if (saved_) ::setenv("CUDA_VISIBLE_DEVICES", saved_->c_str(), 1);
-    else ::unsetenv("CUDA_VISIBLE_DEVICES");
+    if (saved_)
+      ::setenv("CUDA_VISIBLE_DEVICES", saved_->c_str(), 1);
+    else
+      ::unsetenv("CUDA_VISIBLE_DEVICES");
   }
   std::optional<std::string> saved_;
 };

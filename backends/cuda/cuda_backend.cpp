@@ -36,8 +36,9 @@ class cuda_backend final : public backend {
   // The model decides: one worker per device (request.workers does not apply).
   run_result run(const run_request& request) override {
     require_usable();
+    const chunk_range chunks = requested_chunks(request);
     std::uint64_t hits = 0;
-    check(detail::gpu_count_hits(request.job, 0, request.job.chunk_count(), hits), "the pi kernel");
+    check(detail::gpu_count_hits(request.job, chunks.first, chunks.last, hits), "the pi kernel");
     return {hits, 1, 1, 0.0};
   }
 
