@@ -6,11 +6,15 @@
 #include <exception>
 
 #include "backends/mpi/mpi_job.hpp"
+#include "backends/process/early.hpp"
 #include "cli/commands.hpp"
 #include "core/errors.hpp"
 #include "core/version.hpp"
 
 int main(int argc, char** argv) {
+  // Before CLI11 and before any thread pool: the spawn backend's hidden worker mode, and the
+  // forkserver, which must be forked while this process is still small and single-threaded.
+  if (const auto worker_status = parbench::process::early_main(argc, argv)) return *worker_status;
   // Under mpirun/srun only rank 0 prints (rank 0 alone writes reports, too).
   parbench::mpi::silence_unless_root();
   CLI::App app{"parbench: compare parallelism models (threads, OpenMP, oneTBB, processes, MPI, GPU)\n"
