@@ -116,7 +116,9 @@ process_outcome run_process_workers(std::string_view backend, const process_plan
     }
   } catch (const run_error& e) {
     stop_all(slots);
-    throw run_error(fmt::format("{}: {}; the {} workers already started were stopped", backend, e.what(), started));
+    throw run_error(fmt::format("{}: {}; {} already started {} stopped", backend, e.what(),
+                                started == 1 ? "the 1 worker" : fmt::format("the {} workers", started),
+                                started == 1 ? "was" : "were"));
   }
 
   const bool timed = plan.timeout.count() > 0;
