@@ -1,0 +1,235 @@
+#include "core/signals.hpp"
+
+#include <dirent.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <cerrno>
+#include <algorithm>
+#include <climits>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "core/errors.hpp"
+
+namespace parbench::signals {
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+struct watcher_state {
+  std::mutex mutex;
+  std::condition_variable idle;  // depth dropped to 0
+  int depth = 0;
+  bool stopping = false;
+  std::map<std::uint64_t, std::function<void()>> actions;
+  std::uint64_t next_id = 1;
+  std::map<std::uint64_t, std::pair<steady::time_point, std::string>> deadlines;
+  int signal_fd = -1;
+  int wake_fd = -1;
+};
+
+// Never destroyed: the watcher thread may still run while static destructors do.
+watcher_state& state() {
+  static auto* s = new watcher_state;
+  return *s;
+}
+
+std::atomic<bool> installed_flag{false};
+std::atomic<bool> stopping_flag{false};
+
+sigset_t interrupt_set() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set, sig);
+  return set;
+}
+
+void say(const std::string& text) {
+  const char* p = text.data();
+  std::size_t left = text.size();
+  while (left > 0) {
+    const ssize_t n = ::write(STDERR_FILENO, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+// SIGKILL for every direct child of every thread of this process. Children inherit the
+// blocked interrupt signals, so they would not stop on their own; the dead children are
+// reaped by init (or a subreaper) once this process is gone.
+void kill_children() {
+  DIR* tasks = ::opendir("/proc/self/task");
+  if (tasks == nullptr) return;
+  while (const dirent* task = ::readdir(tasks)) {
+    if (task->d_name[0] == '.') continue;
+    std::ifstream children(fmt::format("/proc/self/task/{}/children", task->d_name));
+    long pid = 0;
+    while (children >> pid)
+      if (pid > 0 && pid <= INT_MAX) ::kill(static_cast<pid_t>(pid), SIGKILL);
+  }
+  ::closedir(tasks);
+}
+
+// Waits for critical sections, then runs the cleanup actions and kills the children.
+// Returns with the mutex held, so nothing registers or enters a section afterwards.
+std::unique_lock<std::mutex> stop_everything() {
+  watcher_state& s = state();
+  std::unique_lock lock(s.mutex);
+  s.stopping = true;
+  stopping_flag = true;
+  s.idle.wait(lock, [&] { return s.depth == 0; });
+  for (auto it = s.actions.rbegin(); it != s.actions.rend(); ++it) {
+    try {
+      it->second();
+    } catch (...) {  // an action must not keep the others from running
+    }
+  }
+  kill_children();
+  return lock;
+}
+
+[[noreturn]] void end_by_signal(int sig) {
+  const char* name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal";
+  say(fmt::format("parbench: interrupted by {}; workers stopped, unfinished report files removed (exit code {})\n",
+                  name, 128 + sig));
+  auto lock = stop_everything();
+  std::signal(sig, SIG_DFL);
+  sigset_t one;
+  sigemptyset(&one);
+  sigaddset(&one, sig);
+  ::pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
+  ::raise(sig);
+  ::_exit(128 + sig);  // not reached: the default action of sig ends the process
+}
+
+[[noreturn]] void end_by_deadline(const std::string& what) {
+  say(fmt::format("parbench: error: {}\n", what));
+  auto lock = stop_everything();
+  ::_exit(static_cast<int>(exit_code::run_failed));
+}
+
+void watch() {
+  watcher_state& s = state();
+  while (true) {
+    int timeout_ms = -1;
+    std::optional<std::string> expired;
+    {
+      std::lock_guard lock(s.mutex);
+      const auto first = std::min_element(s.deadlines.begin(), s.deadlines.end(),
+                                          [](const auto& a, const auto& b) { return a.second.first < b.second.first; });
+      if (first != s.deadlines.end()) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(first->second.first - steady::now()).count();
+        if (left <= 0)
+          expired = first->second.second;
+        else
+          timeout_ms = static_cast<int>(std::min<long long>(left, INT_MAX));
+      }
+    }
+    if (expired) end_by_deadline(*expired);
+    pollfd fds[2] = {{s.signal_fd, POLLIN, 0}, {s.wake_fd, POLLIN, 0}};
+    const int n = ::poll(fds, 2, timeout_ms);
+    if (n < 0) continue;  // EINTR
+    if ((fds[1].revents & POLLIN) != 0) {
+      std::uint64_t count = 0;
+      (void)!::read(s.wake_fd, &count, sizeof count);
+    }
+    if ((fds[0].revents & POLLIN) != 0) {
+      signalfd_siginfo info{};
+      if (::read(s.signal_fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info))
+        end_by_signal(static_cast<int>(info.ssi_signo));
+    }
+  }
+}
+
+}  // namespace
+
+void install() {
+  if (installed_flag.exchange(true)) return;
+  watcher_state& s = state();
+  const sigset_t set = interrupt_set();
+  ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  s.signal_fd = ::signalfd(-1, &set, SFD_CLOEXEC);
+  s.wake_fd = ::eventfd(0, EFD_CLOEXEC);
+  if (s.signal_fd < 0 || s.wake_fd < 0)
+    throw run_error(fmt::format("cannot set up interrupt handling: {}", std::strerror(errno)));
+  std::thread(watch).detach();
+}
+
+bool installed() noexcept { return installed_flag; }
+
+void wait_if_stopping() noexcept {
+  // The interrupt signals are blocked in this thread, so pause() sleeps until the watcher
+  // ends the process.
+  while (stopping_flag) ::pause();
+}
+
+namespace {
+void wake_watcher() {
+  const std::uint64_t one = 1;
+  if (state().wake_fd >= 0) (void)!::write(state().wake_fd, &one, sizeof one);
+}
+}  // namespace
+
+deadline::deadline(std::chrono::milliseconds limit, std::string what) {
+  if (limit.count() <= 0) return;
+  watcher_state& s = state();
+  {
+    std::lock_guard lock(s.mutex);
+    id_ = s.next_id++;
+    s.deadlines.emplace(id_, std::make_pair(steady::now() + limit, std::move(what)));
+  }
+  wake_watcher();
+}
+
+deadline::~deadline() {
+  if (id_ == 0) return;
+  watcher_state& s = state();
+  std::lock_guard lock(s.mutex);
+  s.deadlines.erase(id_);
+  // No wake-up needed: the watcher finds the deadline gone when its poll times out.
+}
+
+critical_section::critical_section() {
+  watcher_state& s = state();
+  std::unique_lock lock(s.mutex);
+  // Once stopping, the process is about to end: never start a new section.
+  s.idle.wait(lock, [&] { return !s.stopping; });
+  ++s.depth;
+}
+
+critical_section::~critical_section() {
+  watcher_state& s = state();
+  std::lock_guard lock(s.mutex);
+  if (--s.depth == 0) s.idle.notify_all();
+}
+
+cleanup::cleanup(std::function<void()> action) {
+  watcher_state& s = state();
+  std::lock_guard lock(s.mutex);
+  id_ = s.next_id++;
+  s.actions.emplace(id_, std::move(action));
+}
+
+cleanup::~cleanup() {
+  watcher_state& s = state();
+  std::lock_guard lock(s.mutex);
+  s.actions.erase(id_);
+}
+
+}  // namespace parbench::signals
