@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "core/errors.hpp"
+#include "core/signals.hpp"
 #include "reports/csv.hpp"
 #include "reports/report_columns.hpp"
 
@@ -108,10 +109,12 @@ void prepare_report_dir(const fs::path& dir) {
                                      "choose another --out",
                                      p.string()));
   }
+  const signals::critical_section section;  // an interrupt waits until the probe is removed
   temp_file probe(dir / "write-probe");  // throws when the folder is not writable; removed on scope exit
 }
 
 void write_file_atomically(const fs::path& path, std::string_view content) {
+  const signals::critical_section section;  // an interrupt waits for the rename (core/signals.hpp)
   temp_file tmp(path);
   tmp.write_all(content);
   tmp.commit(path);
@@ -124,6 +127,8 @@ void write_report(const fs::path& dir, const bench::report& report, const nlohma
   const std::string overhead = to_csv(report.overhead);
   const std::string break_even = to_csv(report.break_even);
   const std::string meta = metadata.dump(2) + "\n";
+  // An interrupt waits until all four files are in place: no mix of old and new files.
+  const signals::critical_section section;
   write_file_atomically(dir / results_file, results);
   write_file_atomically(dir / overhead_file, overhead);
   write_file_atomically(dir / break_even_file, break_even);
