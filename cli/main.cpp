@@ -9,14 +9,18 @@
 #include "backends/process/early.hpp"
 #include "cli/commands.hpp"
 #include "core/errors.hpp"
+#include "core/signals.hpp"
 #include "core/version.hpp"
 
-int main(int argc, char** argv) {
+// A function-try-block: nothing may escape main, not even from setting up the CLI.
+int main(int argc, char** argv) try {
   // Before CLI11 and before any thread pool: the spawn backend's hidden worker mode, and the
   // forkserver, which must be forked while this process is still small and single-threaded.
   if (const auto worker_status = parbench::process::early_main(argc, argv)) return *worker_status;
   // Under mpirun/srun only rank 0 prints (rank 0 alone writes reports, too).
   parbench::mpi::silence_unless_root();
+  // SIGINT/SIGTERM/SIGHUP go to one watcher thread from here on (docs/reliability.md).
+  parbench::signals::install();
   CLI::App app{"parbench: compare parallelism models (threads, OpenMP, oneTBB, processes, MPI, GPU)\n"
                "on one deterministic Monte Carlo pi kernel."};
   app.set_version_flag("--version", std::string("parbench ") + parbench::version);
@@ -32,15 +36,20 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);  // prints help, version or the parse error
     return code == 0 ? 0 : static_cast<int>(parbench::exit_code::usage);
   } catch (const parbench::error& e) {
+    parbench::signals::wait_if_stopping();  // interrupted: the signal decides the exit status
     std::fflush(stdout);
     fmt::print(stderr, "parbench: error: {}\n", e.what());
     parbench::mpi::abort_job_on_error(static_cast<int>(e.code()));  // no rank left waiting
     return static_cast<int>(e.code());
   } catch (const std::exception& e) {
+    parbench::signals::wait_if_stopping();
     std::fflush(stdout);
     fmt::print(stderr, "parbench: error: {}\n", e.what());
     parbench::mpi::abort_job_on_error(static_cast<int>(parbench::exit_code::run_failed));
     return static_cast<int>(parbench::exit_code::run_failed);
   }
   return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "parbench: error: %s\n", e.what());
+  return static_cast<int>(parbench::exit_code::run_failed);
 }
