@@ -60,6 +60,26 @@ TEST(backends, start_empty_returns_for_every_backend) {
   }
 }
 
+// A backend that nests another (mpi) hands its inner model one share: run_request::chunks.
+TEST(backends, in_process_models_honour_a_chunk_range) {
+  const kernels::pi_job job{10 * kernels::chunk_samples + 5, 9, kernels::rng_kind::philox};  // 11 chunks
+  const chunk_range ranges[] = {{0, 0}, {0, 1}, {3, 7}, {9, 11}, {0, 11}};
+  for (const auto& entry : registered_backends()) {
+    if (entry.name != "serial" && entry.name != "threads" && entry.name != "openmp" && entry.name != "tbb" &&
+        entry.name != "mpi")
+      continue;
+    auto b = entry.make();
+    for (const chunk_range& range : ranges) {
+      for (unsigned w : {1u, 3u}) {
+        run_request req{job, w, {}, std::chrono::seconds(60)};
+        req.chunks = range;
+        EXPECT_EQ(b->run(req).hits, kernels::count_hits(job, range.first, range.last))
+            << entry.name << " W=" << w << " chunks [" << range.first << ", " << range.last << ")";
+      }
+    }
+  }
+}
+
 TEST(registry, finds_and_rejects_names) {
   EXPECT_EQ(find_backend("serial").name, "serial");
   EXPECT_THROW(find_backend("nope"), usage_error);
