@@ -6,9 +6,11 @@
 //   parbench_kernel_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -165,61 +167,44 @@ bool has_backend(const std::string& name) {
 }
 
 void register_all() {
-  for (rng_kind rng : {rng_kind::philox, rng_kind::light}) {
-    for (isa path : parbench::kernels::supported_isas()) {
-      const std::string name =
-          "kernel/" + std::string(to_string(rng)) + "/" + std::string(parbench::kernels::to_string(path));
-      benchmark::RegisterBenchmark(name.c_str(), kernel, rng, path)->Unit(benchmark::kMillisecond);
-    }
-  }
+  for (rng_kind rng : {rng_kind::philox, rng_kind::light})
+    for (isa path : parbench::kernels::supported_isas())
+      benchmark::RegisterBenchmark(fmt::format("kernel/{}/{}", to_string(rng), to_string(path)).c_str(), kernel, rng,
+                                   path)
+          ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("baseline/textbook_mt19937_64", textbook_mt19937_64)->Unit(benchmark::kMillisecond);
 
+  // W = 1, 2, 4, ... up to the number of cores, and that number itself.
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  const auto worker_counts = [cores](benchmark::internal::Benchmark* b) {
+  const auto parallel = [cores](benchmark::internal::Benchmark* b) {
     for (unsigned w = 1; w <= cores; w *= 2) b->Arg(w);
     if ((cores & (cores - 1)) != 0) b->Arg(cores);
-    return b;
+    b->UseRealTime()->Unit(benchmark::kMillisecond);
   };
   for (rng_kind rng : {rng_kind::philox, rng_kind::light}) {
-    const std::string suffix = "/" + std::string(to_string(rng));
 #if defined(_OPENMP)
-    worker_counts(benchmark::RegisterBenchmark(("openmp_reference" + suffix).c_str(), openmp_reference, rng)
-        )
-        ->UseRealTime()
-        ->Unit(benchmark::kMillisecond);
+    parallel(benchmark::RegisterBenchmark(fmt::format("openmp_reference/{}", to_string(rng)).c_str(),
+                                          openmp_reference, rng));
 #endif
-    for (const char* name : {"threads", "openmp", "fork"}) {
-      if (!has_backend(name)) continue;
-      worker_counts(benchmark::RegisterBenchmark(("backend/" + std::string(name) + suffix).c_str(), backend_run, std::string(name), rng)
-          )
-          ->UseRealTime()
-          ->Unit(benchmark::kMillisecond);
-    }
+    // In-process backends and fork; spawn, forkserver and mpi start other executables.
+    for (const char* name : {"threads", "openmp", "tbb", "stdpar", "fork"})
+      if (has_backend(name))
+        parallel(benchmark::RegisterBenchmark(fmt::format("backend/{}/{}", name, to_string(rng)).c_str(), backend_run,
+                                              std::string(name), rng));
   }
 
-  const auto startup_counts = [cores](benchmark::internal::Benchmark* b) {
+  // W = 1, the number of cores and 8.
+  const auto startup = [cores](benchmark::internal::Benchmark* b) {
     b->Arg(1);
     if (cores > 1) b->Arg(cores);
     if (cores < 8) b->Arg(8);
-    return b;
+    b->UseRealTime()->Unit(benchmark::kMicrosecond);
   };
-  startup_counts(benchmark::RegisterBenchmark("startup/bare_thread_create_join", bare_thread_create_join)
-      )
-      ->UseRealTime()
-      ->Unit(benchmark::kMicrosecond);
-  startup_counts(benchmark::RegisterBenchmark("startup/threads_start_empty", backend_start_empty, std::string("threads"))
-      )
-      ->UseRealTime()
-      ->Unit(benchmark::kMicrosecond);
-  startup_counts(benchmark::RegisterBenchmark("startup/bare_fork_pipe_waitpid", bare_fork_pipe_waitpid)
-      )
-      ->UseRealTime()
-      ->Unit(benchmark::kMicrosecond);
+  startup(benchmark::RegisterBenchmark("startup/bare_thread_create_join", bare_thread_create_join));
+  startup(benchmark::RegisterBenchmark("startup/threads_start_empty", backend_start_empty, std::string("threads")));
+  startup(benchmark::RegisterBenchmark("startup/bare_fork_pipe_waitpid", bare_fork_pipe_waitpid));
   if (has_backend("fork"))
-    startup_counts(benchmark::RegisterBenchmark("startup/fork_start_empty", backend_start_empty, std::string("fork"))
-        )
-        ->UseRealTime()
-        ->Unit(benchmark::kMicrosecond);
+    startup(benchmark::RegisterBenchmark("startup/fork_start_empty", backend_start_empty, std::string("fork")));
 }
 
 // Console output plus a ratio table at the end, from the medians when repeated.
