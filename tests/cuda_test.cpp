@@ -80,6 +80,44 @@ TEST(cuda_slices, equal_the_cpu_far_into_the_stream) {
   }
 }
 
+// The kernel's work division, run on the CPU: a grid-stride loop over the slices of a chunk
+// range counts every slice once, whatever the number of threads.
+TEST(cuda_slices, grid_stride_threads_cover_each_slice_once) {
+  using backends::detail::grid_stride_hits;
+  using backends::detail::slices_of_chunks;
+  for (rng_kind rng : {rng_kind::philox, rng_kind::light}) {
+    const pi_job job{5 * chunk_samples + 33, 3, rng};
+    for (chunk_range chunks : {chunk_range{0, 6}, chunk_range{1, 4}, chunk_range{5, 6}, chunk_range{3, 3}}) {
+      const auto [first, last] = slices_of_chunks(job, chunks.first, chunks.last);
+      for (std::uint64_t threads : {1u, 7u, 256u, 5000u}) {
+        std::uint64_t hits = 0;
+        for (std::uint64_t t = 0; t < threads; ++t)
+          hits += rng == rng_kind::philox ? grid_stride_hits<rng_kind::philox>(job, first, last, t, threads)
+                                          : grid_stride_hits<rng_kind::light>(job, first, last, t, threads);
+        EXPECT_EQ(hits, kernels::count_hits(job, chunks.first, chunks.last))
+            << kernels::to_string(rng) << " chunks [" << chunks.first << ", " << chunks.last << ") threads=" << threads;
+      }
+    }
+  }
+  EXPECT_EQ(slices_of_chunks(pi_job{100, 1, rng_kind::philox}, 2, 9).first,
+            slices_of_chunks(pi_job{100, 1, rng_kind::philox}, 2, 9).last)
+      << "chunks past the end are empty";
+}
+
+// No thread of a launch can take enough slices to wrap its 32-bit counter.
+TEST(cuda_slices, launch_size_keeps_thread_counts_below_2_32) {
+  using backends::detail::max_slices_per_launch;
+  using backends::detail::slice_samples;
+  for (std::uint64_t threads : {1u, 256u, 135168u, 1u << 20}) {
+    const std::uint64_t per = max_slices_per_launch(threads, ~std::uint64_t{0});
+    const std::uint64_t per_thread = (per + threads - 1) / threads;
+    EXPECT_LT(per_thread * slice_samples, std::uint64_t{1} << 32) << "threads=" << threads;
+    EXPECT_GT(per_thread * slice_samples, (std::uint64_t{1} << 32) - 2 * slice_samples) << "not needlessly small";
+    EXPECT_EQ(max_slices_per_launch(threads, 1000), std::min<std::uint64_t>(1000, per));
+  }
+  EXPECT_EQ(max_slices_per_launch(256, 0), 1u);
+}
+
 backends::gpu_device_info gpu() {
   static const backends::gpu_device_info info = backends::cuda_device_info();
   return info;

@@ -17,9 +17,6 @@ namespace {
 constexpr unsigned block_threads = 256;
 constexpr unsigned warps_per_block = block_threads / 32;
 
-// A thread's count stays below 2^32: at most this many slices per thread per launch.
-constexpr std::uint64_t max_slices_per_thread = (std::uint64_t{1} << 32) / slice_samples - 1;
-
 // Adds the block's total to its own slot: blocks never share a slot, and launches on one
 // stream run in order, so plain 64-bit adds are exact without atomics.
 __device__ void add_block_total(std::uint32_t hits, unsigned long long* slot) {
@@ -38,11 +35,9 @@ __device__ void add_block_total(std::uint32_t hits, unsigned long long* slot) {
 template <kernels::rng_kind Rng>
 __global__ void __launch_bounds__(block_threads)
     pi_kernel(kernels::pi_job job, std::uint64_t first_slice, std::uint64_t last_slice, unsigned long long* partials) {
-  std::uint32_t hits = 0;
-  const std::uint64_t stride = std::uint64_t{gridDim.x} * blockDim.x;
-  for (std::uint64_t s = first_slice + std::uint64_t{blockIdx.x} * blockDim.x + threadIdx.x; s < last_slice;
-       s += stride)
-    hits += slice_hits<Rng>(job, s);
+  const std::uint32_t hits =
+      grid_stride_hits<Rng>(job, first_slice, last_slice, std::uint64_t{blockIdx.x} * blockDim.x + threadIdx.x,
+                            std::uint64_t{gridDim.x} * blockDim.x);
   add_block_total(hits, partials + blockIdx.x);
 }
 
@@ -83,18 +78,15 @@ template <kernels::rng_kind Rng>
 cudaError_t count_hits_with(const kernels::pi_job& job, std::uint64_t first_chunk, std::uint64_t last_chunk,
                             std::uint64_t& hits, std::uint64_t slices_per_launch) {
   hits = 0;
-  const std::uint64_t all = slice_count(job);
-  const std::uint64_t begin = std::min(first_chunk * slices_per_chunk, all);
-  const std::uint64_t end = std::min(last_chunk * slices_per_chunk, all);
-  if (begin >= end) return cudaSuccess;
+  const auto [begin, end] = slices_of_chunks(job, first_chunk, last_chunk);
+  if (begin == end) return cudaSuccess;
   gpu_launch launch;
   if (auto e = geometry_of<Rng>(launch); e != cudaSuccess) return e;
   // Small jobs: no more blocks than there are slices to hand out.
   const std::uint64_t needed_blocks = (end - begin + block_threads - 1) / block_threads;
   const auto blocks = static_cast<unsigned>(std::min<std::uint64_t>(launch.blocks, needed_blocks));
   const std::uint64_t threads = std::uint64_t{blocks} * block_threads;
-  const std::uint64_t per_launch =
-      std::min(threads * max_slices_per_thread, std::max<std::uint64_t>(1, slices_per_launch));
+  const std::uint64_t per_launch = max_slices_per_launch(threads, slices_per_launch);
 
   device_buffer partials;
   if (auto e = partials.allocate(blocks); e != cudaSuccess) return e;

@@ -83,4 +83,37 @@ PARBENCH_HD std::uint32_t slice_hits(const kernels::pi_job& job, std::uint64_t s
   }
 }
 
+/// Slices [first, last) of chunks [first_chunk, last_chunk) of `job` (empty when the range is).
+struct slice_range {
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+};
+PARBENCH_HD slice_range slices_of_chunks(const kernels::pi_job& job, std::uint64_t first_chunk,
+                                         std::uint64_t last_chunk) {
+  const std::uint64_t all = slice_count(job);
+  const std::uint64_t first = first_chunk * slices_per_chunk < all ? first_chunk * slices_per_chunk : all;
+  const std::uint64_t last = last_chunk * slices_per_chunk < all ? last_chunk * slices_per_chunk : all;
+  return {first, last > first ? last : first};
+}
+
+/// Hits of thread `thread` of `threads` in a grid-stride loop over slices [first, last): the
+/// slices first + thread, first + thread + threads, ... Summed over all threads, every slice
+/// counts once. The caller keeps the count below 2^32 (see max_slices_per_launch).
+template <kernels::rng_kind Rng>
+PARBENCH_HD std::uint32_t grid_stride_hits(const kernels::pi_job& job, std::uint64_t first, std::uint64_t last,
+                                           std::uint64_t thread, std::uint64_t threads) {
+  std::uint32_t hits = 0;
+  for (std::uint64_t s = first + thread; s < last; s += threads) hits += slice_hits<Rng>(job, s);
+  return hits;
+}
+
+/// The most slices one launch of `threads` threads may cover so that no thread's 32-bit count
+/// can wrap (each thread then takes at most 2^26 - 1 slices of 64 samples), capped at `wanted`.
+PARBENCH_HD std::uint64_t max_slices_per_launch(std::uint64_t threads, std::uint64_t wanted) {
+  const std::uint64_t per_thread = (std::uint64_t{1} << 32) / slice_samples - 1;
+  const std::uint64_t bound = threads * per_thread;
+  const std::uint64_t w = wanted > 0 ? wanted : 1;
+  return w < bound ? w : bound;
+}
+
 }  // namespace parbench::backends::detail
