@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -238,6 +239,48 @@ TEST(process_backends, run_after_openmp_and_tbb_in_one_process) {
   }
   for (const char* name : process_backends) EXPECT_EQ(find_backend(name).make()->run({job, 4, {}, 20s}).hits, expected);
   EXPECT_EQ(leftover_children(), std::vector<pid_t>{});
+}
+
+// A real EAGAIN from fork/posix_spawn: a helper process under a tiny RLIMIT_NPROC (as user
+// nobody, because root ignores that limit) runs each backend with more workers than it may start.
+TEST(process_backends, process_limit_is_a_clear_error_and_cleans_up) {
+  ::setenv("PARBENCH_WORKER_EXE", PARBENCH_BINARY, 0);
+  std::fflush(nullptr);
+  const pid_t helper = ::fork();
+  ASSERT_GE(helper, 0);
+  if (helper == 0) {
+    if (::getuid() != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(77);
+    const kernels::pi_job job{64 * kernels::chunk_samples, 1, kernels::rng_kind::light};
+    int failures = 0;
+    for (const char* name : process_backends) {
+      // Room for this helper and two more processes (the forkserver takes one of them).
+      const rlimit limit{3, 3};
+      ::setrlimit(RLIMIT_NPROC, &limit);
+      try {
+        find_backend(name).make()->run({job, 8, {}, 20s});
+        std::fprintf(stderr, "%s: no error\n", name);
+        ++failures;
+      } catch (const run_error& e) {
+        const std::string what = e.what();
+        if (what.find("could not start worker") == std::string::npos ||
+            what.find("Resource temporarily unavailable") == std::string::npos ||
+            what.find("ulimit -u") == std::string::npos) {
+          std::fprintf(stderr, "%s: unexpected message: %s\n", name, what.c_str());
+          ++failures;
+        }
+      }
+      if (!leftover_children().empty()) {
+        std::fprintf(stderr, "%s: children left behind\n", name);
+        ++failures;
+      }
+    }
+    ::_exit(failures == 0 ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(helper, &status, 0), helper);
+  ASSERT_TRUE(WIFEXITED(status)) << process::describe_status(status);
+  if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "needs root to switch to user nobody";
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "see the helper's messages above";
 }
 
 TEST(spawn_backend, missing_worker_executable_is_a_clear_error) {

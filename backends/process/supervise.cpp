@@ -104,8 +104,8 @@ process_outcome run_process_workers(std::string_view backend, const process_plan
       assignment a{plan.job, plan.chunks.first + range.first, plan.chunks.first + range.last, w, fault_mode::none};
       if (plan.fault.mode != fault_mode::none && plan.fault.worker == w) a.fault = plan.fault.mode;
       if (a.fault == fault_mode::start)
-        throw run_error(fmt::format("could not start worker {}: {} (injected by PARBENCH_FAULT)", w,
-                                    std::strerror(EAGAIN)));
+        throw run_error(
+            fmt::format("could not start worker {}: {} (injected by PARBENCH_FAULT)", w, std::strerror(EAGAIN)));
       pipe_fds pipe = make_pipe(backend);
       slot& s = slots[w];
       s.worker = w;

@@ -20,9 +20,10 @@ void unique_fd::reset(int fd) noexcept {
 pipe_fds make_pipe(std::string_view who) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0)
-    throw run_error(fmt::format("{}: could not create a pipe: {} (too many open files? raise `ulimit -n` or "
-                                "lower --workers)",
-                                who, std::strerror(errno)));
+    throw run_error(
+        fmt::format("{}: could not create a pipe: {} (too many open files? raise `ulimit -n` or "
+                    "lower --workers)",
+                    who, std::strerror(errno)));
   return {unique_fd(fds[0]), unique_fd(fds[1])};
 }
 

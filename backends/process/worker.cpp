@@ -44,9 +44,10 @@ fault_spec fault_from_env(std::string_view backend) {
   if (value == nullptr || *value == '\0') return {};
   const std::string_view text(value);
   const auto bad = [&] {
-    return usage_error(fmt::format("PARBENCH_FAULT='{}' is malformed: expected <backend>:<worker>:<mode> with mode "
-                                   "crash, hang, short, garbage, exit or start (a test-only hook; unset it for real runs)",
-                                   text));
+    return usage_error(
+        fmt::format("PARBENCH_FAULT='{}' is malformed: expected <backend>:<worker>:<mode> with mode "
+                    "crash, hang, short, garbage, exit or start (a test-only hook; unset it for real runs)",
+                    text));
   };
   const auto c1 = text.find(':');
   const auto c2 = c1 == std::string_view::npos ? c1 : text.find(':', c1 + 1);

@@ -25,8 +25,7 @@ class spawn_backend final : public backend {
 
   availability probe() const override {
     const auto exe = process::worker_executable();
-    if (!exe)
-      return {false, "this process is not parbench; set PARBENCH_WORKER_EXE to the parbench binary"};
+    if (!exe) return {false, "this process is not parbench; set PARBENCH_WORKER_EXE to the parbench binary"};
     if (::access(exe->c_str(), X_OK) != 0)
       return {false, fmt::format("worker executable '{}' is not executable (PARBENCH_WORKER_EXE)", *exe)};
     return {};
