@@ -22,8 +22,9 @@ struct gpu_launch {
 /// otherwise) and returns the launch geometry for a full device.
 cudaError_t gpu_launch_geometry(gpu_launch& out);
 
-/// Slices one kernel launch covers at most (~2 s on an H100, so errors surface promptly).
-inline constexpr std::uint64_t default_slices_per_launch = std::uint64_t{1} << 34;
+/// Slices one kernel launch covers at most: 2^36 samples, ~0.1 s at the target rate, so no
+/// launch runs into a display watchdog and errors surface promptly; a launch costs microseconds.
+inline constexpr std::uint64_t default_slices_per_launch = std::uint64_t{1} << 30;
 
 /// Sets `hits` to the exact hit count of chunks [first_chunk, last_chunk) of `job`, i.e.
 /// kernels::count_hits(job, first_chunk, last_chunk). Per-thread counts are 32-bit, per-block
