@@ -25,16 +25,7 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
 config_key key_for(const std::string& backend, unsigned workers, std::uint64_t samples = 1000000) {
-  config_key k;
-  k.kernel = "pi";
-  k.kernel_version = "1";
-  k.rng = "philox";
-  k.isa = "avx2";
-  k.backend = backend;
-  k.scaling = "strong";
-  k.workers = workers;
-  k.samples = samples;
-  return k;
+  return config_key{"pi", "1", "philox", "avx2", backend, "strong", workers, 1, 1, samples};
 }
 
 // Log-normal throughput around `center` with coefficient of variation about `cv`.
@@ -176,23 +167,23 @@ table make_table(std::uint64_t seed, std::size_t reps, double slow_factor, const
     for (std::size_t r = 0; r < reps; ++r) {
       std::vector<std::string> row(n_columns);
       const double rate = noisy(rng, 1e8 * workers * factor, 0.02, 1)[0];
-      row[col("schema_version")] = "1";
-      row[col("kernel")] = "pi";
-      row[col("kernel_version")] = "1";
-      row[col("rng")] = "philox";
-      row[col("isa")] = "avx2";
+      row[col("schema_version")] = std::string("1");
+      row[col("kernel")] = std::string("pi");
+      row[col("kernel_version")] = std::string("1");
+      row[col("rng")] = std::string("philox");
+      row[col("isa")] = std::string("avx2");
       row[col("backend")] = backend;
-      row[col("kind")] = "backend";
-      row[col("scaling")] = "strong";
+      row[col("kind")] = std::string("backend");
+      row[col("scaling")] = std::string("strong");
       row[col("workers")] = std::to_string(workers);
-      row[col("ranks")] = "1";
-      row[col("threads_per_rank")] = "1";
+      row[col("ranks")] = std::string("1");
+      row[col("threads_per_rank")] = std::string("1");
       row[col("samples")] = std::to_string(samples);
-      row[col("seed")] = "1";
-      row[col("row_type")] = "raw";
+      row[col("seed")] = std::string("1");
+      row[col("row_type")] = std::string("raw");
       row[col("repetition")] = std::to_string(r);
-      row[col("status")] = "ok";
-      row[col("hits")] = "785398";
+      row[col("status")] = std::string("ok");
+      row[col("hits")] = std::string("785398");
       char buf[64];
       std::snprintf(buf, sizeof buf, "%.17g", static_cast<double>(samples) / rate);
       row[col("wall_s")] = buf;
@@ -201,22 +192,22 @@ table make_table(std::uint64_t seed, std::size_t reps, double slow_factor, const
       t.push_back(row);
     }
     std::vector<std::string> agg(n_columns);  // aggregates are ignored by the gate
-    agg[col("schema_version")] = "1";
-    agg[col("kernel")] = "pi";
-    agg[col("kernel_version")] = "1";
-    agg[col("rng")] = "philox";
-    agg[col("isa")] = "avx2";
+    agg[col("schema_version")] = std::string("1");
+    agg[col("kernel")] = std::string("pi");
+    agg[col("kernel_version")] = std::string("1");
+    agg[col("rng")] = std::string("philox");
+    agg[col("isa")] = std::string("avx2");
     agg[col("backend")] = backend;
-    agg[col("kind")] = "backend";
-    agg[col("scaling")] = "strong";
+    agg[col("kind")] = std::string("backend");
+    agg[col("scaling")] = std::string("strong");
     agg[col("workers")] = std::to_string(workers);
-    agg[col("ranks")] = "1";
-    agg[col("threads_per_rank")] = "1";
+    agg[col("ranks")] = std::string("1");
+    agg[col("threads_per_rank")] = std::string("1");
     agg[col("samples")] = std::to_string(samples);
-    agg[col("row_type")] = "aggregate";
-    agg[col("status")] = "ok";
-    agg[col("wall_s")] = "0.01";
-    agg[col("samples_per_s")] = "1e8";
+    agg[col("row_type")] = std::string("aggregate");
+    agg[col("status")] = std::string("ok");
+    agg[col("wall_s")] = std::string("0.01");
+    agg[col("samples_per_s")] = std::string("1e8");
     t.push_back(agg);
   }
   return t;
@@ -358,7 +349,7 @@ TEST_F(CompareCommand, DifferentCompilersAndLibrariesOnlyWarn) {
 TEST_F(CompareCommand, DifferentKernelVersionsAreAlwaysAnError) {
   table t = make_table(1, 6, 1.0, "");
   const auto base = write_report("base", to_csv(t));
-  for (std::size_t r = 1; r < t.size(); ++r) t[r][col("kernel_version")] = "2";
+  for (std::size_t r = 1; r < t.size(); ++r) t[r][col("kernel_version")] = std::string("2");
   const auto cur = write_report("v2", to_csv(t));
   const auto r = compare(base, cur, "--allow-different-machines");
   EXPECT_EQ(r.exit_code, 2) << r.output;
@@ -385,13 +376,13 @@ TEST_F(CompareCommand, EmptyFile) { expect_bad("", "1:1", "empty file"); }
 
 TEST_F(CompareCommand, UnknownSchemaVersion) {
   table t = make_table(1, 6, 1.0, "");
-  t[3][col("schema_version")] = "7";
+  t[3][col("schema_version")] = std::string("7");
   expect_bad(to_csv(t), position(t, 3, col("schema_version")), "unknown schema_version '7'");
 }
 
 TEST_F(CompareCommand, MissingSchemaVersion) {
   table t = make_table(1, 6, 1.0, "");
-  t[2][col("schema_version")] = "";
+  t[2][col("schema_version")] = std::string("");
   expect_bad(to_csv(t), position(t, 2, col("schema_version")), "missing schema_version");
   for (auto& row : t) row.erase(row.begin());  // drop the column entirely
   expect_bad(to_csv(t), "1:1", "missing column 'schema_version'");
@@ -427,40 +418,40 @@ TEST_F(CompareCommand, RaggedRow) {
 
 TEST_F(CompareCommand, BadQuoting) {
   table t = make_table(1, 6, 1.0, "");
-  t[2][col("error")] = "say \"hi\"";  // a quote inside an unquoted field
+  t[2][col("error")] = std::string("say \"hi\"");  // a quote inside an unquoted field
   // The reader points at the offending quote, 4 characters into the field.
   const std::string start = position(t, 2, col("error"));
   const std::size_t column = std::stoul(start.substr(start.find(':') + 1));
   expect_bad(to_csv(t), "3:" + std::to_string(column + 4), "inside an unquoted field");
   table u = make_table(1, 6, 1.0, "");
-  u[5][col("error")] = "\"never closed";
+  u[5][col("error")] = std::string("\"never closed");
   expect_bad(to_csv(u), position(u, 5, col("error")), "not closed");
 }
 
 TEST_F(CompareCommand, NonNumericTiming) {
   table t = make_table(1, 6, 1.0, "");
-  t[6][col("samples_per_s")] = "fast";
+  t[6][col("samples_per_s")] = std::string("fast");
   expect_bad(to_csv(t), position(t, 6, col("samples_per_s")), "samples_per_s 'fast' is not a number");
 }
 
 TEST_F(CompareCommand, NanTiming) {
   table t = make_table(1, 6, 1.0, "");
-  t[2][col("wall_s")] = "nan";
+  t[2][col("wall_s")] = std::string("nan");
   expect_bad(to_csv(t), position(t, 2, col("wall_s")), "wall_s is NaN");
 }
 
 TEST_F(CompareCommand, InfiniteTiming) {
   table t = make_table(1, 6, 1.0, "");
-  t[3][col("samples_per_s")] = "inf";
+  t[3][col("samples_per_s")] = std::string("inf");
   expect_bad(to_csv(t), position(t, 3, col("samples_per_s")), "infinite");
 }
 
 TEST_F(CompareCommand, NonPositiveTiming) {
   table t = make_table(1, 6, 1.0, "");
-  t[2][col("wall_s")] = "0";
+  t[2][col("wall_s")] = std::string("0");
   expect_bad(to_csv(t), position(t, 2, col("wall_s")), "wall_s '0' is not positive");
   table u = make_table(1, 6, 1.0, "");
-  u[4][col("samples_per_s")] = "-3e8";
+  u[4][col("samples_per_s")] = std::string("-3e8");
   expect_bad(to_csv(u), position(u, 4, col("samples_per_s")), "samples_per_s '-3e8' is not positive");
 }
 
