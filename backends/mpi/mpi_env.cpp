@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 
 #include "core/errors.hpp"
 
@@ -26,13 +27,26 @@ void check(int rc, const char* what) {
   throw run_error(fmt::format("mpi: {} failed: {}", what, std::string(text, static_cast<std::size_t>(length))));
 }
 
-void abort_if_several_ranks(int code) {
-  int size = 1;
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  if (size < 2) return;  // one rank: a normal exit (with MPI_Finalize) is clean
-  std::fflush(stdout);
-  std::fflush(stderr);
-  MPI_Abort(MPI_COMM_WORLD, code);
+// Other ranks idle in receive_command are told to stop by the destructor (a clean exit
+// with rank 0's status); only a rank 0 that fails inside a command must abort the job.
+void abort_if_inside_a_command(int code) {
+  auto& env = environment::get();
+  if (env.size() > 1) env.abort_if_in_command(code);
+}
+
+// Waits for a non-blocking collective without pinning a core: tight polling for the
+// first millisecond (back-to-back commands), then polls 50 us apart.
+void wait_politely(MPI_Request& request, const char* what) {
+  const auto start = clock::now();
+  int done = 0;
+  while (true) {
+    check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), what);
+    if (done != 0) return;
+    if (clock::now() - start > std::chrono::milliseconds(1)) {
+      timespec pause{0, 50'000};
+      ::nanosleep(&pause, nullptr);
+    }
+  }
 }
 
 }  // namespace
@@ -91,22 +105,51 @@ environment::environment() {
   }
 
   detail::published_job() = job_;
-  detail::abort_hook() = &abort_if_several_ranks;
+  detail::abort_hook() = &abort_if_inside_a_command;
   silence_unless_root();
 }
 
 environment::~environment() {
   detail::abort_hook() = nullptr;
+  if (is_root() && size() > 1 && !stopped_) {
+    try {
+      send_command({});  // the other ranks leave their command loop and finalise too
+    } catch (const std::exception&) {
+      // MPI itself failed; MPI_Finalize below reports what it can
+    }
+  }
   int finalised = 0;
   MPI_Finalized(&finalised);
   if (we_initialised_ && finalised == 0) MPI_Finalize();
 }
 
-void environment::broadcast(std::string& blob) const {
+void environment::send_command(const std::string& blob) {
   auto length = static_cast<std::uint64_t>(blob.size());
-  check(MPI_Bcast(&length, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD), "MPI_Bcast of the configuration length");
-  blob.resize(static_cast<std::size_t>(length));
-  check(MPI_Bcast(blob.data(), static_cast<int>(length), MPI_CHAR, 0, MPI_COMM_WORLD), "MPI_Bcast of the configuration");
+  MPI_Request request = MPI_REQUEST_NULL;
+  // Non-blocking on both sides: a blocking and a non-blocking collective never match.
+  check(MPI_Ibcast(&length, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD, &request), "MPI_Ibcast of a command");
+  check(MPI_Wait(&request, MPI_STATUS_IGNORE), "MPI_Ibcast of a command");
+  if (length == 0) {
+    stopped_ = true;
+    return;
+  }
+  std::string copy = blob;
+  check(MPI_Bcast(copy.data(), static_cast<int>(length), MPI_CHAR, 0, MPI_COMM_WORLD), "MPI_Bcast of a command");
+}
+
+std::string environment::receive_command() const {
+  std::uint64_t length = 0;
+  MPI_Request request = MPI_REQUEST_NULL;
+  check(MPI_Ibcast(&length, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD, &request), "MPI_Ibcast of a command");
+  wait_politely(request, "MPI_Ibcast of a command");
+  std::string blob(static_cast<std::size_t>(length), '\0');
+  if (length > 0)
+    check(MPI_Bcast(blob.data(), static_cast<int>(length), MPI_CHAR, 0, MPI_COMM_WORLD), "MPI_Bcast of a command");
+  return blob;
+}
+
+void environment::abort_if_in_command(int code) const noexcept {
+  if (in_command_) abort(code);
 }
 
 void environment::sum_all(std::vector<std::uint64_t>& values) const {

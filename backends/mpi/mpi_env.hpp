@@ -28,14 +28,22 @@ class environment {
   [[nodiscard]] const job_info& job() const noexcept { return job_; }
   [[nodiscard]] const std::vector<std::string>& hosts() const noexcept { return job_.hosts; }
 
-  /// Rank 0's `blob` replaces every rank's copy (MPI_Bcast of length, then bytes).
-  void broadcast(std::string& blob) const;
+  /// Rank 0: sends a command to every other rank (an empty one means "stop").
+  void send_command(const std::string& blob);
+  /// Other ranks: waits for rank 0's next command. Spins for a millisecond, then sleeps
+  /// between polls, so an idle rank leaves its cores to rank 0's other measurements.
+  [[nodiscard]] std::string receive_command() const;
+  /// Rank 0 marks the span in which other ranks take part in a command: an error exit
+  /// inside it must MPI_Abort, outside it the other ranks are idle and told to stop.
+  void set_in_command(bool in) noexcept { in_command_ = in; }
   /// Element-wise exact sum of `values` over all ranks, result on every rank.
   void sum_all(std::vector<std::uint64_t>& values) const;
   /// Sum of one value on rank 0 (MPI_Reduce); other ranks get 0.
   [[nodiscard]] std::uint64_t sum_to_root(std::uint64_t value) const;
   /// Ends every rank of the job with exit status `code` (MPI_Abort).
   [[noreturn]] void abort(int code) const noexcept;
+  /// `abort(code)` if rank 0 is inside a command (see set_in_command).
+  void abort_if_in_command(int code) const noexcept;
 
   environment(const environment&) = delete;
   environment& operator=(const environment&) = delete;
@@ -45,6 +53,8 @@ class environment {
   environment();
   job_info job_;
   bool we_initialised_ = false;
+  bool in_command_ = false;
+  bool stopped_ = false;
 };
 
 }  // namespace parbench::mpi

@@ -41,6 +41,12 @@ inline abort_function& abort_hook() noexcept {
   static abort_function hook = nullptr;
   return hook;
 }
+using serve_function = std::optional<int> (*)();
+/// Set when the mpi backend is linked in (a static initialiser in mpi_backend.cpp).
+inline serve_function& serve_hook() noexcept {
+  static serve_function hook = nullptr;
+  return hook;
+}
 inline std::optional<int> env_int(const char* name) noexcept {
   const char* v = std::getenv(name);
   if (v == nullptr || *v == '\0') return std::nullopt;
@@ -80,8 +86,18 @@ inline void silence_unless_root() noexcept {
   ::close(null);
 }
 
-/// Called on a failing exit: in a job of several ranks, ends every rank with `code`
-/// (MPI_Abort) so that none is left waiting in a collective. No-op otherwise.
+/// Called first thing in main. Under an MPI launcher it starts MPI; then every rank but 0
+/// serves rank 0 here: it runs its share of each `mpi` run rank 0 starts and never parses
+/// its own arguments, so rank 0's command line is the job's. Returns the exit status for
+/// those ranks once rank 0 is done; empty for rank 0, for a job of one rank, without a
+/// launcher, and in a build without MPI.
+inline std::optional<int> serve_unless_root() {
+  if (auto hook = detail::serve_hook()) return hook();
+  return std::nullopt;
+}
+
+/// Called on a failing exit: when other ranks could be waiting inside a collective,
+/// ends every rank with `code` (MPI_Abort). No-op otherwise.
 inline void abort_job_on_error(int code) noexcept {
   if (auto hook = detail::abort_hook()) hook(code);
 }
