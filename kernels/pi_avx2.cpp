@@ -16,7 +16,13 @@
 #include "kernels/philox.hpp"
 #include "kernels/pi.hpp"
 
+// With GCC, also its first scheduling pass (off by default on x86), pressure-aware: these
+// loops run short of registers, and it measured 5-10% faster on Zen 4.
+#if defined(__clang__)
 #define PARBENCH_AVX2 __attribute__((target("avx2")))
+#else
+#define PARBENCH_AVX2 __attribute__((target("avx2"), optimize("schedule-insns", "sched-pressure")))
+#endif
 
 namespace parbench::kernels {
 namespace {
