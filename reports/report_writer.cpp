@@ -8,6 +8,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <memory>
+#include <utility>
+#include <vector>
 
 #include "core/errors.hpp"
 #include "core/signals.hpp"
@@ -127,12 +130,17 @@ void write_report(const fs::path& dir, const bench::report& report, const nlohma
   const std::string overhead = to_csv(report.overhead);
   const std::string break_even = to_csv(report.break_even);
   const std::string meta = metadata.dump(2) + "\n";
-  // An interrupt waits until all four files are in place: no mix of old and new files.
+  // All four are written to temporary files first and renamed only when every write worked,
+  // so a full disk never leaves a mix of old and new files; an interrupt waits for the renames.
   const signals::critical_section section;
-  write_file_atomically(dir / results_file, results);
-  write_file_atomically(dir / overhead_file, overhead);
-  write_file_atomically(dir / break_even_file, break_even);
-  write_file_atomically(dir / metadata_file, meta);
+  const std::pair<std::string_view, const std::string*> files[] = {
+      {results_file, &results}, {overhead_file, &overhead}, {break_even_file, &break_even}, {metadata_file, &meta}};
+  std::vector<std::unique_ptr<temp_file>> temps;
+  for (const auto& [name, content] : files) {
+    temps.push_back(std::make_unique<temp_file>(dir / name));
+    temps.back()->write_all(*content);
+  }
+  for (std::size_t i = 0; i < temps.size(); ++i) temps[i]->commit(dir / files[i].first);
 }
 
 }  // namespace parbench::reports
