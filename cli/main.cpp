@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 
 #include "backends/mpi/mpi_job.hpp"
@@ -19,9 +21,6 @@ int main(int argc, char** argv) try {
   if (const auto worker_status = parbench::process::early_main(argc, argv)) return *worker_status;
   // Under mpirun/srun only rank 0 prints (rank 0 alone writes reports, too).
   parbench::mpi::silence_unless_root();
-  // Ranks other than 0 run their shares of rank 0's `mpi` runs and never parse their own
-  // arguments: rank 0's command line is the job's.
-  if (const auto rank_status = parbench::mpi::serve_unless_root()) return *rank_status;
   // SIGINT/SIGTERM/SIGHUP go to one watcher thread from here on (docs/reliability.md).
   parbench::signals::install();
   CLI::App app{"parbench: compare parallelism models (threads, OpenMP, oneTBB, processes, MPI, GPU)\n"
@@ -50,6 +49,11 @@ int main(int argc, char** argv) try {
     fmt::print(stderr, "parbench: error: {}\n", e.what());
     parbench::mpi::abort_job_on_error(static_cast<int>(parbench::exit_code::run_failed));
     return static_cast<int>(parbench::exit_code::run_failed);
+  }
+  // Output that could not be written (a full disk, /dev/full) is an error, not a success.
+  if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
+    std::fprintf(stderr, "parbench: error: cannot write to standard output: %s\n", std::strerror(errno));
+    return static_cast<int>(parbench::exit_code::report_io);
   }
   return 0;
 } catch (const std::exception& e) {
