@@ -123,8 +123,8 @@ INSTANTIATE_TEST_SUITE_P(ranks, mpi_ranks,
                                            hybrid_case{2, "tbb", 2, 1000003, 13},
                                            hybrid_case{3, "openmp", 1, 7 * 65536 + 3, 14},
                                            hybrid_case{3, "serial", 1, 1000, 15}),
-                         [](const ::testing::TestParamInfo<hybrid_case>& info) {
-                           const auto& c = info.param;
+                         [](const ::testing::TestParamInfo<hybrid_case>& param_info) {
+                           const auto& c = param_info.param;
                            return "np" + std::to_string(c.ranks) + "_" + c.inner + "_x" + std::to_string(c.workers) +
                                   "_n" + std::to_string(c.samples);
                          });

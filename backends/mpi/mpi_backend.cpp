@@ -189,7 +189,7 @@ class mpi_backend final : public backend {
     return "MPI ranks (mpirun -np R) x W workers of --inner threads|openmp|tbb|serial, exact MPI_Allreduce";
   }
   std::string_view mechanism() const noexcept override {
-    return "MPI_Ibcast of the command + W threads per rank + MPI_Allreduce (ranks running)";
+    return "MPI Ibcast + W threads/rank + Allreduce";
   }
 
   run_result run(const run_request& request) override {
