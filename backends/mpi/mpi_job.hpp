@@ -58,10 +58,11 @@ inline std::optional<int> env_int(const char* name) noexcept {
 }  // namespace detail
 
 /// This process's rank as announced by an MPI launcher before MPI_Init (Open MPI's
-/// mpirun, MPICH/Intel MPI hydra, MVAPICH, PMIx launchers, Slurm srun); empty when
-/// no launcher started it.
+/// mpirun, MPICH/Intel MPI hydra, MVAPICH, and PMI/PMIx launchers such as
+/// `srun --mpi=pmix`); empty when no launcher started it. SLURM_PROCID alone does not
+/// count: a batch script's own step has it too.
 inline std::optional<int> launcher_rank() noexcept {
-  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "MV2_COMM_WORLD_RANK", "SLURM_PROCID"})
+  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "MV2_COMM_WORLD_RANK"})
     if (auto r = detail::env_int(name)) return r;
   return std::nullopt;
 }
