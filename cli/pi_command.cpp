@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,7 +40,10 @@ void run_pi(const pi_options& o) {
   request.job.rng = kernels::parse_rng(o.rng);
   request.schedule = o.schedule;
   // The kernel path (and a PARBENCH_ISA from the environment) is checked before any work.
-  if (!o.isa.empty()) kernels::force_isa(kernels::parse_isa(o.isa));
+  if (!o.isa.empty()) {
+    kernels::force_isa(kernels::parse_isa(o.isa));
+    ::setenv("PARBENCH_ISA", o.isa.c_str(), 1);  // workers that exec a new process use it too
+  }
   (void)kernels::active_isa();
   request.inner = o.inner;
   if (!o.inner.empty()) (void)find_backend(o.inner);  // fail before any work; mpi checks the rest
