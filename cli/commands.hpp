@@ -8,6 +8,8 @@ namespace parbench::cli {
 
 void add_list_command(CLI::App& app);
 void add_pi_command(CLI::App& app);
+void add_run_command(CLI::App& app);
+void add_overhead_command(CLI::App& app);
 void add_plot_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 

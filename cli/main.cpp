@@ -32,6 +32,8 @@ int main(int argc, char** argv) try {
   app.require_subcommand(1);
   parbench::cli::add_list_command(app);
   parbench::cli::add_pi_command(app);
+  parbench::cli::add_run_command(app);
+  parbench::cli::add_overhead_command(app);
   parbench::cli::add_plot_command(app);
   parbench::cli::add_compare_command(app);
 

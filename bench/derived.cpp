@@ -1,0 +1,171 @@
+#include "bench/derived.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <string>
+#include <tuple>
+
+namespace parbench::bench {
+namespace {
+
+// Appends `item` to a `sep`-separated list.
+void append_item(std::string& list, std::string_view sep, std::string_view item) {
+  if (!list.empty()) list += sep;
+  list += item;
+}
+
+using config_key = std::tuple<std::string, std::string, std::string, std::string, std::string, unsigned, unsigned,
+                              std::uint64_t, std::uint64_t>;
+
+config_key key_of(const result_row& r) {
+  return {r.backend, r.kind, r.rng, r.isa, r.scaling, r.workers, r.ranks, r.samples, r.seed};
+}
+
+}  // namespace
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+std::optional<time_summary> summarize(std::span<const double> values) {
+  if (values.empty()) return std::nullopt;
+  time_summary s;
+  s.count = static_cast<unsigned>(values.size());
+  s.median = median(std::vector<double>(values.begin(), values.end()));
+  s.mean = std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
+  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  s.min = *lo;
+  s.max = *hi;
+  if (values.size() >= 2) {
+    double ss = 0;
+    for (const double v : values) ss += (v - s.mean) * (v - s.mean);
+    s.stddev = std::sqrt(ss / static_cast<double>(values.size() - 1));
+    s.cv = s.mean > 0 ? *s.stddev / s.mean : 0.0;
+  }
+  return s;
+}
+
+double speedup(double t_serial, double t) noexcept { return t_serial / t; }
+
+double efficiency(double s, unsigned workers) noexcept { return s / static_cast<double>(workers); }
+
+std::optional<double> karp_flatt(double s, unsigned workers) noexcept {
+  if (workers <= 1 || !(s > 0)) return std::nullopt;
+  const double w = static_cast<double>(workers);
+  return (1.0 / s - 1.0 / w) / (1.0 - 1.0 / w);
+}
+
+std::vector<result_row> aggregate(const std::vector<result_row>& raw) {
+  std::vector<config_key> order;
+  std::map<config_key, std::vector<const result_row*>> groups;
+  for (const auto& r : raw) {
+    if (r.row_type != "raw") continue;
+    const auto k = key_of(r);
+    auto [it, inserted] = groups.try_emplace(k);
+    if (inserted) order.push_back(k);
+    it->second.push_back(&r);
+  }
+
+  std::vector<result_row> out;
+  for (const auto& k : order) {
+    const auto& rows = groups[k];
+    result_row a = *rows.front();
+    a.row_type = "aggregate";
+    a.repetition.reset();
+    a.error.clear();
+    a.hits.reset();
+    std::vector<double> wall, cpu;
+    for (const auto* r : rows) {
+      if (r->status != "ok" || !r->wall_s) {
+        if (a.error.empty()) a.error = r->error;
+        continue;
+      }
+      wall.push_back(*r->wall_s);
+      if (r->cpu_s) cpu.push_back(*r->cpu_s);
+      if (!a.hits) a.hits = r->hits;
+    }
+    a.wall_s.reset();
+    a.cpu_s.reset();
+    a.samples_per_s.reset();
+    a.samples_per_s_per_worker.reset();
+    a.repetitions = static_cast<unsigned>(wall.size());
+    const auto s = summarize(wall);
+    if (!s) {
+      a.status = "failed";
+      out.push_back(std::move(a));
+      continue;
+    }
+    a.status = "ok";
+    a.error.clear();
+    a.wall_s = s->median;
+    if (!cpu.empty()) a.cpu_s = median(cpu);
+    a.samples_per_s = static_cast<double>(a.samples) / s->median;
+    a.samples_per_s_per_worker = *a.samples_per_s / static_cast<double>(a.workers);
+    a.wall_s_mean = s->mean;
+    a.wall_s_stddev = s->stddev;
+    a.wall_s_min = s->min;
+    a.wall_s_max = s->max;
+    a.wall_s_cv = s->cv;
+    out.push_back(std::move(a));
+  }
+
+  // Speedups against the serial reference, once every aggregate's median is known.
+  for (auto& a : out) {
+    if (a.status != "ok") continue;
+    std::uint64_t ref_samples = a.samples;
+    double scale = 1.0;
+    if (a.scaling == "weak") {
+      ref_samples = a.samples / a.workers;
+      scale = static_cast<double>(a.workers);
+    }
+    const result_row* ref = nullptr;
+    for (const auto& r : out)
+      if (r.kind == "reference" && r.status == "ok" && r.rng == a.rng && r.seed == a.seed &&
+          r.samples == ref_samples && (ref == nullptr || r.scaling == a.scaling))
+        ref = &r;
+    if (ref == nullptr) continue;
+    const double t_serial = *ref->wall_s * scale;
+    a.speedup = speedup(t_serial, *a.wall_s);
+    a.speedup_min = speedup(t_serial, *a.wall_s_max);
+    a.speedup_max = speedup(t_serial, *a.wall_s_min);
+    a.efficiency = efficiency(*a.speedup, a.workers);
+    a.karp_flatt = karp_flatt(*a.speedup, a.workers);
+  }
+  return out;
+}
+
+std::vector<break_even_row> break_even(const std::vector<result_row>& aggregates) {
+  // (backend, workers, rng) -> size -> speedup (nullopt: failed or no reference).
+  using key = std::tuple<std::string, unsigned, std::string>;
+  std::vector<key> order;
+  std::map<key, std::map<std::uint64_t, std::optional<double>>> sweep;
+  for (const auto& a : aggregates) {
+    if (a.row_type != "aggregate" || a.scaling != "strong" || a.kind == "reference") continue;
+    const key k{a.backend, a.workers, a.rng};
+    auto [it, inserted] = sweep.try_emplace(k);
+    if (inserted) order.push_back(k);
+    it->second[a.samples] = a.status == "ok" ? a.speedup : std::nullopt;
+  }
+  std::vector<break_even_row> out;
+  for (const auto& k : order) {
+    const auto& sizes = sweep[k];
+    break_even_row row;
+    row.backend = std::get<0>(k);
+    row.workers = std::get<1>(k);
+    row.rng = std::get<2>(k);
+    for (const auto& [n, s] : sizes) append_item(row.sizes_tried, ";", std::to_string(n));
+    // Walk from the largest size down while the backend keeps winning.
+    for (auto it = sizes.rbegin(); it != sizes.rend(); ++it) {
+      if (!it->second || *it->second <= 1.0) break;
+      row.break_even_samples = it->first;
+    }
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+}  // namespace parbench::bench

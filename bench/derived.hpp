@@ -1,0 +1,53 @@
+#pragma once
+// Derived metrics: pure functions of measured times (no timing, no I/O), so they can
+// be tested with synthetic numbers.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "bench/records.hpp"
+
+namespace parbench::bench {
+
+/// Statistics of a sample of wall times.
+struct time_summary {
+  unsigned count = 0;
+  double median = 0;
+  double mean = 0;
+  double min = 0;
+  double max = 0;
+  std::optional<double> stddev;  ///< sample (n-1) standard deviation; empty when count < 2
+  std::optional<double> cv;      ///< stddev / mean; empty when count < 2
+};
+
+/// Summary of `values`; empty when there are none.
+std::optional<time_summary> summarize(std::span<const double> values);
+
+/// The median (mean of the two middle values for an even count); `values` must not be empty.
+double median(std::vector<double> values);
+
+/// Speedup S = t_serial / t.
+double speedup(double t_serial, double t) noexcept;
+
+/// Efficiency S / W.
+double efficiency(double speedup, unsigned workers) noexcept;
+
+/// Karp–Flatt serial fraction e = (1/S - 1/W) / (1 - 1/W); empty for W <= 1 or S <= 0.
+std::optional<double> karp_flatt(double speedup, unsigned workers) noexcept;
+
+/// One aggregate row per configuration (backend, kind, rng, isa, scaling, workers, ranks,
+/// samples, seed) of `raw`, in first-seen order, over its ok repetitions: median wall
+/// and cpu time, spread, throughput, and speedup/efficiency/Karp–Flatt against the serial
+/// reference (kind "reference") at the same samples and rng. Weak scaling: the reference
+/// is serial at samples/W, times W. A configuration without ok repetitions gives an
+/// aggregate with status "failed" and the first error.
+std::vector<result_row> aggregate(const std::vector<result_row>& raw);
+
+/// For each non-reference backend, W and rng among strong-scaling aggregates: the smallest
+/// size at which the backend's median beats the reference's median at that size and at
+/// every larger size tried (empty when it does not beat it at the largest size).
+std::vector<break_even_row> break_even(const std::vector<result_row>& aggregates);
+
+}  // namespace parbench::bench

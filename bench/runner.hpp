@@ -1,0 +1,64 @@
+#pragma once
+// The measured sweep of `parbench run`: which (backend, workers, samples) configurations
+// to run, and running them through Google Benchmark into raw result rows.
+//
+// Structure, for backends that need more than one process per run (MPI): the plan is
+// built and the sweep is run in the process that writes the report; a backend that
+// distributes work does so inside backend::run, so only this process writes reports.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backends/registry.hpp"
+#include "bench/progress.hpp"
+#include "bench/records.hpp"
+#include "bench/suite.hpp"
+
+namespace parbench::bench {
+
+/// A backend taking part in a run.
+struct planned_backend {
+  const backend_entry* entry = nullptr;
+  std::unique_ptr<backend> instance;
+  std::string kind;  ///< "reference" for serial, else "backend"
+};
+
+/// One configuration: registered as one Google Benchmark benchmark.
+struct planned_config {
+  std::size_t backend = 0;  ///< index into run_plan::backends
+  unsigned workers = 1;
+  std::uint64_t samples = 0;  ///< total samples of one run
+  std::string scaling;        ///< strong | weak
+};
+
+struct run_plan {
+  suite settings;
+  std::vector<planned_backend> backends;
+  /// "name: reason" of requested backends whose probe() said they cannot run here.
+  std::vector<std::string> skipped;
+  std::vector<unsigned> workers;
+  std::vector<planned_config> configs;
+};
+
+/// Expands `settings` into configurations: every usable backend at every W (serial,
+/// the reference, only at W = 1 and always included), every main size (strong: total
+/// samples; weak: samples x W), plus the strong break-even sweep sizes. Backends are
+/// probed; unusable ones are listed in `skipped`. Throws usage_error for bad names.
+run_plan make_plan(const suite& settings, unsigned online_cpus);
+
+/// Human-readable list of what the plan would run (`--list`).
+std::string describe(const run_plan& plan);
+
+struct sweep_result {
+  std::vector<result_row> raw;  ///< one row per counted repetition, failed ones included
+  std::string benchmark_json;   ///< Google Benchmark's JSON (only when requested)
+};
+
+/// Warms up every (backend, W), computes the serial reference hit counts, then runs every
+/// configuration `repetitions` times through Google Benchmark (random interleaving, real
+/// time). Each run checks itself; a failed run becomes a row with status "failed".
+sweep_result run_sweep(run_plan& plan, progress& progress, bool json);
+
+}  // namespace parbench::bench

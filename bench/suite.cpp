@@ -1,0 +1,207 @@
+#include "bench/suite.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "backends/registry.hpp"
+#include "core/backend.hpp"
+#include "core/errors.hpp"
+#include "core/parse.hpp"
+#include "kernels/pi.hpp"
+
+namespace parbench::bench {
+namespace {
+
+// Appends `item` to a `sep`-separated list.
+void append_item(std::string& list, std::string_view sep, std::string_view item) {
+  if (!list.empty()) list += sep;
+  list += item;
+}
+
+using nlohmann::json;
+
+// 1-based line and column of byte `offset` in `text`.
+std::pair<std::size_t, std::size_t> line_column(std::string_view text, std::size_t offset) {
+  offset = std::min(offset, text.size());
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return {line, column};
+}
+
+class suite_parser {
+ public:
+  suite_parser(std::string_view text, std::string_view source) : text_(text), source_(source) {}
+
+  // Where the key `"name"` appears in the text (the first occurrence), for messages.
+  [[noreturn]] void fail_at_key(std::string_view key, const std::string& problem) const {
+    const auto pos = text_.find(fmt::format("\"{}\"", key));
+    const auto [line, column] = line_column(text_, pos == std::string_view::npos ? 0 : pos);
+    throw usage_error(fmt::format("{}:{}:{}: {}", source_, line, column, problem));
+  }
+
+  [[noreturn]] void fail(const std::string& problem) const { throw usage_error(fmt::format("{}: {}", source_, problem)); }
+
+  std::string_view text_;
+  std::string_view source_;
+};
+
+std::string type_of(const json& v) { return v.type_name(); }
+
+}  // namespace
+
+std::vector<unsigned> default_workers(unsigned cpus) {
+  std::vector<unsigned> out;
+  cpus = std::clamp(cpus, 1u, max_workers);
+  for (unsigned w = 1; w < cpus; w *= 2) out.push_back(w);
+  out.push_back(cpus);
+  return out;
+}
+
+suite default_suite() {
+  suite s;
+  // Measured on the 2-core build machines: about 4 ns per Philox sample per core, so
+  // 2^26 samples take ~0.25 s serial; see README ("Running the benchmark suite").
+  s.samples = {std::uint64_t{1} << 26};
+  s.break_even_sizes = {std::uint64_t{1} << 12, std::uint64_t{1} << 14, std::uint64_t{1} << 16,
+                        std::uint64_t{1} << 18, std::uint64_t{1} << 20, std::uint64_t{1} << 22,
+                        std::uint64_t{1} << 24};
+  return s;
+}
+
+suite parse_suite(std::string_view text, std::string_view source, suite base) {
+  const suite_parser p(text, source);
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    p.fail("the suite file is empty; expected a JSON object such as {\"backends\": [\"serial\", \"threads\"]}");
+  json doc;
+  try {
+    doc = json::parse(text.begin(), text.end());
+  } catch (const json::parse_error& e) {
+    const auto [line, column] = line_column(text, e.byte == 0 ? 0 : e.byte - 1);
+    std::string what = e.what();
+    // nlohmann's message starts with "[json.exception.parse_error.101] parse error at line L, column C: ".
+    if (const auto colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
+    throw usage_error(fmt::format("{}:{}:{}: malformed JSON: {}", source, line, column, what));
+  }
+  if (!doc.is_object()) p.fail(fmt::format("expected a JSON object at the top level, found {}", type_of(doc)));
+
+  suite s = std::move(base);
+  const auto want = [&](const std::string& key, const json& v, bool ok, std::string_view expected) {
+    if (!ok) p.fail_at_key(key, fmt::format("'{}' must be {}, found {}", key, expected, type_of(v)));
+  };
+  // Numbers may be JSON numbers or strings in the CLI's forms ("1e9", "1-4").
+  const auto count_text = [](const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
+  const auto guarded = [&](const std::string& key, auto&& fn) {
+    try {
+      fn();
+    } catch (const usage_error& e) {
+      p.fail_at_key(key, fmt::format("'{}': {}", key, e.what()));
+    }
+  };
+
+  for (const auto& [key, v] : doc.items()) {
+    if (key == "name") {
+      want(key, v, v.is_string(), "a string");
+      s.name = v.get<std::string>();
+    } else if (key == "backends") {
+      want(key, v, v.is_string() || v.is_array(), "\"all\" or an array of backend names");
+      std::string list;
+      if (v.is_string()) {
+        list = v.get<std::string>();
+      } else {
+        for (const auto& item : v) {
+          want(key, item, item.is_string(), "an array of strings");
+          append_item(list, ",", item.get<std::string>());
+        }
+      }
+      guarded(key, [&] { (void)parse_backend_list(list); });
+      s.backends = v.is_string() ? std::vector<std::string>{list} : v.get<std::vector<std::string>>();
+    } else if (key == "workers" || key == "samples" || key == "break_even_sizes") {
+      want(key, v, v.is_array() || v.is_string() || v.is_number_unsigned(), "a list (array or \"1,2,4\" string)");
+      std::string list;
+      if (v.is_array()) {
+        for (const auto& item : v) {
+          want(key, item, item.is_string() || item.is_number_unsigned(), "an array of whole numbers");
+          append_item(list, ",", count_text(item));
+        }
+      } else {
+        list = count_text(v);
+      }
+      if (key == "break_even_sizes" && list.empty()) {
+        s.break_even_sizes.clear();
+        continue;
+      }
+      guarded(key, [&] {
+        if (key == "workers")
+          s.workers = parse_worker_list(list);
+        else if (key == "samples")
+          s.samples = parse_count_list(list, "samples");
+        else
+          s.break_even_sizes = parse_count_list(list, "break_even_sizes");
+      });
+    } else if (key == "repetitions" || key == "overhead_repetitions") {
+      want(key, v, v.is_number_unsigned() && v.get<std::uint64_t>() >= 1 && v.get<std::uint64_t>() <= 1000,
+           "a whole number from 1 to 1000");
+      (key == "repetitions" ? s.repetitions : s.overhead_repetitions) = v.get<unsigned>();
+    } else if (key == "scaling") {
+      want(key, v, v.is_string() && (v == "strong" || v == "weak"), "\"strong\" or \"weak\"");
+      s.scaling = v.get<std::string>();
+    } else if (key == "rng") {
+      want(key, v, v.is_string(), "\"philox\" or \"light\"");
+      guarded(key, [&] { (void)kernels::parse_rng(v.get<std::string>()); });
+      s.rng = v.get<std::string>();
+    } else if (key == "seed") {
+      want(key, v, v.is_number_unsigned() || v.is_string(), "a whole number");
+      guarded(key, [&] { s.seed = parse_u64(count_text(v), "seed"); });
+    } else if (key == "min_time" || key == "timeout") {
+      want(key, v, v.is_number() && v.get<double>() >= 0 && v.get<double>() <= 1e6, "a number of seconds >= 0");
+      (key == "min_time" ? s.min_time_s : s.timeout_s) = v.get<double>();
+    } else if (key == "overhead" || key == "break_even") {
+      want(key, v, v.is_boolean(), "true or false");
+      (key == "overhead" ? s.overhead : s.break_even) = v.get<bool>();
+    } else {
+      p.fail_at_key(key, fmt::format("unknown key '{}'; allowed: name, backends, workers, samples, "
+                                     "break_even_sizes, repetitions, scaling, rng, seed, min_time, timeout, "
+                                     "overhead, break_even, overhead_repetitions",
+                                     key));
+    }
+  }
+  return s;
+}
+
+suite read_suite(const std::string& path, suite base) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw usage_error(fmt::format("cannot open suite file '{}': no such file or not readable", path));
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return parse_suite(buffer.str(), path, std::move(base));
+}
+
+nlohmann::json to_json(const suite& s) {
+  return json{{"name", s.name},
+              {"backends", s.backends},
+              {"workers", s.workers},
+              {"samples", s.samples},
+              {"break_even_sizes", s.break_even_sizes},
+              {"repetitions", s.repetitions},
+              {"scaling", s.scaling},
+              {"rng", s.rng},
+              {"seed", s.seed},
+              {"min_time", s.min_time_s},
+              {"timeout", s.timeout_s},
+              {"overhead", s.overhead},
+              {"break_even", s.break_even},
+              {"overhead_repetitions", s.overhead_repetitions}};
+}
+
+}  // namespace parbench::bench

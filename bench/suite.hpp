@@ -1,0 +1,57 @@
+#pragma once
+// What `parbench run` measures: a suite, from the embedded default, a JSON suite file
+// (docs/cli.md, "Suite files") and command-line overrides, in that order.
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace parbench::bench {
+
+struct suite {
+  std::string name = "default";
+  /// Backend names, or {"all"}.
+  std::vector<std::string> backends = {"all"};
+  /// Worker counts; empty = 1, 2, 4, ... up to the online CPUs, plus that number.
+  std::vector<unsigned> workers;
+  /// Main sizes: total samples (strong) or samples per worker (weak).
+  std::vector<std::uint64_t> samples;
+  /// Geometric sweep for break-even sizes (always strong scaling); empty = none.
+  std::vector<std::uint64_t> break_even_sizes;
+  unsigned repetitions = 5;
+  std::string scaling = "strong";  ///< strong | weak
+  std::string rng = "philox";      ///< philox | light
+  std::uint64_t seed = 1;
+  /// Seconds per repetition for Google Benchmark's iteration count; 0 = one run per repetition.
+  double min_time_s = 0;
+  bool overhead = true;
+  bool break_even = true;
+  /// Outer repetitions of the start-up overhead measurement.
+  unsigned overhead_repetitions = 7;
+  /// Process backends kill a worker after this long (seconds).
+  double timeout_s = 60;
+};
+
+/// The embedded default suite: every backend in this build, default workers, sizes chosen
+/// so that the whole suite (with overhead and break-even sweeps) takes 1–2 minutes on 2 cores.
+suite default_suite();
+
+/// 1, 2, 4, ... up to `cpus`, plus `cpus`.
+std::vector<unsigned> default_workers(unsigned cpus);
+
+/// Parses a suite file's text over `base` (keys not in the file keep base's values).
+/// Throws usage_error "source:line:column: problem" for malformed JSON, an empty file, an
+/// unknown key, a wrong type, a bad value or an unknown backend.
+suite parse_suite(std::string_view text, std::string_view source, suite base = default_suite());
+
+/// Reads and parses a suite file; a missing or unreadable file is a usage_error.
+suite read_suite(const std::string& path, suite base = default_suite());
+
+/// The suite as JSON (for metadata.json and --list).
+nlohmann::json to_json(const suite& s);
+
+}  // namespace parbench::bench

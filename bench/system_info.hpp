@@ -1,0 +1,42 @@
+#pragma once
+// Describes the machine and the build a report was measured on (metadata.json).
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+namespace parbench::bench {
+
+struct machine_info {
+  std::string hostname;
+  std::string cpu_model;      ///< /proc/cpuinfo "model name"
+  unsigned logical_cpus = 0;  ///< configured processors
+  unsigned online_cpus = 0;
+  std::string governor;  ///< cpufreq governor of cpu0, "unknown" where cpufreq is absent
+  std::array<double, 3> load_average{};
+  std::string kernel;  ///< uname: sysname release machine
+  std::uint64_t memory_bytes = 0;
+};
+
+/// Reads the machine description now (the load average is the one at the call).
+machine_info read_machine_info();
+
+/// Resident memory of this process in bytes (/proc/self/statm); 0 when unknown.
+std::uint64_t resident_bytes();
+
+/// The git commit of the source tree this binary was built from, or empty.
+std::string git_commit();
+
+/// metadata.json (docs/report-format.md) without the "suite" object.
+nlohmann::json metadata(const machine_info& machine, const std::string& command_line, std::uint64_t seed,
+                        const std::string& timestamp);
+
+/// This process's command line (/proc/self/cmdline), arguments quoted where needed.
+std::string command_line();
+
+/// Current UTC time as ISO-8601 ("2026-11-26T03:10:00Z").
+std::string utc_timestamp();
+
+}  // namespace parbench::bench

@@ -1,0 +1,157 @@
+#include "cli/console_summary.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace parbench::cli {
+namespace {
+
+std::string si(double v) {
+  const char* units[] = {"", "k", "M", "G", "T"};
+  int u = 0;
+  while (v >= 1000 && u < 4) {
+    v /= 1000;
+    ++u;
+  }
+  return fmt::format("{:.3g}{}", v, units[u]);
+}
+
+std::string size_text(std::uint64_t n) {
+  for (int p = 10; p < 63; ++p)
+    if (n == std::uint64_t{1} << p) return fmt::format("2^{}", p);
+  return si(static_cast<double>(n));
+}
+
+}  // namespace
+
+std::vector<std::string> trust_warnings(const bench::report& report, const bench::machine_info& machine,
+                                        const std::string& build_type) {
+  std::vector<std::string> out;
+  std::vector<std::string> noisy;
+  for (const auto& r : report.results)
+    if (r.row_type == "aggregate" && r.wall_s_cv && *r.wall_s_cv > 0.10)
+      noisy.push_back(fmt::format("{} W={} n={} ({:.0f}%)", r.backend, r.workers, size_text(r.samples), *r.wall_s_cv * 100));
+  if (!noisy.empty()) {
+    std::string list;
+    for (std::size_t i = 0; i < noisy.size() && i < 5; ++i) list += (i ? ", " : "") + noisy[i];
+    if (noisy.size() > 5) list += fmt::format(" and {} more", noisy.size() - 5);
+    out.push_back(fmt::format("{} configuration(s) vary by more than 10% between repetitions (cv): {}; "
+                              "rerun with more --repetitions on a quiet machine",
+                              noisy.size(), list));
+  }
+  if (machine.governor == "unknown")
+    out.push_back("CPU frequency governor unknown (no cpufreq, e.g. a VM): frequency scaling may be on");
+  else if (machine.governor != "performance")
+    out.push_back(fmt::format("CPU frequency governor is '{}', not 'performance': clock speed may change during the "
+                              "run (cpupower frequency-set -g performance)",
+                              machine.governor));
+  const double per_core = machine.load_average[0] / std::max(1u, machine.online_cpus);
+  if (per_core > 0.5)
+    out.push_back(fmt::format("load average at start was {:.2f} on {} CPUs ({:.2f} per core > 0.5): other work "
+                              "competes for the cores",
+                              machine.load_average[0], machine.online_cpus, per_core));
+  if (build_type != "Release" && build_type != "RelWithDebInfo" && build_type != "MinSizeRel")
+    out.push_back(fmt::format("this is a '{}' build, not Release: timings are not representative "
+                              "(use build/release/parbench)",
+                              build_type.empty() ? "unspecified" : build_type));
+  return out;
+}
+
+std::string summary_text(const bench::report& report, const bench::suite& suite) {
+  std::string out;
+  // Main sizes only; the break-even sweep is in the CSV.
+  std::set<std::pair<std::uint64_t, std::string>> shown;
+  for (const auto n : suite.samples) shown.insert({n, suite.scaling});
+  std::vector<std::string> backends;
+  std::set<std::uint64_t> sizes;
+  for (const auto& r : report.results) {
+    if (r.row_type != "aggregate") continue;
+    const std::uint64_t per = r.scaling == "weak" ? r.samples / r.workers : r.samples;
+    if (!shown.count({per, r.scaling})) continue;
+    sizes.insert(per);
+    if (std::find(backends.begin(), backends.end(), r.backend) == backends.end()) backends.push_back(r.backend);
+  }
+  for (const auto n : sizes) {
+    out += fmt::format("\n{} scaling, {} samples {}, rng {} (median of {} repetitions):\n", suite.scaling,
+                       size_text(n), suite.scaling == "weak" ? "per worker" : "in total", suite.rng, suite.repetitions);
+    out += fmt::format("  {:<11} {:>4} {:>11} {:>11} {:>8} {:>15} {:>10} {:>10} {:>6}\n", "backend", "W", "time",
+                       "samples/s", "speedup", "[min, max]", "efficiency", "karp-flatt", "cv");
+    for (const auto& b : backends) {
+      for (const auto& r : report.results) {
+        if (r.row_type != "aggregate" || r.backend != b) continue;
+        const std::uint64_t per = r.scaling == "weak" ? r.samples / r.workers : r.samples;
+        if (per != n || !shown.count({per, r.scaling})) continue;
+        if (r.status != "ok") {
+          out += fmt::format("  {:<11} {:>4}  failed: {}\n", r.backend, r.workers, r.error);
+          continue;
+        }
+        const auto opt = [](const std::optional<double>& v, double scale, int decimals, std::string_view suffix) {
+          return v ? fmt::format("{:.{}f}{}", *v * scale, decimals, suffix) : std::string("-");
+        };
+        const std::string spread =
+            r.speedup_min ? fmt::format("[{:.2f}, {:.2f}]", *r.speedup_min, *r.speedup_max) : std::string("-");
+        out += fmt::format("  {:<11} {:>4} {:>10.4f}s {:>11} {:>8} {:>15} {:>10} {:>10} {:>6}\n", r.backend, r.workers,
+                           *r.wall_s, si(*r.samples_per_s), opt(r.speedup, 1, 2, ""), spread,
+                           opt(r.efficiency, 100, 0, "%"), opt(r.karp_flatt, 1, 3, ""), opt(r.wall_s_cv, 100, 1, "%"));
+      }
+    }
+  }
+
+  if (!report.break_even.empty()) {
+    std::vector<unsigned> ws;
+    std::vector<std::string> names;
+    std::map<std::pair<std::string, unsigned>, std::string> cell;
+    for (const auto& b : report.break_even) {
+      if (std::find(ws.begin(), ws.end(), b.workers) == ws.end()) ws.push_back(b.workers);
+      if (std::find(names.begin(), names.end(), b.backend) == names.end()) names.push_back(b.backend);
+      cell[{b.backend, b.workers}] = b.break_even_samples ? size_text(*b.break_even_samples) : "never";
+    }
+    std::sort(ws.begin(), ws.end());
+    out += "\nbreak-even size: smallest sample count from which the backend beats serial (\"never\": not on the "
+           "sizes tried):\n";
+    out += fmt::format("  {:<11}", "backend");
+    for (const auto w : ws) out += fmt::format(" {:>9}", fmt::format("W={}", w));
+    out += "\n";
+    for (const auto& n : names) {
+      out += fmt::format("  {:<11}", n);
+      for (const auto w : ws) {
+        const auto it = cell.find({n, w});
+        out += fmt::format(" {:>9}", it == cell.end() ? "-" : it->second);
+      }
+      out += "\n";
+    }
+  }
+  if (!report.overhead.empty()) out += "\n" + overhead_text(report.overhead);
+  return out;
+}
+
+std::string overhead_text(const std::vector<bench::overhead_row>& rows) {
+  std::vector<unsigned> ws;
+  std::vector<std::pair<std::string, std::string>> names;
+  std::map<std::pair<std::string, unsigned>, double> cell;
+  for (const auto& r : rows) {
+    if (std::find(ws.begin(), ws.end(), r.workers) == ws.end()) ws.push_back(r.workers);
+    if (std::find_if(names.begin(), names.end(), [&](const auto& p) { return p.first == r.backend; }) == names.end())
+      names.emplace_back(r.backend, r.mechanism);
+    cell[{r.backend, r.workers}] = r.median_us;
+  }
+  std::sort(ws.begin(), ws.end());
+  std::string out = "start-up cost: microseconds to start W workers and collect their empty results (median):\n";
+  out += fmt::format("  {:<11} {:<34}", "backend", "mechanism");
+  for (const auto w : ws) out += fmt::format(" {:>10}", fmt::format("W={}", w));
+  out += "\n";
+  for (const auto& [name, mechanism] : names) {
+    out += fmt::format("  {:<11} {:<34}", name, mechanism.substr(0, 34));
+    for (const auto w : ws) {
+      const auto it = cell.find({name, w});
+      out += fmt::format(" {:>10}", it == cell.end() ? "-" : fmt::format("{:.1f}", it->second));
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace parbench::cli

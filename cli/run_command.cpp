@@ -1,0 +1,158 @@
+// `parbench run`: the benchmark suite — sweeps, derived metrics, start-up overhead,
+// break-even sizes — written as a report folder (docs/report-format.md).
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "bench/derived.hpp"
+#include "bench/overhead.hpp"
+#include "bench/progress.hpp"
+#include "bench/runner.hpp"
+#include "bench/suite.hpp"
+#include "bench/system_info.hpp"
+#include "cli/commands.hpp"
+#include "cli/console_summary.hpp"
+#include "core/errors.hpp"
+#include "core/parse.hpp"
+#include "core/version.hpp"
+#include "reports/plot.hpp"
+#include "reports/report_writer.hpp"
+
+namespace parbench::cli {
+namespace {
+
+struct run_options {
+  std::string backend, workers, samples, seed, rng, repetitions, out, scaling, suite_file, min_time, timeout,
+      break_even_sizes;
+  bool list = false, json = false, plot = false, quiet = false, no_overhead = false, no_break_even = false;
+};
+
+unsigned parse_repetitions(const std::string& text) {
+  const std::uint64_t n = parse_u64(text, "--repetitions");
+  if (n < 1 || n > 1000)
+    throw usage_error(fmt::format("invalid value '{}' for --repetitions: choose 1 to 1000", text));
+  return static_cast<unsigned>(n);
+}
+
+// The suite: embedded default, then the suite file, then flags.
+bench::suite build_suite(const run_options& o) {
+  bench::suite s = o.suite_file.empty() ? bench::default_suite() : bench::read_suite(o.suite_file);
+  if (!o.backend.empty()) s.backends = {o.backend};
+  if (!o.workers.empty()) s.workers = parse_worker_list(o.workers);
+  if (!o.samples.empty()) s.samples = parse_count_list(o.samples, "--samples");
+  if (!o.break_even_sizes.empty()) s.break_even_sizes = parse_count_list(o.break_even_sizes, "--break-even-sizes");
+  if (!o.seed.empty()) s.seed = parse_u64(o.seed, "--seed");
+  if (!o.rng.empty()) s.rng = std::string(kernels::to_string(kernels::parse_rng(o.rng)));
+  if (!o.repetitions.empty()) s.repetitions = parse_repetitions(o.repetitions);
+  if (!o.scaling.empty()) {
+    if (o.scaling != "strong" && o.scaling != "weak")
+      throw usage_error(fmt::format("invalid value '{}' for --scaling: choose strong or weak", o.scaling));
+    s.scaling = o.scaling;
+  }
+  if (!o.min_time.empty()) s.min_time_s = parse_seconds(o.min_time, "--min-time");
+  if (!o.timeout.empty()) s.timeout_s = parse_seconds(o.timeout, "--timeout");
+  if (o.no_overhead) s.overhead = false;
+  if (o.no_break_even) s.break_even = false;
+  return s;
+}
+
+std::filesystem::path default_report_dir(const std::string& timestamp) {
+  std::string name = timestamp;  // "2026-11-26T03:10:00Z" -> "2026-11-26T03-10-00Z": no ':' in paths
+  for (char& c : name)
+    if (c == ':') c = '-';
+  return std::filesystem::path("reports") / name;
+}
+
+void run(const run_options& o) {
+  // Everything that can be wrong with the request is found before anything is measured.
+  const bench::suite s = build_suite(o);
+  const bench::machine_info machine = bench::read_machine_info();
+  bench::run_plan plan = bench::make_plan(s, machine.online_cpus);
+  if (o.list) {
+    fmt::print("{}", bench::describe(plan));
+    return;
+  }
+  const std::string timestamp = bench::utc_timestamp();
+  const std::filesystem::path dir = o.out.empty() ? default_report_dir(timestamp) : std::filesystem::path(o.out);
+  reports::prepare_report_dir(dir);
+
+  bench::progress prog(o.quiet, bench::stderr_is_tty());
+  for (const auto& skipped : plan.skipped) prog.note(fmt::format("skipping backend {}", skipped));
+
+  bench::report report;
+  bench::sweep_result sweep = bench::run_sweep(plan, prog, o.json);
+  report.results = std::move(sweep.raw);
+  std::vector<bench::result_row> aggregates = bench::aggregate(report.results);
+  if (s.break_even) report.break_even = bench::break_even(aggregates);
+  report.results.insert(report.results.end(), aggregates.begin(), aggregates.end());
+  if (s.overhead) report.overhead = bench::measure_overhead(plan, prog);
+  prog.finish();
+
+  nlohmann::json meta = bench::metadata(machine, bench::command_line(), s.seed, timestamp);
+  meta["suite"] = bench::to_json(s);
+  meta["suite"]["workers"] = plan.workers;
+  nlohmann::json skipped = nlohmann::json::array();
+  for (const auto& sk : plan.skipped) skipped.push_back(sk);
+  meta["suite"]["skipped_backends"] = skipped;
+  reports::write_report(dir, report, meta);
+  if (o.json) reports::write_file_atomically(dir / reports::benchmark_json_file, sweep.benchmark_json);
+
+  std::size_t failed = 0;
+  for (const auto& r : report.results)
+    if (r.row_type == "raw" && r.status == "failed") ++failed;
+
+  fmt::print("parbench {}: {} on {} ({} CPUs), {} build\n", parbench::version, s.name, machine.cpu_model,
+             machine.online_cpus, parbench::build_type);
+  fmt::print("{}", summary_text(report, s));
+  const auto warnings = trust_warnings(report, machine, parbench::build_type);
+  if (!warnings.empty()) {
+    fmt::print("\nwarnings:\n");
+    for (const auto& w : warnings) fmt::print("  - {}\n", w);
+  }
+  fmt::print("\nreport: {}/ (results.csv, overhead.csv, break_even.csv, metadata.json{})\n", dir.string(),
+             o.json ? ", benchmark.json" : "");
+  if (o.plot) {
+    std::fflush(stdout);
+    reports::make_plots(dir, dir / "plots");
+    fmt::print("plots: {}/\n", (dir / "plots").string());
+  }
+  std::fflush(stdout);
+  if (failed > 0)
+    throw run_error(fmt::format("{} measured run(s) failed their self-check or crashed; see the status and error "
+                                "columns of {}",
+                                failed, (dir / reports::results_file).string()));
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app) {
+  auto o = std::make_shared<run_options>();
+  auto* cmd = app.add_subcommand("run", "Run the benchmark suite and write a report folder (CSV + metadata)");
+  cmd->add_option("-b,--backend", o->backend, "Backends: a comma-separated list or all (default: all in this build)");
+  cmd->add_option("-w,--workers", o->workers, "Worker counts: list or ranges, e.g. 1,2,4 or 1-8 (default 1,2,4,...,ncpu)");
+  cmd->add_option("-n,--samples", o->samples,
+                  "Sample counts: list, e.g. 1e7,1e8 (total for strong scaling, per worker for weak)");
+  cmd->add_option("--seed", o->seed, "Seed of the random streams (default 1)");
+  cmd->add_option("--rng", o->rng, "Generator: philox (default) or light");
+  cmd->add_option("-r,--repetitions", o->repetitions, "Counted repetitions per configuration (default 5)");
+  cmd->add_option("-o,--out", o->out, "Report folder (default reports/<UTC timestamp>/)");
+  cmd->add_option("--scaling", o->scaling, "strong (fixed total samples, default) or weak (fixed samples per worker)");
+  cmd->add_option("--suite", o->suite_file, "Suite file (JSON, see docs/cli.md); flags override it");
+  cmd->add_option("--break-even-sizes", o->break_even_sizes, "Sizes of the break-even sweep (default 2^12..2^24, x4)");
+  cmd->add_option("--min-time", o->min_time,
+                  "Seconds per repetition; Google Benchmark then repeats the run inside it (default: one run)");
+  cmd->add_option("--timeout", o->timeout, "Kill process workers that take longer (seconds, default 60)");
+  cmd->add_flag("--no-overhead", o->no_overhead, "Skip the start-up overhead measurement");
+  cmd->add_flag("--no-break-even", o->no_break_even, "Skip the break-even sweep");
+  cmd->add_flag("--list", o->list, "Show what would run, run nothing");
+  cmd->add_flag("--json", o->json, "Also write Google Benchmark's JSON (benchmark.json)");
+  cmd->add_flag("--plot", o->plot, "Draw plots into the report's plots/ folder");
+  cmd->add_flag("-q,--quiet", o->quiet, "No progress on stderr");
+  cmd->callback([o] { run(*o); });
+}
+
+}  // namespace parbench::cli

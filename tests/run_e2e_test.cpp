@@ -1,0 +1,228 @@
+// The real binary on tiny sizes: complete reports, and output-path errors before measuring.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "backends/registry.hpp"
+#include "reports/report_reader.hpp"
+#include "tests/cli_helpers.hpp"
+
+namespace fs = std::filesystem;
+using parbench::test::run_parbench;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+namespace {
+
+class temp_dir {
+ public:
+  temp_dir() {
+    std::string tmpl = (fs::temp_directory_path() / "parbench-e2e-XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data());
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
+    for (const auto& e : fs::recursive_directory_iterator(path_, ec))
+      fs::permissions(e.path(), fs::perms::owner_all, fs::perm_options::add, ec);
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// Backends this build can run here (the harness skips the others with a note).
+std::set<std::string> usable_backends() {
+  std::set<std::string> out;
+  for (const auto& e : parbench::registered_backends())
+    if (e.make()->probe().usable) out.insert(e.name);
+  return out;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(run_e2e, tiny_suite_writes_a_complete_report) {
+  temp_dir tmp;
+  const fs::path out = tmp.path() / "report";
+  const auto r = run_parbench("run --backend all --workers 1,2 --samples 100003 --break-even-sizes 65536 "
+                              "--repetitions 2 --seed 9 --json --out " +
+                              out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("break-even size"));
+  EXPECT_THAT(r.output, HasSubstr("start-up cost"));
+
+  const auto rows = parbench::reports::read_results((out / "results.csv").string());
+  const auto backends = usable_backends();
+  std::set<std::tuple<std::string, unsigned, std::uint64_t>> aggregates;
+  std::size_t raw = 0;
+  for (const auto& row : rows) {
+    EXPECT_EQ(row.status, "ok") << row.backend << " W=" << row.workers << ": " << row.error;
+    EXPECT_EQ(row.seed, 9u);
+    if (row.row_type == "raw") {
+      ++raw;
+      continue;
+    }
+    aggregates.insert({row.backend, row.workers, row.samples});
+    EXPECT_EQ(row.repetitions, 2u);
+    ASSERT_TRUE(row.speedup.has_value()) << row.backend;
+    EXPECT_GT(*row.speedup, 0.0);
+  }
+  // Serial once (W = 1); every other usable backend at every W and size.
+  for (const auto& b : backends) {
+    for (const unsigned w : {1u, 2u}) {
+      if (b == "serial" && w != 1) continue;
+      for (const std::uint64_t n : {65536u, 100003u})
+        EXPECT_TRUE(aggregates.count({b, w, n})) << "missing aggregate " << b << " W=" << w << " n=" << n;
+    }
+  }
+  EXPECT_EQ(raw, 2 * aggregates.size());
+  // Every run has the serial hit count.
+  std::map<std::uint64_t, std::uint64_t> hits;
+  for (const auto& row : rows) {
+    if (!row.hits) continue;
+    const auto [it, inserted] = hits.emplace(row.samples, *row.hits);
+    EXPECT_EQ(it->second, *row.hits) << row.backend << " W=" << row.workers;
+  }
+
+  const auto overhead = parbench::reports::read_overhead((out / "overhead.csv").string());
+  EXPECT_EQ(overhead.size(), 1 + 2 * (backends.size() - 1));
+  const auto be = parbench::reports::read_break_even((out / "break_even.csv").string());
+  EXPECT_EQ(be.size(), 2 * (backends.size() - 1));
+
+  const auto meta = nlohmann::json::parse(slurp(out / "metadata.json"));
+  EXPECT_EQ(meta.at("schema_version"), 1);
+  EXPECT_EQ(meta.at("seed"), 9);
+  EXPECT_THAT(meta.at("command_line").get<std::string>(), HasSubstr("--repetitions 2"));
+  EXPECT_GT(meta.at("machine").at("logical_cpus").get<int>(), 0);
+  EXPECT_FALSE(meta.at("machine").at("cpu_model").get<std::string>().empty());
+  EXPECT_EQ(meta.at("machine").at("load_average_start").size(), 3u);
+  EXPECT_EQ(meta.at("libraries").at("google_benchmark"), "1.7.1");
+  EXPECT_FALSE(meta.at("libraries").at("fmt").get<std::string>().empty());
+  EXPECT_FALSE(meta.at("build").at("type").get<std::string>().empty());
+  EXPECT_EQ(meta.at("suite").at("repetitions"), 2);
+
+  const auto gb = nlohmann::json::parse(slurp(out / "benchmark.json"));
+  EXPECT_FALSE(gb.at("benchmarks").empty());
+
+  for (const auto& e : fs::directory_iterator(out))
+    EXPECT_THAT(e.path().filename().string(), Not(HasSubstr(".tmp"))) << "temporary file left behind";
+}
+
+TEST(run_e2e, list_shows_the_plan_and_runs_nothing) {
+  temp_dir tmp;
+  const auto r = run_parbench("run --list --backend threads --workers 2 --samples 1e6 --no-break-even --out " +
+                              (tmp.path() / "x").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("pi/serial/w:1/n:1000000/strong"));
+  EXPECT_THAT(r.output, HasSubstr("pi/threads/w:2/n:1000000/strong"));
+  EXPECT_FALSE(fs::exists(tmp.path() / "x"));
+}
+
+TEST(run_e2e, output_path_that_is_a_file_fails_before_measuring) {
+  temp_dir tmp;
+  const fs::path file = tmp.path() / "taken";
+  std::ofstream(file) << "x";
+  const auto r = run_parbench("run --backend serial --workers 1 --samples 1e6 --out " + file.string());
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("is not a folder"));
+  EXPECT_THAT(r.output, Not(HasSubstr("timed runs"))) << "measured before checking the output";
+}
+
+TEST(run_e2e, a_directory_in_place_of_a_report_file_fails_before_measuring) {
+  temp_dir tmp;
+  fs::create_directories(tmp.path() / "r" / "results.csv");
+  const auto r = run_parbench("run --backend serial --workers 1 --samples 1e6 --out " + (tmp.path() / "r").string());
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("a folder of that name is in the way"));
+  EXPECT_THAT(r.output, Not(HasSubstr("timed runs")));
+}
+
+TEST(run_e2e, read_only_folder_fails_before_measuring) {
+  // /proc refuses new entries even for root; a 0555 folder does so for other users.
+  auto r = run_parbench("run --backend serial --workers 1 --samples 1e6 --out /proc/parbench-report");
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("cannot create output folder"));
+  EXPECT_THAT(r.output, Not(HasSubstr("timed runs")));
+  if (::geteuid() != 0) {
+    temp_dir tmp;
+    const fs::path ro = tmp.path() / "ro";
+    fs::create_directories(ro);
+    ::chmod(ro.c_str(), 0555);
+    r = run_parbench("run --backend serial --workers 1 --samples 1e6 --out " + ro.string());
+    EXPECT_EQ(r.exit_code, 4) << r.output;
+    EXPECT_THAT(r.output, HasSubstr("cannot create a file"));
+  }
+}
+
+TEST(run_e2e, bad_requests_are_usage_errors) {
+  EXPECT_EQ(run_parbench("run --repetitions 0 --list").exit_code, 2);
+  EXPECT_EQ(run_parbench("run --scaling medium --list").exit_code, 2);
+  EXPECT_EQ(run_parbench("run --backend nosuch --list").exit_code, 2);
+  const auto r = run_parbench("run --suite /nonexistent/suite.json --list");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("/nonexistent/suite.json"));
+}
+
+TEST(run_e2e, suite_file_is_used_and_flags_override_it) {
+  temp_dir tmp;
+  const fs::path suite = tmp.path() / "s.json";
+  std::ofstream(suite) << R"({"name": "tiny", "backends": ["serial", "threads"], "workers": [1, 2],
+                             "samples": [70000], "repetitions": 2, "break_even": false})";
+  const auto r = run_parbench("run --list --suite " + suite.string() + " --workers 3");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("suite 'tiny'"));
+  EXPECT_THAT(r.output, HasSubstr("pi/threads/w:3/n:70000/strong"));
+  EXPECT_THAT(r.output, Not(HasSubstr("pi/threads/w:2/")));
+  std::ofstream(suite, std::ios::trunc) << "{\"samples\": [1e6],\n \"oops\": 1}";
+  const auto bad = run_parbench("run --list --suite " + suite.string());
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.output, HasSubstr(":2:2: unknown key 'oops'"));
+}
+
+TEST(run_e2e, weak_scaling_multiplies_samples_by_workers) {
+  temp_dir tmp;
+  const fs::path out = tmp.path() / "weak";
+  const auto r = run_parbench("run --backend threads --workers 1,2 --samples 70000 --scaling weak --repetitions 1 "
+                              "--no-overhead --no-break-even --quiet --out " +
+                              out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto rows = parbench::reports::read_results((out / "results.csv").string());
+  bool saw = false;
+  for (const auto& row : rows) {
+    EXPECT_EQ(row.scaling, "weak");
+    if (row.backend == "threads" && row.workers == 2) {
+      EXPECT_EQ(row.samples, 140000u);
+      saw = true;
+    }
+  }
+  EXPECT_TRUE(saw);
+}
+
+TEST(overhead_e2e, measures_each_backend_at_each_w) {
+  temp_dir tmp;
+  const auto r = run_parbench("overhead --backend threads --workers 1,2 --repetitions 3 --quiet --out " +
+                              (tmp.path() / "o").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("std::thread"));
+  const auto rows = parbench::reports::read_overhead((tmp.path() / "o" / "overhead.csv").string());
+  ASSERT_EQ(rows.size(), 3u);  // serial (function call) + threads at W = 1, 2
+  for (const auto& row : rows) EXPECT_EQ(row.outer_reps, 3u);
+}
+
+}  // namespace
