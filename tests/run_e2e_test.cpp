@@ -12,7 +12,6 @@
 #include <sstream>
 #include <string>
 
-#include "backends/registry.hpp"
 #include "reports/report_reader.hpp"
 #include "tests/cli_helpers.hpp"
 
@@ -42,11 +41,20 @@ class temp_dir {
   fs::path path_;
 };
 
-// Backends this build can run here (the harness skips the others with a note).
+// Backends the binary can run here, from `parbench list` (unavailable ones are marked there
+// and skipped by `run` with a note).
 std::set<std::string> usable_backends() {
+  const auto r = run_parbench("list");
   std::set<std::string> out;
-  for (const auto& e : parbench::registered_backends())
-    if (e.make()->probe().usable) out.insert(e.name);
+  std::istringstream lines(r.output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind("  ", 0) != 0 || line.find("[unavailable") != std::string::npos) continue;
+    std::istringstream words(line);
+    std::string name;
+    words >> name;
+    out.insert(name);
+  }
   return out;
 }
 
@@ -69,6 +77,7 @@ TEST(run_e2e, tiny_suite_writes_a_complete_report) {
 
   const auto rows = parbench::reports::read_results((out / "results.csv").string());
   const auto backends = usable_backends();
+  ASSERT_TRUE(backends.count("serial") && backends.count("threads")) << "could not read `parbench list`";
   std::set<std::tuple<std::string, unsigned, std::uint64_t>> aggregates;
   std::size_t raw = 0;
   for (const auto& row : rows) {
