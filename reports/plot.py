@@ -154,9 +154,19 @@ def empty_plot(ax, message):
     ax.set_yticks([])
 
 
-def scaling_series(path, results):
-    """Strong-scaling aggregate rows per line (backend, rng) at the largest sample count each has."""
+def scaling_series(path, results, meta):
+    """Strong-scaling aggregate rows per line (backend, rng) at the largest sample count each has.
+
+    Sizes the suite asked for (metadata suite.samples) are preferred over the extra sizes of the
+    break-even sweep, which share results.csv.
+    """
     rows = [r for r in results if r["row_type"] == "aggregate" and r["status"] == "ok" and r["scaling"] == "strong"]
+    requested = set()
+    suite = meta.get("suite")
+    if isinstance(suite, dict) and isinstance(suite.get("samples"), list):
+        requested = {int(n) for n in suite["samples"] if isinstance(n, (int, float))}
+    if requested and any(int(number(path, r, "samples", False)) in requested for r in rows):
+        rows = [r for r in rows if int(r["samples"]) in requested]
     rngs = sorted({r["rng"] for r in rows})
     largest = {}
     for r in rows:
@@ -177,7 +187,7 @@ def scaling_series(path, results):
 
 
 def plot_speedup(path, results, meta, out_dir):
-    series, note = scaling_series(path, results)
+    series, note = scaling_series(path, results, meta)
     fig, ax = new_figure("Speedup vs workers (median, error bars: spread of repetitions)", meta, note)
     if not series:
         empty_plot(ax, "no strong-scaling aggregate rows with status ok")
@@ -208,7 +218,7 @@ def plot_speedup(path, results, meta, out_dir):
 
 
 def plot_efficiency(path, results, meta, out_dir):
-    series, note = scaling_series(path, results)
+    series, note = scaling_series(path, results, meta)
     fig, ax = new_figure("Parallel efficiency (speedup / W) vs workers", meta, note)
     if not series:
         empty_plot(ax, "no strong-scaling aggregate rows with status ok")
@@ -229,7 +239,7 @@ def plot_efficiency(path, results, meta, out_dir):
 
 
 def plot_throughput(path, results, meta, out_dir):
-    series, note = scaling_series(path, results)
+    series, note = scaling_series(path, results, meta)
     fig, ax = new_figure("Throughput per backend and worker count (median samples/s)", meta, note)
     if not series:
         empty_plot(ax, "no strong-scaling aggregate rows with status ok")

@@ -129,6 +129,17 @@ TEST_F(Plot, CommandWritesIntoTheReportByDefault) {
   expect_valid_plots(dir_ / "report" / "plots");
 }
 
+TEST_F(Plot, RealReportFromParbenchRun) {
+  const fs::path report = dir_ / "run";
+  const auto run = test::run_parbench("run --backend serial,threads --workers 1,2 --samples 1e5 --repetitions 3 "
+                                      "--quiet --out '" + report.string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  make_plots(report, report / "plots");
+  expect_valid_plots(report / "plots");
+  // The scaling plots use the suite's size, not the break-even sweep's sizes that share results.csv.
+  EXPECT_THAT(slurp(report / "plots" / "speedup.svg"), HasSubstr("n = 1e+05 samples"));
+}
+
 TEST_F(Plot, MissingColumnIsAClearError) {
   write_small_report(dir_ / "report", /*drop_speedup_column=*/true);
   try {
