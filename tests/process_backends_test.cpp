@@ -198,6 +198,18 @@ TEST_P(process_backend, hundred_runs_leak_nothing) {
   EXPECT_EQ(open_fd_count(), fds_before_);
 }
 
+TEST_P(process_backend, raises_a_low_descriptor_limit_for_many_workers) {
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  if (saved.rlim_max != RLIM_INFINITY && saved.rlim_max < 400) GTEST_SKIP() << "hard descriptor limit below 400";
+  rlimit low = saved;
+  low.rlim_cur = 64;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  const kernels::pi_job job{100 * kernels::chunk_samples, 4, kernels::rng_kind::light};
+  EXPECT_EQ(backend_->run({job, 100, {}, 60s}).hits, serial_hits(job));
+  ::setrlimit(RLIMIT_NOFILE, &saved);
+}
+
 TEST_P(process_backend, start_empty_starts_and_reaps_w_workers) {
   for (unsigned w : {1u, 4u, 16u}) EXPECT_NO_THROW(backend_->start_empty(w));
 }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,6 +73,17 @@ std::optional<std::string> check_answer(const slot& s, int status) {
   return std::nullopt;
 }
 
+// Every running worker holds one pipe descriptor here; with W up to 1024 the common soft limit
+// of 1024 is too small, so raise it (never beyond the hard limit) when a run needs more.
+void ensure_descriptors(unsigned workers) noexcept {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t wanted = workers + rlim_t{256};
+  if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= wanted) return;
+  limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+  ::setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 double to_seconds(std::chrono::milliseconds ms) { return static_cast<double>(ms.count()) / 1000.0; }
 
 }  // namespace
@@ -95,6 +107,7 @@ pid_t fork_worker(const assignment& a, int result_fd) {
 
 process_outcome run_process_workers(std::string_view backend, const process_plan& plan, const launcher& launch) {
   const unsigned workers = plan.workers;
+  ensure_descriptors(workers);
   const std::uint64_t chunks = plan.empty ? 0 : plan.chunks.last - plan.chunks.first;
   std::vector<slot> slots(workers);
   unsigned started = 0;
@@ -106,7 +119,7 @@ process_outcome run_process_workers(std::string_view backend, const process_plan
       if (a.fault == fault_mode::start)
         throw run_error(
             fmt::format("could not start worker {}: {} (injected by PARBENCH_FAULT)", w, std::strerror(EAGAIN)));
-      pipe_fds pipe = make_pipe(backend);
+      pipe_fds pipe = make_pipe();
       slot& s = slots[w];
       s.worker = w;
       s.has_chunks = !range.empty();

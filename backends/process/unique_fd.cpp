@@ -17,13 +17,15 @@ void unique_fd::reset(int fd) noexcept {
   fd_ = fd;
 }
 
-pipe_fds make_pipe(std::string_view who) {
+pipe_fds make_pipe() {
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0)
-    throw run_error(
-        fmt::format("{}: could not create a pipe: {} (too many open files? raise `ulimit -n` or "
-                    "lower --workers)",
-                    who, std::strerror(errno)));
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    const int err = errno;
+    throw run_error(fmt::format("could not create a pipe: {}{}", std::strerror(err),
+                                err == EMFILE || err == ENFILE
+                                    ? " (each worker needs a descriptor: raise `ulimit -n` or lower --workers)"
+                                    : ""));
+  }
   return {unique_fd(fds[0]), unique_fd(fds[1])};
 }
 

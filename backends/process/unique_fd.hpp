@@ -4,7 +4,6 @@
 #include <sys/types.h>
 
 #include <cstddef>
-#include <string_view>
 #include <utility>
 
 namespace parbench::process {
@@ -39,8 +38,8 @@ struct pipe_fds {
   unique_fd write;
 };
 
-/// A close-on-exec pipe; throws run_error naming `who` when the system refuses.
-pipe_fds make_pipe(std::string_view who);
+/// A close-on-exec pipe; throws run_error when the system refuses.
+pipe_fds make_pipe();
 
 /// Writes all `size` bytes, retrying EINTR and short writes. Async-signal-safe (usable in a
 /// forked child). Returns false on error with errno set.
