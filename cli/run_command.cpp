@@ -4,20 +4,24 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
 
 #include "bench/derived.hpp"
 #include "bench/overhead.hpp"
+#include "bench/peer.hpp"
 #include "bench/progress.hpp"
 #include "bench/runner.hpp"
 #include "bench/suite.hpp"
 #include "bench/system_info.hpp"
 #include "cli/commands.hpp"
 #include "cli/console_summary.hpp"
+#include "core/dir_lock.hpp"
 #include "core/errors.hpp"
 #include "core/parse.hpp"
+#include "core/signals.hpp"
 #include "core/version.hpp"
 #include "reports/plot.hpp"
 #include "reports/report_writer.hpp"
@@ -27,7 +31,7 @@ namespace {
 
 struct run_options {
   std::string backend, workers, samples, seed, rng, repetitions, out, scaling, suite_file, min_time, timeout,
-      break_even_sizes;
+      run_timeout, break_even_sizes, peer;
   bool list = false, json = false, plot = false, quiet = false, no_overhead = false, no_break_even = false;
 };
 
@@ -70,15 +74,33 @@ std::filesystem::path default_report_dir(const std::string& timestamp) {
 void run(const run_options& o) {
   // Everything that can be wrong with the request is found before anything is measured.
   const bench::suite s = build_suite(o);
+  const std::chrono::milliseconds run_limit(
+      o.run_timeout.empty() ? 0 : static_cast<long long>(parse_seconds(o.run_timeout, "--run-timeout") * 1000));
   const bench::machine_info machine = bench::read_machine_info();
   bench::run_plan plan = bench::make_plan(s, machine.online_cpus);
+  const std::vector<bench::peer_spec> peers = o.peer.empty() ? std::vector<bench::peer_spec>{}
+                                                             : bench::parse_peer_list(o.peer);
+  const bench::peer_environment peer_env = peers.empty() ? bench::peer_environment{} : bench::find_peer_environment();
   if (o.list) {
     fmt::print("{}", bench::describe(plan));
+    if (!peers.empty()) fmt::print("{}", bench::describe_peers(peers, peer_env));
     return;
   }
   const std::string timestamp = bench::utc_timestamp();
   const std::filesystem::path dir = o.out.empty() ? default_report_dir(timestamp) : std::filesystem::path(o.out);
+  std::error_code exists_error;
+  const bool dir_existed = std::filesystem::exists(dir, exists_error);
   reports::prepare_report_dir(dir);
+  // Interrupted or out of time: a folder this run created is removed again if still empty
+  // (docs/reliability.md); the lock keeps a second run out of this folder until we are done.
+  const signals::cleanup remove_new_dir([dir, dir_existed] {
+    std::error_code ec;
+    if (!dir_existed) std::filesystem::remove(dir, ec);
+  });
+  const dir_lock lock(dir);
+  const signals::deadline whole_run(
+      run_limit, fmt::format("the run took longer than --run-timeout {} s: stopped, workers killed, no report written",
+                             o.run_timeout));
 
   bench::progress prog(o.quiet, bench::stderr_is_tty());
   for (const auto& skipped : plan.skipped) prog.note(fmt::format("skipping backend {}", skipped));
@@ -86,8 +108,12 @@ void run(const run_options& o) {
   bench::report report;
   bench::sweep_result sweep = bench::run_sweep(plan, prog, o.json);
   report.results = std::move(sweep.raw);
+  if (!peers.empty()) {
+    auto peer_rows = bench::run_peers(peers, peer_env, s, plan.workers, prog);
+    report.results.insert(report.results.end(), peer_rows.begin(), peer_rows.end());
+  }
   std::vector<bench::result_row> aggregates = bench::aggregate(report.results);
-  if (s.break_even) report.break_even = bench::break_even(aggregates);
+  if (s.break_even) report.break_even = bench::break_even(bench::without_peers(aggregates));
   report.results.insert(report.results.end(), aggregates.begin(), aggregates.end());
   if (s.overhead) report.overhead = bench::measure_overhead(plan, prog);
   prog.finish();
@@ -98,6 +124,8 @@ void run(const run_options& o) {
   nlohmann::json skipped = nlohmann::json::array();
   for (const auto& sk : plan.skipped) skipped.push_back(sk);
   meta["suite"]["skipped_backends"] = skipped;
+  if (auto mpi = bench::mpi_metadata(plan); !mpi.is_null()) meta["mpi"] = std::move(mpi);
+  if (!peers.empty()) meta["suite"]["peers"] = bench::to_json(peers, peer_env);
   reports::write_report(dir, report, meta);
   if (o.json) reports::write_file_atomically(dir / reports::benchmark_json_file, sweep.benchmark_json);
 
@@ -146,6 +174,11 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--min-time", o->min_time,
                   "Seconds per repetition; Google Benchmark then repeats the run inside it (default: one run)");
   cmd->add_option("--timeout", o->timeout, "Kill process workers that take longer (seconds, default 60)");
+  cmd->add_option("--run-timeout", o->run_timeout,
+                  "Stop the whole run after this many seconds: workers killed, no report, exit 3 (default: none)");
+  cmd->add_option("--peer", o->peer,
+                  "Also run reference peers (docs/peers.md): python (the tutorial's Python, fork, pure and numpy), "
+                  "python-all, or python-<pure|numpy>-<fork|spawn|forkserver> names");
   cmd->add_flag("--no-overhead", o->no_overhead, "Skip the start-up overhead measurement");
   cmd->add_flag("--no-break-even", o->no_break_even, "Skip the break-even sweep");
   cmd->add_flag("--list", o->list, "Show what would run, run nothing");

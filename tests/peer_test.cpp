@@ -1,6 +1,7 @@
 // The tutorial's Python as a reference peer (peers/python/mp_pi.py): its estimate is checked
 // statistically (its random stream is not ours, so its hits cannot equal ours), its output
-// is machine-readable, and it fails with parbench's exit codes.
+// is machine-readable, and it fails with parbench's exit codes; `parbench run --peer`
+// (bench/peer.hpp) runs it under the suite's protocol and puts its rows into the report.
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -10,10 +11,18 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "bench/peer.hpp"
+#include "core/errors.hpp"
+#include "kernels/pi.hpp"
+#include "reports/report_reader.hpp"
+#include "tests/cli_helpers.hpp"
 
 namespace {
 
@@ -160,6 +169,146 @@ TEST(peer, dead_worker_exits_3_after_the_timeout) {
     EXPECT_NE(r.err.find("--timeout"), std::string::npos) << r.err;
     EXPECT_LT(seconds, 30.0) << method << ": the timeout did not fire";
   }
+}
+
+// --- the harness's side: bench/peer.hpp ---
+
+TEST(peer_hook, parses_peer_lists) {
+  using parbench::bench::parse_peer_list;
+  const auto two = parse_peer_list("python");
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(two[0].name, "python-pure-fork");
+  EXPECT_EQ(two[1].name, "python-numpy-fork");
+  EXPECT_EQ(two[1].variant, "numpy");
+  EXPECT_EQ(two[1].start_method, "fork");
+  EXPECT_EQ(parse_peer_list("python-all").size(), 6u);
+  const auto mixed = parse_peer_list("python-numpy-spawn,python");
+  ASSERT_EQ(mixed.size(), 3u) << "duplicates are dropped";
+  EXPECT_EQ(mixed[0].start_method, "spawn");
+  for (const char* bad : {"", "ruby", "python,", "python-pure-vfork", "python-fortran-fork", "Python"})
+    EXPECT_THROW(parse_peer_list(bad), parbench::usage_error) << bad;
+  try {
+    parse_peer_list("ruby");
+  } catch (const parbench::usage_error& e) {
+    EXPECT_NE(std::string(e.what()).find("python-numpy-forkserver"), std::string::npos) << "lists the choices";
+  }
+}
+
+parbench::bench::suite two_repetitions() {
+  parbench::bench::suite s;
+  s.repetitions = 2;
+  s.seed = 9;
+  s.rng = "philox";
+  return s;
+}
+
+const parbench::bench::peer_spec pure_fork{"python-pure-fork", "pure", "fork"};
+
+TEST(peer_hook, turns_output_lines_into_checked_rows) {
+  const std::string out =
+      R"({"repetition": 0, "wall_s": 0.5, "cpu_s": 0.9, "hits": 78540, "samples": 100000, "workers": 2})"
+      "\n"
+      R"({"repetition": 1, "wall_s": 0.25, "cpu_s": null, "hits": 78500, "samples": 100000, "workers": 2})"
+      "\n";
+  const auto rows = parbench::bench::detail::peer_rows(pure_fork, two_repetitions(), 2, 100000, out, 0, "");
+  ASSERT_EQ(rows.size(), 2u);
+  for (const auto& r : rows) {
+    EXPECT_EQ(r.status, "ok") << r.error;
+    EXPECT_EQ(r.kind, "peer");
+    EXPECT_EQ(r.backend, "python-pure-fork");
+    EXPECT_EQ(r.row_type, "raw");
+    EXPECT_EQ(r.workers, 2u);
+    EXPECT_EQ(r.samples, 100000u);
+    EXPECT_EQ(r.seed, 9u);
+    EXPECT_TRUE(r.isa.empty()) << "the peer has no instruction-set path of ours";
+  }
+  EXPECT_EQ(*rows[0].repetition, 0u);
+  EXPECT_EQ(*rows[1].repetition, 1u);
+  EXPECT_EQ(*rows[0].hits, 78540u);
+  EXPECT_DOUBLE_EQ(*rows[1].samples_per_s, 400000.0);
+  EXPECT_DOUBLE_EQ(*rows[1].samples_per_s_per_worker, 200000.0);
+  EXPECT_DOUBLE_EQ(*rows[0].cpu_s, 0.9);
+  EXPECT_FALSE(rows[1].cpu_s.has_value()) << "null (forkserver) stays empty";
+}
+
+TEST(peer_hook, failed_checks_and_missing_repetitions_become_failed_rows) {
+  using parbench::bench::detail::peer_rows;
+  // 90000 of 100000 inside is ~80 sigma from pi.
+  const std::string biased = R"({"wall_s": 0.5, "hits": 90000, "samples": 100000, "workers": 2})"
+                             "\n";
+  auto rows = peer_rows(pure_fork, two_repetitions(), 2, 100000, biased, 3,
+                        "mp_pi.py: error: estimate 3.6 is 80.0 sigma from pi (hits 90000 of 100000): the run is wrong\n");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].status, "failed");
+  EXPECT_NE(rows[0].error.find("self-check failed"), std::string::npos) << rows[0].error;
+  EXPECT_FALSE(rows[0].wall_s.has_value()) << "a failed repetition has no time";
+  EXPECT_EQ(rows[1].status, "failed");
+  EXPECT_NE(rows[1].error.find("exit 3"), std::string::npos) << rows[1].error;
+  EXPECT_EQ(rows[1].error.find("mp_pi.py: error:"), std::string::npos) << "prefix dropped: " << rows[1].error;
+
+  rows = peer_rows(pure_fork, two_repetitions(), 2, 100000, "Traceback (most recent call last):\n", 1, "boom\n");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_NE(rows[0].error.find("not a result"), std::string::npos) << rows[0].error;
+  EXPECT_NE(rows[1].error.find("boom"), std::string::npos) << rows[1].error;
+
+  const std::string other_run = R"({"wall_s": 0.5, "hits": 785400, "samples": 1000000, "workers": 2})"
+                                "\n";
+  rows = peer_rows(pure_fork, two_repetitions(), 2, 100000, other_run, 0, "");
+  EXPECT_NE(rows[0].error.find("different run"), std::string::npos) << rows[0].error;
+  EXPECT_NE(rows[1].error.find("1 of 2"), std::string::npos) << rows[1].error;
+}
+
+// The real script through the harness's hook: W = 1 and 2, both variants, two repetitions.
+TEST(peer_hook, runs_the_python_peer_under_the_suite_protocol) {
+  auto s = two_repetitions();
+  s.samples = {100000};
+  s.timeout_s = 60;
+  parbench::bench::progress quiet(true, false);
+  const auto env = parbench::bench::find_peer_environment();
+  const auto rows = parbench::bench::run_peers(parbench::bench::parse_peer_list("python"), env, s, {1, 2}, quiet);
+  ASSERT_EQ(rows.size(), 2u * 2u * 2u);
+  for (const auto& r : rows) {
+    EXPECT_EQ(r.status, "ok") << r.backend << " W=" << r.workers << ": " << r.error;
+    ASSERT_TRUE(r.hits.has_value());
+    const auto check = parbench::kernels::check_estimate(*r.hits, r.samples);
+    EXPECT_TRUE(check.ok) << r.backend << ": " << check.estimate;
+    EXPECT_GT(*r.wall_s, 0.0);
+  }
+}
+
+TEST(peer_hook, run_peer_python_puts_peer_rows_into_the_report) {
+  const std::filesystem::path dir = std::filesystem::path(testing::TempDir()) / "peer_e2e_report";
+  std::filesystem::remove_all(dir);
+  const auto r = parbench::test::run_parbench("run -q --peer python -b serial -w 1,2 -n 1e5 -r 2 --no-overhead "
+                                              "--break-even-sizes 65536,131072 -o " + dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto rows = parbench::reports::read_results((dir / "results.csv").string());
+  std::set<std::string> raw_ok, aggregated;
+  for (const auto& row : rows) {
+    if (row.kind != "peer") continue;
+    EXPECT_EQ(row.status, "ok") << row.backend << ": " << row.error;
+    if (row.row_type == "raw") raw_ok.insert(row.backend + "/" + std::to_string(row.workers));
+    if (row.row_type == "aggregate") {
+      aggregated.insert(row.backend + "/" + std::to_string(row.workers));
+      EXPECT_EQ(*row.repetitions, 2u);
+      EXPECT_TRUE(row.speedup.has_value()) << "against parbench's serial reference at the same size";
+    }
+  }
+  const std::set<std::string> expected = {"python-pure-fork/1", "python-pure-fork/2", "python-numpy-fork/1",
+                                          "python-numpy-fork/2"};
+  EXPECT_EQ(raw_ok, expected);
+  EXPECT_EQ(aggregated, expected);
+  for (const auto& be : parbench::reports::read_break_even((dir / "break_even.csv").string()))
+    EXPECT_EQ(be.backend.rfind("python", 0), std::string::npos) << "break-even sizes are for backends only";
+  std::filesystem::remove_all(dir);
+}
+
+TEST(peer_hook, unknown_peer_is_a_usage_error_before_anything_runs) {
+  const auto r = parbench::test::run_parbench("run -q --peer ruby -b serial -w 1 -n 1e5 -r 1 --no-overhead -o " +
+                                              (std::filesystem::path(testing::TempDir()) / "peer_bad").string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("python-pure-fork"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(testing::TempDir()) / "peer_bad" / "results.csv"));
 }
 
 }  // namespace

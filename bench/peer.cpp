@@ -1,0 +1,418 @@
+#include "bench/peer.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <iterator>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include "core/errors.hpp"
+#include "kernels/pi.hpp"
+
+extern char** environ;
+
+namespace parbench::bench {
+namespace {
+
+constexpr std::array<std::string_view, 2> variants = {"pure", "numpy"};
+constexpr std::array<std::string_view, 3> start_methods = {"fork", "spawn", "forkserver"};
+
+peer_spec make_spec(std::string_view variant, std::string_view method) {
+  return {fmt::format("python-{}-{}", variant, method), std::string(variant), std::string(method)};
+}
+
+std::string peer_choices() {
+  std::string list = "python, python-all";
+  for (auto v : variants)
+    for (auto m : start_methods) list += ", " + make_spec(v, m).name;
+  return list;
+}
+
+// A file descriptor that closes itself.
+class fd_guard {
+ public:
+  explicit fd_guard(int fd = -1) noexcept : fd_(fd) {}
+  fd_guard(const fd_guard&) = delete;
+  fd_guard& operator=(const fd_guard&) = delete;
+  ~fd_guard() { reset(); }
+  [[nodiscard]] int get() const noexcept { return fd_; }
+  void reset() noexcept {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_;
+};
+
+struct pipe_pair {
+  fd_guard read, write;
+};
+
+pipe_pair make_pipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw run_error(fmt::format("peer: cannot create a pipe: {}", std::strerror(errno)));
+  return {fd_guard(fds[0]), fd_guard(fds[1])};
+}
+
+struct process_output {
+  int exit_code = -1;  ///< exit status, or 128 + signal
+  std::string out, err;
+  bool timed_out = false;
+};
+
+// Waits for `pid` until `deadline`; nullopt when it is still running then.
+std::optional<int> wait_until(pid_t pid, std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    int status = 0;
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    if (r < 0 && errno != EINTR) return -1;
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+// Runs `args` (argv[0] searched on PATH when it has no '/') with stdout and stderr captured.
+// Past `limit` the process gets SIGINT (the peer terminates its workers on it), then SIGKILL.
+// Returns nullopt when the program cannot be started.
+std::optional<process_output> run_captured(const std::vector<std::string>& args, std::chrono::seconds limit) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pipe_pair out = make_pipe(), err = make_pipe();
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out.write.get(), STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err.write.get(), STDERR_FILENO);
+  pid_t pid = -1;
+  const bool search = args[0].find('/') == std::string::npos;
+  const int rc = search ? ::posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ)
+                        : ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    errno = rc;
+    return std::nullopt;
+  }
+  out.write.reset();
+  err.write.reset();
+
+  process_output result;
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  std::array<pollfd, 2> fds{pollfd{out.read.get(), POLLIN, 0}, pollfd{err.read.get(), POLLIN, 0}};
+  std::array<std::string*, 2> sinks{&result.out, &result.err};
+  int open = 2;
+  std::array<char, 4096> buf{};
+  while (open > 0) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      result.timed_out = true;
+      break;
+    }
+    const int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::min<long long>(left.count(), 1000)));
+    if (n < 0 && errno != EINTR) break;
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+      if (fds[i].fd < 0 || (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+      const ssize_t got = ::read(fds[i].fd, buf.data(), buf.size());
+      if (got > 0) {
+        sinks[i]->append(buf.data(), static_cast<std::size_t>(got));
+      } else if (got == 0 || errno != EINTR) {
+        fds[i].fd = -1;  // the guard closes it
+        --open;
+      }
+    }
+  }
+  if (result.timed_out) {
+    ::kill(pid, SIGINT);
+    if (const auto code = wait_until(pid, std::chrono::steady_clock::now() + std::chrono::seconds(10))) {
+      result.exit_code = *code;
+      return result;
+    }
+    ::kill(pid, SIGKILL);
+  }
+  result.exit_code = wait_until(pid, std::chrono::steady_clock::time_point::max()).value_or(-1);
+  return result;
+}
+
+// "<python version> <numpy version>" when `python` can import numpy, else nothing.
+std::optional<std::string> numpy_probe(const std::string& python) {
+  const auto r = run_captured(
+      {python, "-c", "import platform, numpy; print(platform.python_version(), numpy.__version__)"},
+      std::chrono::seconds(60));
+  if (!r || r->exit_code != 0) return std::nullopt;
+  return r->out;
+}
+
+std::filesystem::path self_executable() {
+  std::error_code ec;
+  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::path() : p;
+}
+
+std::filesystem::path find_script() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (const char* env = std::getenv("PARBENCH_PEER_SCRIPT"); env != nullptr && *env != '\0') {
+    if (!fs::is_regular_file(env, ec))
+      throw usage_error(fmt::format("PARBENCH_PEER_SCRIPT names '{}', which is not a file", env));
+    return env;
+  }
+  std::vector<fs::path> candidates;
+  if (const auto exe = self_executable(); !exe.empty()) {
+    candidates.push_back(exe.parent_path() / "mp_pi.py");
+    candidates.push_back(exe.parent_path().parent_path() / "share" / "parbench" / "peers" / "python" / "mp_pi.py");
+  }
+  candidates.emplace_back(PARBENCH_PEER_SCRIPT_SOURCE);
+  for (const auto& c : candidates)
+    if (fs::is_regular_file(c, ec)) return c;
+  std::string tried;
+  for (const auto& c : candidates) tried += "\n  " + c.string();
+  throw usage_error(fmt::format("cannot find the Python peer mp_pi.py; looked in:{}\nset PARBENCH_PEER_SCRIPT to its path",
+                                tried));
+}
+
+result_row base_row(const peer_spec& peer, const suite& s, unsigned workers, std::uint64_t samples, unsigned rep) {
+  result_row r;
+  r.kernel_version = kernels::kernel_version;
+  r.rng = s.rng;  // the protocol's; the peer draws from its own generator (docs/peers.md)
+  r.backend = peer.name;
+  r.kind = "peer";
+  r.scaling = s.scaling;
+  r.workers = workers;
+  r.ranks = 1;
+  r.threads_per_rank = workers;
+  r.samples = samples;
+  r.seed = s.seed;
+  r.row_type = "raw";
+  r.repetition = rep;
+  return r;
+}
+
+// The last non-empty line of the peer's stderr (its error message), without its prefix.
+std::string last_line(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  const auto pos = text.rfind('\n');
+  std::string_view line = pos == std::string_view::npos ? text : text.substr(pos + 1);
+  constexpr std::string_view prefix = "mp_pi.py: error: ";
+  if (line.substr(0, prefix.size()) == prefix) line.remove_prefix(prefix.size());
+  return std::string(line);
+}
+
+}  // namespace
+
+std::vector<peer_spec> parse_peer_list(std::string_view text) {
+  std::vector<peer_spec> out;
+  std::set<std::string> seen;
+  auto add = [&](peer_spec p) {
+    if (seen.insert(p.name).second) out.push_back(std::move(p));
+  };
+  std::size_t start = 0;
+  while (true) {
+    const auto pos = text.find(',', start);
+    const std::string_view item = text.substr(start, pos == std::string_view::npos ? pos : pos - start);
+    if (item == "python") {
+      add(make_spec("pure", "fork"));
+      add(make_spec("numpy", "fork"));
+    } else if (item == "python-all") {
+      for (auto v : variants)
+        for (auto m : start_methods) add(make_spec(v, m));
+    } else {
+      bool found = false;
+      for (auto v : variants)
+        for (auto m : start_methods)
+          if (!found && item == make_spec(v, m).name) {
+            add(make_spec(v, m));
+            found = true;
+          }
+      if (!found)
+        throw usage_error(fmt::format("unknown peer '{}' in --peer '{}'; choose from: {}", item, text, peer_choices()));
+    }
+    if (pos == std::string_view::npos) break;
+    start = pos + 1;
+  }
+  return out;
+}
+
+peer_environment find_peer_environment() {
+  peer_environment env;
+  env.script = find_script();
+  // The python3 first on PATH may be another installation without numpy: test each.
+  std::vector<std::string> candidates;
+  const char* from_env = std::getenv("PYTHON");
+  if (from_env != nullptr && *from_env != '\0') candidates.emplace_back(from_env);
+  candidates.emplace_back("/usr/bin/python3");
+  candidates.emplace_back("python3");
+  for (const auto& c : candidates)
+    if (const auto versions = numpy_probe(c)) {
+      env.python = c;
+      const auto space = versions->find(' ');
+      env.python_version = versions->substr(0, space);
+      if (space != std::string::npos) env.numpy_version = last_line(versions->substr(space + 1));
+      return env;
+    }
+  throw usage_error(fmt::format(
+      "--peer needs a Python that can import numpy (tried {}/usr/bin/python3 and python3 on PATH): install the "
+      "Debian package python3-numpy (apt-get install python3-numpy), or point $PYTHON at an interpreter that has "
+      "numpy",
+      from_env != nullptr && *from_env != '\0' ? fmt::format("$PYTHON={}, ", from_env) : std::string()));
+}
+
+std::string describe_peers(const std::vector<peer_spec>& peers, const peer_environment& env) {
+  std::string names;
+  for (const auto& p : peers) names += (names.empty() ? "" : ", ") + p.name;
+  return fmt::format("peers: {} (Python {} with numpy {}: {} {})\n", names, env.python_version, env.numpy_version,
+                     env.python.string(), env.script.string());
+}
+
+nlohmann::json to_json(const std::vector<peer_spec>& peers, const peer_environment& env) {
+  nlohmann::json names = nlohmann::json::array();
+  for (const auto& p : peers) names.push_back(p.name);
+  return {{"names", names},
+          {"python", env.python.string()},
+          {"python_version", env.python_version},
+          {"numpy_version", env.numpy_version},
+          {"script", env.script.string()}};
+}
+
+std::vector<result_row> without_peers(const std::vector<result_row>& rows) {
+  std::vector<result_row> out;
+  std::copy_if(rows.begin(), rows.end(), std::back_inserter(out), [](const result_row& r) { return r.kind != "peer"; });
+  return out;
+}
+
+namespace detail {
+
+std::vector<result_row> peer_rows(const peer_spec& peer, const suite& s, unsigned workers, std::uint64_t samples,
+                                  std::string_view out, int exit_code, std::string_view err) {
+  std::vector<result_row> rows;
+  std::size_t start = 0;
+  while (start < out.size() && rows.size() < s.repetitions) {
+    auto end = out.find('\n', start);
+    if (end == std::string_view::npos) end = out.size();
+    const std::string_view line = out.substr(start, end - start);
+    start = end + 1;
+    if (line.empty()) continue;
+    result_row r = base_row(peer, s, workers, samples, static_cast<unsigned>(rows.size()));
+    r.status = "failed";
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("hits") || !j.contains("wall_s") ||
+        !j["hits"].is_number_unsigned() || !j["wall_s"].is_number()) {
+      r.error = fmt::format("the peer printed a line that is not a result: {:.200}", line);
+    } else if (j.value("samples", std::uint64_t{0}) != samples || j.value("workers", 0u) != workers) {
+      r.error = fmt::format("the peer answered for a different run: {:.200}", line);
+    } else {
+      const auto hits = j["hits"].get<std::uint64_t>();
+      const kernels::pi_check check = kernels::check_estimate(hits, samples);
+      r.hits = hits;
+      if (!check.ok) {
+        r.error = fmt::format("self-check failed: estimate {} is {:.1f} sigma from pi", check.estimate,
+                              check.error / check.sigma);
+      } else {
+        r.status = "ok";
+        r.wall_s = j["wall_s"].get<double>();
+        if (j.contains("cpu_s") && j["cpu_s"].is_number()) r.cpu_s = j["cpu_s"].get<double>();
+        r.samples_per_s = static_cast<double>(samples) / *r.wall_s;
+        r.samples_per_s_per_worker = *r.samples_per_s / workers;
+      }
+    }
+    rows.push_back(std::move(r));
+  }
+  const std::string why =
+      exit_code == 0 ? fmt::format("the peer exited after {} of {} repetitions", rows.size(), s.repetitions)
+                     : fmt::format("the peer failed (exit {}): {}", exit_code,
+                                   last_line(err).empty() ? std::string("no message") : last_line(err));
+  while (rows.size() < s.repetitions) {
+    result_row r = base_row(peer, s, workers, samples, static_cast<unsigned>(rows.size()));
+    r.status = "failed";
+    r.error = why;
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+}  // namespace detail
+
+std::vector<result_row> run_peers(const std::vector<peer_spec>& peers, const peer_environment& env, const suite& s,
+                                  const std::vector<unsigned>& workers, progress& prog) {
+  const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+  struct config {
+    const peer_spec* peer;
+    unsigned workers;
+    std::uint64_t samples;
+    double weight;
+  };
+  std::vector<config> configs;
+  double total = 0;
+  for (const auto& p : peers)
+    for (const unsigned w : workers)
+      for (const std::uint64_t n : s.samples) {
+        const std::uint64_t samples = s.scaling == "weak" ? n * w : n;
+        // Progress weights in the harness's unit (C++ samples); Python is ~100x slower.
+        const double per_run = static_cast<double>(samples) * (p.variant == "pure" ? 250.0 : 10.0) /
+                                   std::min(w, cpus) + 5e7 * w;
+        configs.push_back({&p, w, samples, per_run * (s.repetitions + 1)});
+        total += configs.back().weight;
+      }
+  prog.phase("reference peers", configs.size(), total);
+  // The peer's own --timeout ends a hung repetition; this outer limit only guards against
+  // a peer that ignores it.
+  const auto limit = std::chrono::seconds(static_cast<long long>(std::ceil(s.timeout_s)) * (s.repetitions + 1) + 60);
+  std::vector<result_row> rows;
+  for (const auto& c : configs) {
+    const std::vector<std::string> args = {env.python.string(),
+                                           env.script.string(),
+                                           "--variant",
+                                           c.peer->variant,
+                                           "--start-method",
+                                           c.peer->start_method,
+                                           "--workers",
+                                           std::to_string(c.workers),
+                                           "--samples",
+                                           std::to_string(c.samples),
+                                           "--seed",
+                                           std::to_string(s.seed),
+                                           "--repetitions",
+                                           std::to_string(s.repetitions),
+                                           "--warmup",
+                                           "1",
+                                           "--timeout",
+                                           fmt::format("{}", s.timeout_s)};
+    const auto r = run_captured(args, limit);
+    std::vector<result_row> got;
+    if (!r) {
+      got = detail::peer_rows(*c.peer, s, c.workers, c.samples, "", 127,
+                              fmt::format("cannot start {}: {}", env.python.string(), std::strerror(errno)));
+    } else if (r->timed_out) {
+      got = detail::peer_rows(*c.peer, s, c.workers, c.samples, r->out, r->exit_code == 0 ? 3 : r->exit_code,
+                              fmt::format("no answer after {} s; the peer was stopped", limit.count()));
+    } else {
+      got = detail::peer_rows(*c.peer, s, c.workers, c.samples, r->out, r->exit_code, r->err);
+    }
+    for (const auto& row : got)
+      if (row.status != "ok")
+        prog.note(fmt::format("{} W={} n={} repetition {} failed: {}", c.peer->name, c.workers, c.samples,
+                              *row.repetition, row.error));
+    rows.insert(rows.end(), got.begin(), got.end());
+    prog.step(fmt::format("{} W={} n={}", c.peer->name, c.workers, c.samples), c.weight);
+  }
+  prog.finish();
+  return rows;
+}
+
+}  // namespace parbench::bench
