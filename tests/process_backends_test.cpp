@@ -19,6 +19,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -265,6 +266,8 @@ TEST(process_backends, process_limit_is_a_clear_error_and_cleans_up) {
     const kernels::pi_job job{64 * kernels::chunk_samples, 1, kernels::rng_kind::light};
     int failures = 0;
     for (const char* name : process_backends) {
+      // A checkout under a private home directory is not executable for nobody: no EAGAIN to see.
+      if (std::string_view(name) == "spawn" && ::access(PARBENCH_BINARY, X_OK) != 0) continue;
       // Room for this helper and two more processes (the forkserver takes one of them).
       const rlimit limit{3, 3};
       ::setrlimit(RLIMIT_NPROC, &limit);
