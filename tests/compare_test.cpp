@@ -9,6 +9,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -293,6 +294,28 @@ TEST_F(CompareCommand, SameReportPassesAndSlowedCopyFailsWithExitOne) {
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_THAT(text, HasSubstr("## parbench compare: 1 regressed"));
   EXPECT_THAT(text, HasSubstr("**regressed**"));
+}
+
+// End to end on real reports: a tiny `parbench run` passes against itself and fails (exit 1)
+// against a copy whose throughput reports/slow_report.py divided by 4.
+TEST_F(CompareCommand, RealReportAgainstItselfAndASlowedCopy) {
+  const fs::path base = dir_ / "real";
+  const auto run = test::run_parbench("run --backend serial,threads --workers 1,2 --samples 1e7 --repetitions 8 "
+                                      "--no-overhead --no-break-even --quiet --out '" + base.string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const auto same = compare(base, base);
+  EXPECT_EQ(same.exit_code, 0) << same.output;
+  EXPECT_THAT(same.output, HasSubstr("0 regressed"));
+  const fs::path slow = dir_ / "slow";
+  const std::string script = std::string(PARBENCH_SOURCE_DIR) + "/reports/slow_report.py";
+  ASSERT_EQ(std::system(("/usr/bin/python3 '" + script + "' '" + base.string() + "' '" + slow.string() + "' 0.25")
+                            .c_str()),
+            0);
+  const auto r = compare(base, slow);
+  // Exit 1 needs one configuration flagged; on a loaded machine a very noisy one may stay
+  // inconclusive, so all three are not required.
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("of 3 configurations regressed"));
 }
 
 TEST_F(CompareCommand, ThresholdAndAlphaAreValidated) {
