@@ -38,6 +38,8 @@ struct watcher_state {
   std::map<std::uint64_t, std::function<void()>> actions;
   std::uint64_t next_id = 1;
   std::map<std::uint64_t, std::pair<steady::time_point, std::string>> deadlines;
+  // When the watcher wakes next by itself (none: only for a signal or a wake-up).
+  std::optional<steady::time_point> scheduled;
   int signal_fd = -1;
   int wake_fd = -1;
 };
@@ -133,7 +135,9 @@ void watch() {
       std::lock_guard lock(s.mutex);
       const auto first = std::min_element(s.deadlines.begin(), s.deadlines.end(),
                                           [](const auto& a, const auto& b) { return a.second.first < b.second.first; });
+      s.scheduled.reset();
       if (first != s.deadlines.end()) {
+        s.scheduled = first->second.first;
         const auto left = std::chrono::ceil<std::chrono::milliseconds>(first->second.first - steady::now()).count();
         if (left <= 0)
           expired = first->second.second;
@@ -189,12 +193,17 @@ void wake_watcher() {
 deadline::deadline(std::chrono::milliseconds limit, std::string what) {
   if (limit.count() <= 0) return;
   watcher_state& s = state();
+  const auto when = steady::now() + limit;
+  bool earlier = false;
   {
     std::lock_guard lock(s.mutex);
     id_ = s.next_id++;
-    s.deadlines.emplace(id_, std::make_pair(steady::now() + limit, std::move(what)));
+    s.deadlines.emplace(id_, std::make_pair(when, std::move(what)));
+    earlier = !s.scheduled || when < *s.scheduled;
   }
-  wake_watcher();
+  // Only a deadline before the watcher's next wake-up needs to wake it: measured runs in a
+  // loop each set one, and waking a thread per run would disturb the measurement.
+  if (earlier) wake_watcher();
 }
 
 deadline::~deadline() {
