@@ -326,6 +326,13 @@ TEST_F(CompareCommand, ThresholdAndAlphaAreValidated) {
   EXPECT_EQ(compare(base, base, "--threshold 10% --alpha 0.01").exit_code, 0);
 }
 
+TEST_F(CompareCommand, UnwritableMarkdownIsAReportError) {
+  const auto base = write_report("base", to_csv(make_table(1, 6, 1.0, "")));
+  const auto r = compare(base, base, "--markdown '" + (dir_ / "no" / "such" / "dir" / "x.md").string() + "'");
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("x.md"));
+}
+
 TEST_F(CompareCommand, OneSidedConfigurationsAreListedAndStrictMakesThemAnError) {
   table t = make_table(1, 6, 1.0, "");
   const auto base = write_report("base", to_csv(t));
