@@ -14,6 +14,7 @@
 
 #include "bench/capture_reporter.hpp"
 #include "core/errors.hpp"
+#include "core/signals.hpp"
 #include "kernels/isa.hpp"
 #include "kernels/pi.hpp"
 
@@ -56,6 +57,14 @@ run_request request_for(const suite& s, unsigned workers, std::uint64_t samples)
 std::optional<std::string> checked_run(backend& b, const run_request& req, std::optional<std::uint64_t> reference,
                                        run_result& result) {
   try {
+    // Process backends kill a worker at req.timeout and fail just this run. Threads cannot be
+    // stopped one by one, so a backend that has not returned 10 s after that ends the whole
+    // run (docs/reliability.md, "Time limits").
+    const signals::deadline per_run(
+        req.timeout.count() > 0 ? req.timeout + std::chrono::seconds(10) : std::chrono::milliseconds(0),
+        fmt::format("{} with {} workers and {} samples did not return within --timeout {} s (+10 s); threads "
+                    "cannot be stopped one by one, so the run stops (no report written)",
+                    b.name(), req.workers, req.job.samples, static_cast<double>(req.timeout.count()) / 1000));
     result = b.run(req);
   } catch (const std::exception& e) {
     return std::string(e.what());
