@@ -72,6 +72,9 @@ void run_pi(const pi_options& o) {
     fmt::print("{:<11} {:>7} {:>14} {:>14} {:>12.8f} {:>+11.2e} {:>10.4f} {:>12.4g}\n", entry->name,
                r.workers_started, request.job.samples, r.hits, check.estimate, check.error, seconds,
                static_cast<double>(request.job.samples) / seconds);
+    // Models that schedule for themselves (stdpar, tbb) may leave some of the W workers idle.
+    if (r.workers_used != r.workers_started)
+      fmt::print("{:<11} ({} of {} workers ran chunks)\n", "", r.workers_used, r.workers_started);
     if (reference && *reference != r.hits) disagree = true;
     if (!reference) reference = r.hits;
   }
