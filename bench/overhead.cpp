@@ -8,6 +8,7 @@
 #include <cmath>
 #include <map>
 
+#include "backends/mpi/mpi_job.hpp"
 #include "bench/capture_reporter.hpp"
 #include "bench/derived.hpp"
 #include "bench/system_info.hpp"
@@ -134,8 +135,19 @@ std::vector<overhead_row> measure_overhead(run_plan& plan, progress& prog) {
     if (!errors[i].empty())
       prog.note(fmt::format("start-up overhead of {} with {} workers failed: {}", pb.entry->name, c.workers, errors[i]));
     if (times[i].empty()) continue;
-    rows.push_back(summarize_overhead(std::string(pb.instance->mechanism()), pb.entry->name, c.workers, times[i],
-                                      reference_s, static_cast<unsigned>(median(inner[i])), c.rss));
+    // mpi starts W workers on each rank: ranks x W in all, as in results.csv.
+    rows.push_back(summarize_overhead(std::string(pb.instance->mechanism()), pb.entry->name,
+                                      mpi::ranks_of_backend(pb.entry->name) * c.workers, times[i], reference_s,
+                                      static_cast<unsigned>(median(inner[i])), c.rss));
+  }
+  // MPI's own start-up, paid once per job: MPI_Init_thread and the first collective,
+  // measured by rank 0 when MPI started (one sample, so no spread).
+  const bool runs_mpi = std::any_of(plan.backends.begin(), plan.backends.end(),
+                                    [](const planned_backend& b) { return b.entry->name == "mpi"; });
+  if (const auto& job = mpi::current_job(); runs_mpi && job) {
+    const double start_up_s = job->init_seconds + job->first_collective_seconds;
+    rows.push_back(summarize_overhead("MPI_Init + first collective", "mpi", static_cast<unsigned>(job->ranks),
+                                      std::vector<double>{start_up_s}, 0.0, 1, rows.empty() ? 0 : rows.back().parent_rss_bytes));
   }
   return rows;
 }

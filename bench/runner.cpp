@@ -12,6 +12,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "backends/mpi/mpi_job.hpp"
 #include "bench/capture_reporter.hpp"
 #include "core/errors.hpp"
 #include "core/signals.hpp"
@@ -114,14 +115,16 @@ run_plan make_plan(const suite& settings, unsigned online_cpus) {
   for (std::size_t b = 0; b < plan.backends.size(); ++b) {
     // The reference runs on one worker only, whatever the list says.
     const bool reference = plan.backends[b].kind == "reference";
+    const unsigned ranks = mpi::ranks_of_backend(plan.backends[b].entry->name);
     for (const unsigned w : reference ? std::vector<unsigned>{1} : plan.workers) {
       // Per (backend, W): sizes in ascending order, main sizes and the break-even sweep together.
       std::vector<std::pair<std::uint64_t, std::string>> runs;
       for (const std::uint64_t n : settings.samples) {
         if (settings.scaling == "weak") {
-          if (n > (std::uint64_t{1} << 63) / w)
-            throw usage_error(fmt::format("--samples {} x {} workers is more than 2^63 samples", n, w));
-          runs.emplace_back(n * w, "weak");
+          // Weak scaling: n per worker, and an mpi run has ranks x W workers.
+          if (n > (std::uint64_t{1} << 63) / (w * ranks))
+            throw usage_error(fmt::format("--samples {} x {} workers is more than 2^63 samples", n, w * ranks));
+          runs.emplace_back(n * w * ranks, "weak");
         } else {
           runs.emplace_back(n, "strong");
         }
@@ -242,9 +245,10 @@ sweep_result run_sweep(run_plan& plan, progress& prog, bool json) {
     r.backend = plan.backends[c.backend].entry->name;
     r.kind = plan.backends[c.backend].kind;
     r.scaling = c.scaling;
-    r.workers = c.workers;
-    r.ranks = 1;
+    // mpi: --workers is per rank, so the run had ranks x W workers.
+    r.ranks = mpi::ranks_of_backend(r.backend);
     r.threads_per_rank = c.workers;
+    r.workers = r.ranks * c.workers;
     r.samples = c.samples;
     r.seed = s.seed;
     r.row_type = "raw";
@@ -256,14 +260,14 @@ sweep_result run_sweep(run_plan& plan, progress& prog, bool json) {
       r.wall_s = run.real_s_per_iteration;
       if (const auto cpu = run.counters.find("cpu_s"); cpu != run.counters.end()) r.cpu_s = cpu->second;
       r.samples_per_s = static_cast<double>(c.samples) / *r.wall_s;
-      r.samples_per_s_per_worker = *r.samples_per_s / c.workers;
+      r.samples_per_s_per_worker = *r.samples_per_s / r.workers;
     }
     out.raw.push_back(std::move(r));
   }
   // Stable order for the CSV: configuration order, then repetition.
   std::stable_sort(out.raw.begin(), out.raw.end(), [&](const result_row& a, const result_row& b) {
-    const auto ia = index.at(fmt::format("pi/{}/w:{}/n:{}/{}", a.backend, a.workers, a.samples, a.scaling));
-    const auto ib = index.at(fmt::format("pi/{}/w:{}/n:{}/{}", b.backend, b.workers, b.samples, b.scaling));
+    const auto ia = index.at(fmt::format("pi/{}/w:{}/n:{}/{}", a.backend, a.threads_per_rank, a.samples, a.scaling));
+    const auto ib = index.at(fmt::format("pi/{}/w:{}/n:{}/{}", b.backend, b.threads_per_rank, b.samples, b.scaling));
     return ia != ib ? ia < ib : *a.repetition < *b.repetition;
   });
   if (json) out.benchmark_json = reporter.json_text();

@@ -6,9 +6,12 @@
 
 #include <cstdio>
 #include <ctime>
+#include <algorithm>
 #include <fstream>
 #include <string_view>
 
+#include "backends/mpi/mpi_job.hpp"
+#include "bench/runner.hpp"
 #include "core/version.hpp"
 #include "kernels/isa.hpp"
 
@@ -115,6 +118,14 @@ std::string utc_timestamp() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+nlohmann::json mpi_metadata(const run_plan& plan) {
+  const auto& job = mpi::current_job();
+  const bool runs_mpi = std::any_of(plan.backends.begin(), plan.backends.end(),
+                                    [](const planned_backend& b) { return b.entry->name == "mpi"; });
+  if (!runs_mpi || !job) return nullptr;
+  return {{"ranks", job->ranks}, {"threads_per_rank", plan.workers}, {"hosts", job->hosts}};
 }
 
 nlohmann::json metadata(const machine_info& m, const std::string& command_line, std::uint64_t seed,

@@ -9,6 +9,8 @@
 
 namespace parbench::bench {
 
+struct run_plan;
+
 struct machine_info {
   std::string hostname;
   std::string cpu_model;      ///< /proc/cpuinfo "model name"
@@ -32,6 +34,11 @@ std::string git_commit();
 /// metadata.json (docs/report-format.md) without the "suite" object.
 nlohmann::json metadata(const machine_info& machine, const std::string& command_line, std::uint64_t seed,
                         const std::string& timestamp);
+
+/// The "mpi" object of metadata.json when `plan` runs the mpi backend and MPI is up:
+/// ranks, threads_per_rank (the W values: --workers is per rank for mpi), hosts (one per
+/// rank). Null otherwise. (MPI's start-up cost is a row of overhead.csv.)
+nlohmann::json mpi_metadata(const run_plan& plan);
 
 /// This process's command line (/proc/self/cmdline), arguments quoted where needed.
 std::string command_line();

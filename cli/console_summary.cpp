@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 namespace parbench::cli {
 namespace {
@@ -131,12 +132,13 @@ std::string summary_text(const bench::report& report, const bench::suite& suite)
 std::string overhead_text(const std::vector<bench::overhead_row>& rows) {
   std::vector<unsigned> ws;
   std::vector<std::pair<std::string, std::string>> names;
-  std::map<std::pair<std::string, unsigned>, double> cell;
+  // One line per (backend, mechanism): mpi has two, its per-run start and MPI_Init.
+  std::map<std::tuple<std::string, std::string, unsigned>, double> cell;
   for (const auto& r : rows) {
     if (std::find(ws.begin(), ws.end(), r.workers) == ws.end()) ws.push_back(r.workers);
-    if (std::find_if(names.begin(), names.end(), [&](const auto& p) { return p.first == r.backend; }) == names.end())
-      names.emplace_back(r.backend, r.mechanism);
-    cell[{r.backend, r.workers}] = r.median_us;
+    const std::pair<std::string, std::string> name{r.backend, r.mechanism};
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    cell[{r.backend, r.mechanism, r.workers}] = r.median_us;
   }
   std::sort(ws.begin(), ws.end());
   std::string out = "start-up cost: microseconds to start W workers and collect their empty results (median):\n";
@@ -146,7 +148,7 @@ std::string overhead_text(const std::vector<bench::overhead_row>& rows) {
   for (const auto& [name, mechanism] : names) {
     out += fmt::format("  {:<11} {:<34}", name, mechanism.substr(0, 34));
     for (const auto w : ws) {
-      const auto it = cell.find({name, w});
+      const auto it = cell.find({name, mechanism, w});
       out += fmt::format(" {:>10}", it == cell.end() ? "-" : fmt::format("{:.1f}", it->second));
     }
     out += "\n";

@@ -3,14 +3,20 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <sys/wait.h>
 
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <ostream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "kernels/pi.hpp"
 
@@ -167,6 +173,72 @@ TEST(mpi, a_failing_rank_fails_the_job) {
   EXPECT_THAT(r.output, HasSubstr("mpi: rank 1 of 2 on "));
   EXPECT_THAT(r.output, HasSubstr("unknown schedule 'bogus'"));
   EXPECT_LT(r.seconds, 60.0);
+}
+
+std::vector<std::map<std::string, std::string>> read_csv(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::vector<std::map<std::string, std::string>> rows;
+  std::vector<std::string> header;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::vector<std::string> cells;
+    std::istringstream fields(line);
+    std::string cell;
+    while (std::getline(fields, cell, ',')) cells.push_back(cell);
+    if (!line.empty() && line.back() == ',') cells.emplace_back();
+    if (header.empty()) {
+      header = cells;
+      continue;
+    }
+    std::map<std::string, std::string> row;
+    for (std::size_t i = 0; i < header.size() && i < cells.size(); ++i) row[header[i]] = cells[i];
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+// `parbench run` under mpiexec: rank 0 alone writes one report; its mpi rows count
+// R x W workers and carry the serial hit count; the metadata names the ranks' hosts.
+TEST(mpi, run_writes_one_report_from_rank_0) {
+  char dir_template[] = "/tmp/parbench_mpi_run_XXXXXX";
+  ASSERT_NE(::mkdtemp(dir_template), nullptr);
+  const std::filesystem::path dir = dir_template;
+  const auto r = run("cd " + dir.string() + " && " + mpiexec(2) + parbench() +
+                     "run --backend mpi --workers 1,2 --samples 1000003 --repetitions 2 --no-break-even -q");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::vector<std::filesystem::path> reports;
+  for (const auto& e : std::filesystem::directory_iterator(dir / "reports")) reports.push_back(e.path());
+  ASSERT_EQ(reports.size(), 1u) << "one report, written by rank 0 only";
+  const auto& report = reports.front();
+
+  std::size_t mpi_rows = 0;
+  for (const auto& row : read_csv(report / "results.csv")) {
+    if (row.at("backend") != "mpi" || row.at("row_type") != "raw") continue;
+    ++mpi_rows;
+    EXPECT_EQ(row.at("status"), "ok") << row.at("error");
+    EXPECT_EQ(row.at("ranks"), "2");
+    const unsigned per_rank = static_cast<unsigned>(std::stoul(row.at("threads_per_rank")));
+    EXPECT_EQ(row.at("workers"), std::to_string(2 * per_rank));
+    EXPECT_EQ(row.at("hits"), std::to_string(serial_hits(1000003, 1)));
+  }
+  EXPECT_EQ(mpi_rows, 4u) << "W = 1, 2 x 2 repetitions";
+
+  bool init_row = false;
+  for (const auto& row : read_csv(report / "overhead.csv"))
+    if (row.at("backend") == "mpi" && row.at("mechanism") == "MPI_Init + first collective") {
+      init_row = true;
+      EXPECT_GT(std::stod(row.at("median_us")), 0.0);
+    }
+  EXPECT_TRUE(init_row) << "overhead.csv has the MPI start-up";
+
+  std::ifstream meta_file(report / "metadata.json");
+  const auto meta = nlohmann::json::parse(meta_file);
+  ASSERT_TRUE(meta.contains("mpi")) << meta.dump(2);
+  EXPECT_EQ(meta["mpi"]["ranks"], 2);
+  EXPECT_EQ(meta["mpi"]["hosts"].size(), 2u);
+  EXPECT_EQ(meta["mpi"]["threads_per_rank"], nlohmann::json::array({1, 2}));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace parbench::mpi {
@@ -69,6 +70,13 @@ inline std::optional<int> launcher_rank() noexcept {
 
 /// The published job once MPI is initialised, else empty.
 inline const std::optional<job_info>& current_job() noexcept { return detail::published_job(); }
+
+/// Ranks that a run of `backend` spans: the job's ranks for "mpi" once MPI is up, else 1.
+/// (`--workers W` is per rank for mpi: such a run uses ranks x W workers.)
+inline unsigned ranks_of_backend(std::string_view backend) noexcept {
+  const auto& job = current_job();
+  return backend == "mpi" && job ? static_cast<unsigned>(job->ranks) : 1u;
+}
 
 /// Whether this process prints and writes reports: rank 0, or not part of an MPI job.
 inline bool is_root_process() noexcept {
