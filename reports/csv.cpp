@@ -118,9 +118,10 @@ csv_parse_result try_parse_csv(std::string_view text, std::string_view source) {
   std::vector<csv_position> record_pos;
   bool have_header = false;
   std::size_t record_line = 1;
+  bool first_field_quoted = false;
   auto finish_record = [&]() -> bool {
     // A lone empty line is skipped (blank trailing line); it is not a record of one empty cell.
-    if (record.size() == 1 && record.front().empty() && record_pos.front().column == 1 &&
+    if (record.size() == 1 && record.front().empty() && !first_field_quoted &&
         !(have_header && t.header.size() == 1)) {
       record.clear();
       record_pos.clear();
@@ -158,8 +159,10 @@ csv_parse_result try_parse_csv(std::string_view text, std::string_view source) {
     const csv_position start{line, column};
     std::string field;
     bool quoted = false;
+    if (record.empty()) first_field_quoted = false;
     if (i < text.size() && text[i] == '"') {
       quoted = true;
+      if (record.empty()) first_field_quoted = true;
       advance('"');
       while (true) {
         if (i >= text.size()) {

@@ -82,6 +82,12 @@ TEST(csv, quoting_follows_rfc_4180) {
   EXPECT_EQ(t.rows[0], (std::vector<std::string>{"1", "", "x"}));
   EXPECT_EQ(t.rows[1], (std::vector<std::string>{"", "2", ""}));
   EXPECT_EQ(t.cell(1, "b"), "2");
+  // A blank line is skipped; a quoted empty cell is a value.
+  const auto blank = reports::parse_csv("a,b\r\n\r\n1,2\r\n", "blank.csv");
+  ASSERT_EQ(blank.rows.size(), 1u);
+  const auto one = reports::parse_csv("a\r\n\"\"\r\nx\r\n", "one.csv");
+  ASSERT_EQ(one.rows.size(), 2u);
+  EXPECT_EQ(one.rows[0][0], "");
 }
 
 struct bad_csv {
