@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "core/errors.hpp"
+#include "core/signals.hpp"
 #include "kernels/pi.hpp"
 
 extern char** environ;
@@ -71,28 +72,23 @@ pipe_pair make_pipe() {
   return {fd_guard(fds[0]), fd_guard(fds[1])};
 }
 
-struct process_output {
-  int exit_code = -1;  ///< exit status, or 128 + signal
-  std::string out, err;
-  bool timed_out = false;
-};
-
-// Waits for `pid` until `deadline`; nullopt when it is still running then.
-std::optional<int> wait_until(pid_t pid, std::chrono::steady_clock::time_point deadline) {
-  for (;;) {
-    int status = 0;
-    const pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    if (r < 0 && errno != EINTR) return -1;
-    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+// Reaps `pid`: its exit status, 128 + signal, or -1.
+int wait_for_exit(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-// Runs `args` (argv[0] searched on PATH when it has no '/') with stdout and stderr captured.
-// Past `limit` the process gets SIGINT (the peer terminates its workers on it), then SIGKILL.
-// Returns nullopt when the program cannot be started.
-std::optional<process_output> run_captured(const std::vector<std::string>& args, std::chrono::seconds limit) {
+}  // namespace
+
+namespace detail {
+
+// Default signal handling for the program: parbench blocks the interrupt signals in all its
+// threads, and a child would inherit that (multiprocessing could then never stop its own
+// workers). A process group of its own: its workers are not our children, but are stopped
+// with it.
+std::optional<process_output> run_process(const std::vector<std::string>& args, std::chrono::seconds limit) {
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -101,15 +97,28 @@ std::optional<process_output> run_captured(const std::vector<std::string>& args,
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out.write.get(), STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, err.write.get(), STDERR_FILENO);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) sigaddset(&defaults, sig);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
   pid_t pid = -1;
   const bool search = args[0].find('/') == std::string::npos;
-  const int rc = search ? ::posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ)
-                        : ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  const int rc = search ? ::posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), environ)
+                        : ::posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
   if (rc != 0) {
     errno = rc;
     return std::nullopt;
   }
+  // The group is named by the leader's pid, which stays ours until it is reaped below.
+  const signals::cleanup stop_group([pid] { ::kill(-pid, SIGKILL); });
   out.write.reset();
   err.write.reset();
 
@@ -139,20 +148,24 @@ std::optional<process_output> run_captured(const std::vector<std::string>& args,
     }
   }
   if (result.timed_out) {
-    ::kill(pid, SIGINT);
-    if (const auto code = wait_until(pid, std::chrono::steady_clock::now() + std::chrono::seconds(10))) {
-      result.exit_code = *code;
-      return result;
-    }
-    ::kill(pid, SIGKILL);
+    // SIGTERM first: the peer then terminates its Pool; SIGKILL for whatever is left.
+    ::kill(-pid, SIGTERM);
+    const auto grace = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < grace && ::kill(-pid, 0) == 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ::kill(-pid, SIGKILL);
   }
-  result.exit_code = wait_until(pid, std::chrono::steady_clock::time_point::max()).value_or(-1);
+  result.exit_code = wait_for_exit(pid);
   return result;
 }
 
+}  // namespace detail
+
+namespace {
+
 // "<python version> <numpy version>" when `python` can import numpy, else nothing.
 std::optional<std::string> numpy_probe(const std::string& python) {
-  const auto r = run_captured(
+  const auto r = detail::run_process(
       {python, "-c", "import platform, numpy; print(platform.python_version(), numpy.__version__)"},
       std::chrono::seconds(60));
   if (!r || r->exit_code != 0) return std::nullopt;
@@ -372,7 +385,8 @@ std::vector<result_row> run_peers(const std::vector<peer_spec>& peers, const pee
   prog.phase("reference peers", configs.size(), total);
   // The peer's own --timeout ends a hung repetition; this outer limit only guards against
   // a peer that ignores it.
-  const auto limit = std::chrono::seconds(static_cast<long long>(std::ceil(s.timeout_s)) * (s.repetitions + 1) + 60);
+  const auto limit =
+      std::chrono::seconds((static_cast<long long>(std::ceil(s.timeout_s)) + 30) * (s.repetitions + 1) + 60);
   std::vector<result_row> rows;
   for (const auto& c : configs) {
     const std::vector<std::string> args = {env.python.string(),
@@ -393,7 +407,7 @@ std::vector<result_row> run_peers(const std::vector<peer_spec>& peers, const pee
                                            "1",
                                            "--timeout",
                                            fmt::format("{}", s.timeout_s)};
-    const auto r = run_captured(args, limit);
+    const auto r = detail::run_process(args, limit);
     std::vector<result_row> got;
     if (!r) {
       got = detail::peer_rows(*c.peer, s, c.workers, c.samples, "", 127,
