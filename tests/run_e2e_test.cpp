@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -233,6 +234,25 @@ TEST(overhead_e2e, measures_each_backend_at_each_w) {
   const auto rows = parbench::reports::read_overhead((tmp.path() / "o" / "overhead.csv").string());
   ASSERT_EQ(rows.size(), 3u);  // serial (function call) + threads at W = 1, 2
   for (const auto& row : rows) EXPECT_EQ(row.outer_reps, 3u);
+}
+
+// Every flag `run --help` and `overhead --help` show is documented in docs/cli.md.
+TEST(cli_docs, every_run_and_overhead_flag_is_documented) {
+  const std::string docs = slurp(fs::path(PARBENCH_SOURCE_DIR) / "docs" / "cli.md");
+  ASSERT_FALSE(docs.empty());
+  for (const char* command : {"run --help", "overhead --help"}) {
+    const auto r = run_parbench(command);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const std::regex flag("--[a-z][a-z-]*");
+    std::size_t seen = 0;
+    for (auto it = std::sregex_iterator(r.output.begin(), r.output.end(), flag); it != std::sregex_iterator(); ++it) {
+      const std::string f = it->str();
+      if (f == "--help") continue;
+      ++seen;
+      EXPECT_THAT(docs, HasSubstr(f + "`")) << command << ": " << f << " is not documented in docs/cli.md";
+    }
+    EXPECT_GT(seen, 3u) << r.output;
+  }
 }
 
 }  // namespace
