@@ -60,7 +60,8 @@ void write_atomically(const std::filesystem::path& path, const std::string& text
     if (!out) {
       std::error_code ec;
       std::filesystem::remove(tmp, ec);
-      throw report_error(fmt::format("cannot write {}: check that the directory exists and is writable", path.string()));
+      throw report_error(
+          fmt::format("cannot write {}: check that the directory exists and is writable", path.string()));
     }
   }
   std::error_code ec;
@@ -91,11 +92,11 @@ void run_compare(const compare_cli_options& o) {
 
   const std::size_t one_sided = result.only_baseline.size() + result.only_current.size();
   if (opts.strict && one_sided > 0)
-    throw usage_error(fmt::format("--strict: {} configurations are present in only one report (listed above); "
-                                  "run the same suite for both, or drop --strict",
-                                  one_sided));
-  if (result.rows.empty())
-    throw usage_error("the reports have no configuration in common: nothing was compared");
+    throw usage_error(
+        fmt::format("--strict: {} configurations are present in only one report (listed above); "
+                    "run the same suite for both, or drop --strict",
+                    one_sided));
+  if (result.rows.empty()) throw usage_error("the reports have no configuration in common: nothing was compared");
   if (const std::size_t n = result.count(reports::verdict::regressed); n > 0)
     throw error(exit_code::regression,
                 fmt::format("{} of {} configurations regressed (see the table above)", n, result.rows.size()));

@@ -18,7 +18,8 @@ struct plot_options {
 };
 
 void run_plot(const plot_options& o) {
-  const std::filesystem::path out = o.out.empty() ? std::filesystem::path(o.report) / "plots" : std::filesystem::path(o.out);
+  const std::filesystem::path out =
+      o.out.empty() ? std::filesystem::path(o.report) / "plots" : std::filesystem::path(o.out);
   reports::make_plots(o.report, out);
   fmt::print("plots written to {}/ (speedup, efficiency, throughput, overhead, break_even; .png and .svg)\n",
              out.string());

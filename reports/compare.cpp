@@ -28,13 +28,12 @@ std::string ci_text(const config_comparison& r) {
   return fmt::format("[{}, {}]", percent(r.ci_low), percent(r.ci_high));
 }
 
-std::string json_text(const nlohmann::json& j, const char* section, const char* key) {
-  if (!j.is_object() || !j.contains(section) || !j[section].is_object() || !j[section].contains(key)) return {};
-  const auto& v = j[section][key];
-  return v.is_string() ? v.get<std::string>() : v.dump();
+std::string meta(const compare_input& in, const std::string& key) {
+  const auto it = in.metadata.find(key);
+  return it == in.metadata.end() ? std::string() : it->second;
 }
 
-std::string escape_markdown(std::string s) {
+std::string escape_markdown(const std::string& s) {
   std::string out;
   for (char ch : s) {
     if (ch == '|' || ch == '*' || ch == '_' || ch == '`') out += '\\';
@@ -62,7 +61,8 @@ const char* to_string(verdict v) {
 }
 
 std::size_t comparison::count(verdict v) const {
-  return static_cast<std::size_t>(std::count_if(rows.begin(), rows.end(), [v](const auto& r) { return r.result == v; }));
+  return static_cast<std::size_t>(
+      std::count_if(rows.begin(), rows.end(), [v](const auto& r) { return r.result == v; }));
 }
 
 comparison compare_sets(const std::vector<sample_set>& baseline, const std::vector<sample_set>& current,
@@ -128,10 +128,10 @@ comparison compare_sets(const std::vector<sample_set>& baseline, const std::vect
     const double t = options.threshold;
     if (min_p > options.alpha) {
       r.result = verdict::inconclusive;
-      notes.push_back(fmt::format("{} vs {} repetitions can never reach p <= {} (smallest possible p = {}); take at "
-                                  "least {} per side",
-                                  r.n_baseline, r.n_current, options.alpha, p_text(min_p),
-                                  repetitions_needed(options.alpha)));
+      notes.push_back(
+          fmt::format("{} vs {} repetitions can never reach p <= {} (smallest possible p = {}); take at "
+                      "least {} per side",
+                      r.n_baseline, r.n_current, options.alpha, p_text(min_p), repetitions_needed(options.alpha)));
     } else if (significant && r.change <= -t) {
       r.result = verdict::regressed;
     } else if (significant && r.change >= t) {
@@ -143,10 +143,10 @@ comparison compare_sets(const std::vector<sample_set>& baseline, const std::vect
       notes.push_back(fmt::format("significant, but the change is within the {} threshold", percent(t).substr(1)));
     } else if (min_p > first_step) {
       r.result = verdict::inconclusive;
-      notes.push_back(fmt::format("not significant after Holm over {} configurations: {} vs {} repetitions give at "
-                                  "best p = {} before correction; take at least {} per side",
-                                  matched.size(), r.n_baseline, r.n_current, p_text(min_p),
-                                  repetitions_needed(first_step)));
+      notes.push_back(
+          fmt::format("not significant after Holm over {} configurations: {} vs {} repetitions give at "
+                      "best p = {} before correction; take at least {} per side",
+                      matched.size(), r.n_baseline, r.n_current, p_text(min_p), repetitions_needed(first_step)));
     } else {
       r.result = verdict::inconclusive;
       notes.push_back(fmt::format("too noisy to tell: the interval reaches beyond +-{}", percent(t).substr(1)));
@@ -187,50 +187,40 @@ std::vector<std::string> check_comparable(const compare_input& baseline, const c
 
   const std::string bname = (baseline.dir / "metadata.json").string();
   const std::string cname = (current.dir / "metadata.json").string();
-  const struct {
-    const char* section;
-    const char* key;
-  } identity[] = {{"machine", "cpu_model"}, {"machine", "logical_cpus"}, {"build", "type"}};
-  for (const auto& f : identity) {
-    const std::string b = json_text(baseline.metadata, f.section, f.key);
-    const std::string c = json_text(current.metadata, f.section, f.key);
+  // Keys of the flattened metadata (compare.hpp).
+  static const char* const identity[] = {"machine.cpu_model", "machine.logical_cpus", "build.type"};
+  for (const char* key : identity) {
+    const std::string b = meta(baseline, key);
+    const std::string c = meta(current, key);
     if (b == c && !b.empty()) continue;
     if (options.allow_different_machines) continue;
     if (b.empty() || c.empty())
-      throw usage_error(fmt::format("{} has no {}.{}: cannot tell whether both reports come from the same machine "
-                                    "and build; pass --allow-different-machines to compare anyway",
-                                    b.empty() ? bname : cname, f.section, f.key));
-    throw usage_error(fmt::format("the reports come from different {}: {}.{} is '{}' in {} but '{}' in {}; timings "
-                                  "from different machines or build types are not comparable (pass "
-                                  "--allow-different-machines to compare anyway)",
-                                  std::string(f.section) == "build" ? "build types" : "machines", f.section, f.key, b,
-                                  bname, c, cname));
+      throw usage_error(
+          fmt::format("{} has no {}: cannot tell whether both reports come from the same machine "
+                      "and build; pass --allow-different-machines to compare anyway",
+                      b.empty() ? bname : cname, key));
+    throw usage_error(
+        fmt::format("the reports come from different {}: {} is '{}' in {} but '{}' in {}; timings "
+                    "from different machines or build types are not comparable (pass "
+                    "--allow-different-machines to compare anyway)",
+                    std::string(key) == "build.type" ? "build types" : "machines", key, b, bname, c, cname));
   }
 
   std::vector<std::string> warnings;
-  auto warn_if_differs = [&](const char* section, const char* key) {
-    const std::string b = json_text(baseline.metadata, section, key);
-    const std::string c = json_text(current.metadata, section, key);
-    if (b != c)
-      warnings.push_back(fmt::format("{}.{} differs: '{}' (baseline) vs '{}' (current)", section, key, b, c));
+  auto warn_if_differs = [&](const std::string& key) {
+    const std::string b = meta(baseline, key);
+    const std::string c = meta(current, key);
+    if (b != c) warnings.push_back(fmt::format("{} differs: '{}' (baseline) vs '{}' (current)", key, b, c));
   };
   if (options.allow_different_machines)
-    for (const auto& f : identity) warn_if_differs(f.section, f.key);
-  warn_if_differs("build", "compiler");
-  warn_if_differs("build", "flags");
-  warn_if_differs("build", "isa");
-  warn_if_differs("build", "native");
+    for (const char* key : identity) warn_if_differs(key);
+  for (const char* key : {"build.compiler", "build.flags", "build.isa", "build.native", "parbench_version"})
+    warn_if_differs(key);
   std::set<std::string> libraries;
-  for (const auto* m : {&baseline.metadata, &current.metadata})
-    if (m->contains("libraries") && (*m)["libraries"].is_object())
-      for (const auto& [name, value] : (*m)["libraries"].items()) libraries.insert(name);
-  for (const auto& name : libraries) warn_if_differs("libraries", name.c_str());
-  const auto version = [](const nlohmann::json& m) {
-    return m.contains("parbench_version") ? m["parbench_version"].dump() : std::string("?");
-  };
-  if (version(baseline.metadata) != version(current.metadata))
-    warnings.push_back(fmt::format("parbench_version differs: {} (baseline) vs {} (current)",
-                                   version(baseline.metadata), version(current.metadata)));
+  for (const auto* in : {&baseline, &current})
+    for (const auto& [key, value] : in->metadata)
+      if (key.rfind("libraries.", 0) == 0) libraries.insert(key);
+  for (const auto& key : libraries) warn_if_differs(key);
   return warnings;
 }
 
@@ -251,11 +241,11 @@ std::string format_console(const comparison& c) {
   for (const auto& k : c.only_baseline) out += fmt::format("only in baseline: {}\n", k.label());
   for (const auto& k : c.only_current) out += fmt::format("only in current:  {}\n", k.label());
   for (const auto& w : c.warnings) out += fmt::format("warning: {}\n", w);
-  out += fmt::format("{} configurations: {} regressed, {} improved, {} same, {} inconclusive (threshold {}, alpha {}, "
-                     "Holm over {})\n",
-                     c.rows.size(), c.count(verdict::regressed), c.count(verdict::improved), c.count(verdict::same),
-                     c.count(verdict::inconclusive), percent(c.options.threshold).substr(1), c.options.alpha,
-                     c.rows.size());
+  out += fmt::format(
+      "{} configurations: {} regressed, {} improved, {} same, {} inconclusive (threshold {}, alpha {}, "
+      "Holm over {})\n",
+      c.rows.size(), c.count(verdict::regressed), c.count(verdict::improved), c.count(verdict::same),
+      c.count(verdict::inconclusive), percent(c.options.threshold).substr(1), c.options.alpha, c.rows.size());
   return out;
 }
 
@@ -264,17 +254,18 @@ std::string format_markdown(const comparison& c, const std::string& baseline_nam
   const std::size_t regressed = c.count(verdict::regressed);
   out += regressed > 0 ? fmt::format("## parbench compare: {} regressed\n\n", regressed)
                        : std::string("## parbench compare: no regression\n\n");
-  out += fmt::format("Baseline `{}`, current `{}`. Threshold {}, alpha {} (Holm over {} configurations); change is "
-                     "of the median throughput (samples/s, higher is better).\n\n",
-                     baseline_name, current_name, percent(c.options.threshold).substr(1), c.options.alpha,
-                     c.rows.size());
+  out += fmt::format(
+      "Baseline `{}`, current `{}`. Threshold {}, alpha {} (Holm over {} configurations); change is "
+      "of the median throughput (samples/s, higher is better).\n\n",
+      baseline_name, current_name, percent(c.options.threshold).substr(1), c.options.alpha, c.rows.size());
   const int conf = static_cast<int>(std::lround(100 * (1 - c.options.alpha)));
-  out += fmt::format("| configuration | reps | baseline (samples/s) | current (samples/s) | change | {}% CI | p (Holm) | "
-                     "verdict | note |\n",
-                     conf);
+  out += fmt::format(
+      "| configuration | reps | baseline (samples/s) | current (samples/s) | change | {}% CI | p (Holm) | "
+      "verdict | note |\n",
+      conf);
   out += "|---|---:|---:|---:|---:|---:|---:|---|---|\n";
   for (const auto& r : c.rows) {
-    const std::string v = r.result == verdict::regressed   ? "**regressed**"
+    const std::string v = r.result == verdict::regressed  ? "**regressed**"
                           : r.result == verdict::improved ? "improved"
                                                           : to_string(r.result);
     out += fmt::format("| {} | {}/{} | {:.4g} | {:.4g} | {} | {} | {} | {} | {} |\n", escape_markdown(r.key.label()),

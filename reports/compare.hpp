@@ -3,11 +3,10 @@
 // configuration (two-sided Mann-Whitney U, Holm correction, minimum effect size).
 // Reading (compare_reader.cpp) validates strictly; comparing (compare.cpp) never does I/O.
 
-#include <nlohmann/json.hpp>
-
 #include <compare>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,7 +40,9 @@ struct sample_set {
 /// A report as the gate sees it.
 struct compare_input {
   std::filesystem::path dir;
-  nlohmann::json metadata;
+  /// metadata.json flattened: "machine.cpu_model" -> "AMD EPYC", "libraries.onetbb" -> "2021.8";
+  /// strings as they are, other values as JSON text.
+  std::map<std::string, std::string> metadata;
   std::vector<sample_set> sets;  ///< sorted by key
 };
 
@@ -68,14 +69,14 @@ struct config_comparison {
   std::size_t n_current = 0;
   double baseline_median = 0;  ///< samples/s
   double current_median = 0;
-  double change = 0;           ///< current_median / baseline_median - 1
-  double ci_low = 0;           ///< confidence interval of the change (Hodges-Lehmann/Moses, log scale)
+  double change = 0;  ///< current_median / baseline_median - 1
+  double ci_low = 0;  ///< confidence interval of the change (Hodges-Lehmann/Moses, log scale)
   double ci_high = 0;
-  double ci_confidence = 0;    ///< achieved coverage of [ci_low, ci_high]
-  double p_value = 1;          ///< two-sided Mann-Whitney U
-  double p_adjusted = 1;       ///< Holm over all compared configurations
+  double ci_confidence = 0;  ///< achieved coverage of [ci_low, ci_high]
+  double p_value = 1;        ///< two-sided Mann-Whitney U
+  double p_adjusted = 1;     ///< Holm over all compared configurations
   verdict result = verdict::inconclusive;
-  std::string note;            ///< why, when not obvious
+  std::string note;  ///< why, when not obvious
 };
 
 /// The whole comparison.

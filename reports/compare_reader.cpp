@@ -2,6 +2,7 @@
 // usage_error "file:line:column: what is wrong" so CI logs point at the cell.
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <charconv>
 #include <cmath>
@@ -22,8 +23,8 @@ constexpr int supported_schema = 1;
 std::string read_whole(const std::filesystem::path& path, const char* what) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec))
-    throw usage_error(fmt::format("{}: missing file: a report directory holds {} (written by parbench run)",
-                                  path.string(), what));
+    throw usage_error(
+        fmt::format("{}: missing file: a report directory holds {} (written by parbench run)", path.string(), what));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw usage_error(fmt::format("{}: cannot open the file for reading", path.string()));
   std::ostringstream buffer;
@@ -71,7 +72,8 @@ struct row_reader {
     if (std::isinf(v) || ec == std::errc::result_out_of_range)
       throw usage_error(fmt::format("{}: {} '{}' is infinite or out of range", where(name), name, s));
     if (v <= 0)
-      throw usage_error(fmt::format("{}: {} '{}' is not positive: timings and rates must be > 0", where(name), name, s));
+      throw usage_error(
+          fmt::format("{}: {} '{}' is not positive: timings and rates must be > 0", where(name), name, s));
     return v;
   }
 };
@@ -92,7 +94,20 @@ std::string locate(const std::string& text, const std::string& needle) {
   return fmt::format("{}:{}", line, col);
 }
 
-nlohmann::json read_metadata(const std::filesystem::path& path) {
+void flatten(const nlohmann::json& j, const std::string& prefix, std::map<std::string, std::string>& out) {
+  if (j.is_object()) {
+    for (const auto& [name, value] : j.items()) {
+      std::string key = prefix;
+      if (!key.empty()) key += '.';
+      key += name;
+      flatten(value, key, out);
+    }
+  } else {
+    out[prefix] = j.is_string() ? j.get<std::string>() : j.dump();
+  }
+}
+
+std::map<std::string, std::string> read_metadata(const std::filesystem::path& path) {
   const std::string text = read_whole(path, "the report's metadata (a JSON object)");
   nlohmann::json j;
   try {
@@ -116,7 +131,9 @@ nlohmann::json read_metadata(const std::filesystem::path& path) {
   if (!j["schema_version"].is_number_integer() || j["schema_version"].get<long long>() != supported_schema)
     throw usage_error(fmt::format("{}:{}: unknown schema_version {}: this parbench reads schema {}", path.string(),
                                   locate(text, "\"schema_version\""), j["schema_version"].dump(), supported_schema));
-  return j;
+  std::map<std::string, std::string> flat;
+  flatten(j, "", flat);
+  return flat;
 }
 
 }  // namespace
@@ -125,7 +142,8 @@ compare_input read_compare_input(const std::filesystem::path& dir) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
     if (std::filesystem::exists(dir, ec))
-      throw usage_error(fmt::format("{}: not a report directory (expected a directory with results.csv)", dir.string()));
+      throw usage_error(
+          fmt::format("{}: not a report directory (expected a directory with results.csv)", dir.string()));
     throw usage_error(fmt::format("{}: missing report directory", dir.string()));
   }
   compare_input in;
@@ -134,10 +152,9 @@ compare_input read_compare_input(const std::filesystem::path& dir) {
   const std::string text = read_whole(csv_path, "results.csv with a header row");
   const csv_table table = parse_csv(text, csv_path.string());
 
-  static const char* const required[] = {"schema_version", "kernel",  "kernel_version",   "rng",
-                                         "isa",            "backend", "scaling",          "workers",
-                                         "ranks",          "threads_per_rank", "samples", "row_type",
-                                         "status",         "wall_s",  "samples_per_s"};
+  static const char* const required[] = {"schema_version", "kernel",   "kernel_version", "rng",    "isa",
+                                         "backend",        "scaling",  "workers",        "ranks",  "threads_per_rank",
+                                         "samples",        "row_type", "status",         "wall_s", "samples_per_s"};
   std::map<std::string, std::size_t> cols;
   std::vector<std::string> missing;
   for (const char* name : required) {
@@ -150,8 +167,7 @@ compare_input read_compare_input(const std::filesystem::path& dir) {
   if (!missing.empty())
     throw usage_error(fmt::format("{}:1:1: missing column{} {} in the header (see docs/report-format.md)",
                                   csv_path.string(), missing.size() > 1 ? "s" : "", fmt::join(missing, ", ")));
-  if (table.rows.empty())
-    throw usage_error(fmt::format("{}:2:1: no data rows after the header", csv_path.string()));
+  if (table.rows.empty()) throw usage_error(fmt::format("{}:2:1: no data rows after the header", csv_path.string()));
 
   std::map<config_key, sample_set> sets;
   for (std::size_t r = 0; r < table.rows.size(); ++r) {

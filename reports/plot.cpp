@@ -43,14 +43,15 @@ struct pipe_fds {
 };
 
 struct spawn_result {
-  int exit_code = -1;   ///< exit status, or 128 + signal
-  std::string output;   ///< stdout and stderr when captured
+  int exit_code = -1;  ///< exit status, or 128 + signal
+  std::string output;  ///< stdout and stderr when captured
 };
 
 // Runs argv[0] (searched on PATH when `search_path`) with stdout/stderr captured or inherited.
 // Returns nullopt when the program could not be started at all.
 std::optional<spawn_result> spawn_and_wait(const std::vector<std::string>& args, bool search_path, bool capture) {
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
 
@@ -148,8 +149,8 @@ void make_plots(const std::filesystem::path& report_dir, const std::filesystem::
   }
   const std::filesystem::path script = detail::find_script();
   const bool bare = python.string().find('/') == std::string::npos;
-  const auto r = detail::spawn_and_wait({python.string(), script.string(), report_dir.string(), out_dir.string()},
-                                        bare, true);
+  const auto r =
+      detail::spawn_and_wait({python.string(), script.string(), report_dir.string(), out_dir.string()}, bare, true);
   if (!r) throw report_error(fmt::format("cannot start {}: {}", python.string(), std::strerror(errno)));
   // The plotter's message names the file, line and column; pass it on without its "error: " prefix.
   std::string message = r->output;

@@ -36,9 +36,9 @@ struct mwu_result {
 
 /// A location shift y - x with a confidence interval.
 struct shift_estimate {
-  double estimate = 0;  ///< Hodges-Lehmann: the median of all differences y_j - x_i
-  double low = 0;       ///< lower confidence bound
-  double high = 0;      ///< upper confidence bound
+  double estimate = 0;    ///< Hodges-Lehmann: the median of all differences y_j - x_i
+  double low = 0;         ///< lower confidence bound
+  double high = 0;        ///< upper confidence bound
   double confidence = 0;  ///< achieved coverage, >= the requested one (or the largest possible)
 };
 
@@ -47,8 +47,7 @@ struct shift_estimate {
 /// the exact null distribution of U, so the interval is the set of shifts the two-sided
 /// Mann-Whitney test at level 1 - confidence would not reject. When the samples are too small
 /// for the requested confidence, the interval is the full range of differences.
-[[nodiscard]] shift_estimate hodges_lehmann(std::span<const double> x, std::span<const double> y,
-                                            double confidence);
+[[nodiscard]] shift_estimate hodges_lehmann(std::span<const double> x, std::span<const double> y, double confidence);
 
 /// Median of a non-empty sample.
 [[nodiscard]] double median(std::span<const double> v);

@@ -37,8 +37,8 @@ std::vector<double> noisy(std::mt19937_64& rng, double center, double cv, std::s
   return v;
 }
 
-const std::vector<std::pair<std::string, unsigned>> configs = {
-    {"serial", 1}, {"threads", 1}, {"threads", 2}, {"openmp", 1}, {"openmp", 2}, {"tbb", 2}};
+const std::vector<std::pair<std::string, unsigned>> configs = {{"serial", 1}, {"threads", 1}, {"threads", 2},
+                                                               {"openmp", 1}, {"openmp", 2},  {"tbb", 2}};
 
 std::pair<std::vector<sample_set>, std::vector<sample_set>> synthetic(std::uint64_t seed, std::size_t reps, double cv,
                                                                       std::size_t slow_index, double slow_factor) {
@@ -107,9 +107,10 @@ TEST(CompareSets, PureNoiseIsFlaggedNowhereOverManySeeds) {
   const double rate_zero = static_cast<double>(any_regressed_zero) / trials;
   const double rate_two_sided = static_cast<double>(any_flagged_zero) / trials;
   const double rate_default = static_cast<double>(any_regressed_default) / trials;
-  std::printf("false alarms over %d trials of %zu configurations x 10 repetitions, 3%% noise:\n"
-              "  threshold 0: regressed %.4f, regressed or improved %.4f; threshold 5%%: regressed %.4f\n",
-              trials, configs.size(), rate_zero, rate_two_sided, rate_default);
+  std::printf(
+      "false alarms over %d trials of %zu configurations x 10 repetitions, 3%% noise:\n"
+      "  threshold 0: regressed %.4f, regressed or improved %.4f; threshold 5%%: regressed %.4f\n",
+      trials, configs.size(), rate_zero, rate_two_sided, rate_default);
   // Binomial sampling error at 2000 trials is about 0.005 around 0.05.
   EXPECT_LE(rate_two_sided, 0.05 + 0.015);
   EXPECT_LE(rate_zero, 0.025 + 0.012);
@@ -141,12 +142,39 @@ TEST(CompareSets, ConfigurationsOnOneSideAreListed) {
 
 // ---- The command on report directories -------------------------------------------------------
 
-const char* const header[] = {"schema_version", "kernel", "kernel_version", "rng", "isa", "backend", "kind",
-                              "scaling", "workers", "ranks", "threads_per_rank", "samples", "seed", "row_type",
-                              "repetition", "status", "error", "hits", "wall_s", "cpu_s", "samples_per_s",
-                              "samples_per_s_per_worker", "repetitions", "wall_s_mean", "wall_s_stddev",
-                              "wall_s_min", "wall_s_max", "wall_s_cv", "speedup", "speedup_min", "speedup_max",
-                              "efficiency", "karp_flatt"};
+const char* const header[] = {"schema_version",
+                              "kernel",
+                              "kernel_version",
+                              "rng",
+                              "isa",
+                              "backend",
+                              "kind",
+                              "scaling",
+                              "workers",
+                              "ranks",
+                              "threads_per_rank",
+                              "samples",
+                              "seed",
+                              "row_type",
+                              "repetition",
+                              "status",
+                              "error",
+                              "hits",
+                              "wall_s",
+                              "cpu_s",
+                              "samples_per_s",
+                              "samples_per_s_per_worker",
+                              "repetitions",
+                              "wall_s_mean",
+                              "wall_s_stddev",
+                              "wall_s_min",
+                              "wall_s_max",
+                              "wall_s_cv",
+                              "speedup",
+                              "speedup_min",
+                              "speedup_max",
+                              "efficiency",
+                              "karp_flatt"};
 constexpr std::size_t n_columns = sizeof(header) / sizeof(header[0]);
 
 std::size_t col(const std::string& name) {
@@ -239,19 +267,18 @@ std::string metadata(const std::string& cpu = "AMD EPYC 9R14", const std::string
          R"(","flags":"-O3","isa":"avx2","native":false},"libraries":{"onetbb":")" + tbb + R"("}})";
 }
 
-class CompareCommand : public ::testing::Test {
+class compare_command : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("parbench_compare_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() / ("parbench_compare_test_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
 
   fs::path write_report(const std::string& name, const std::string& csv, const std::string& meta = metadata()) {
-    const fs::path d = dir_ / name;
+    fs::path d = dir_ / name;
     fs::create_directories(d);
     std::ofstream(d / "results.csv", std::ios::binary) << csv;
     std::ofstream(d / "metadata.json", std::ios::binary) << meta;
@@ -275,7 +302,7 @@ class CompareCommand : public ::testing::Test {
   fs::path dir_;
 };
 
-TEST_F(CompareCommand, SameReportPassesAndSlowedCopyFailsWithExitOne) {
+TEST_F(compare_command, SameReportPassesAndSlowedCopyFailsWithExitOne) {
   const auto base = write_report("base", to_csv(make_table(1, 8, 1.0, "")));
   const auto same = compare(base, base);
   EXPECT_EQ(same.exit_code, 0) << same.output;
@@ -298,19 +325,21 @@ TEST_F(CompareCommand, SameReportPassesAndSlowedCopyFailsWithExitOne) {
 
 // End to end on real reports: a tiny `parbench run` passes against itself and fails (exit 1)
 // against a copy whose throughput reports/slow_report.py divided by 4.
-TEST_F(CompareCommand, RealReportAgainstItselfAndASlowedCopy) {
+TEST_F(compare_command, RealReportAgainstItselfAndASlowedCopy) {
   const fs::path base = dir_ / "real";
-  const auto run = test::run_parbench("run --backend serial,threads --workers 1,2 --samples 1e7 --repetitions 8 "
-                                      "--no-overhead --no-break-even --quiet --out '" + base.string() + "'");
+  const auto run = test::run_parbench(
+      "run --backend serial,threads --workers 1,2 --samples 1e7 --repetitions 8 "
+      "--no-overhead --no-break-even --quiet --out '" +
+      base.string() + "'");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const auto same = compare(base, base);
   EXPECT_EQ(same.exit_code, 0) << same.output;
   EXPECT_THAT(same.output, HasSubstr("0 regressed"));
   const fs::path slow = dir_ / "slow";
   const std::string script = std::string(PARBENCH_SOURCE_DIR) + "/reports/slow_report.py";
-  ASSERT_EQ(std::system(("/usr/bin/python3 '" + script + "' '" + base.string() + "' '" + slow.string() + "' 0.25")
-                            .c_str()),
-            0);
+  ASSERT_EQ(
+      std::system(("/usr/bin/python3 '" + script + "' '" + base.string() + "' '" + slow.string() + "' 0.25").c_str()),
+      0);
   const auto r = compare(base, slow);
   // Exit 1 needs one configuration flagged; on a loaded machine a very noisy one may stay
   // inconclusive, so all three are not required.
@@ -318,7 +347,7 @@ TEST_F(CompareCommand, RealReportAgainstItselfAndASlowedCopy) {
   EXPECT_THAT(r.output, HasSubstr("of 3 configurations regressed"));
 }
 
-TEST_F(CompareCommand, ThresholdAndAlphaAreValidated) {
+TEST_F(compare_command, ThresholdAndAlphaAreValidated) {
   const auto base = write_report("base", to_csv(make_table(1, 6, 1.0, "")));
   EXPECT_EQ(compare(base, base, "--threshold abc").exit_code, 2);
   EXPECT_EQ(compare(base, base, "--threshold 150").exit_code, 2);
@@ -326,14 +355,14 @@ TEST_F(CompareCommand, ThresholdAndAlphaAreValidated) {
   EXPECT_EQ(compare(base, base, "--threshold 10% --alpha 0.01").exit_code, 0);
 }
 
-TEST_F(CompareCommand, UnwritableMarkdownIsAReportError) {
+TEST_F(compare_command, UnwritableMarkdownIsAReportError) {
   const auto base = write_report("base", to_csv(make_table(1, 6, 1.0, "")));
   const auto r = compare(base, base, "--markdown '" + (dir_ / "no" / "such" / "dir" / "x.md").string() + "'");
   EXPECT_EQ(r.exit_code, 4) << r.output;
   EXPECT_THAT(r.output, HasSubstr("x.md"));
 }
 
-TEST_F(CompareCommand, OneSidedConfigurationsAreListedAndStrictMakesThemAnError) {
+TEST_F(compare_command, OneSidedConfigurationsAreListedAndStrictMakesThemAnError) {
   table t = make_table(1, 6, 1.0, "");
   const auto base = write_report("base", to_csv(t));
   table fewer;
@@ -348,7 +377,7 @@ TEST_F(CompareCommand, OneSidedConfigurationsAreListedAndStrictMakesThemAnError)
   EXPECT_THAT(s.output, HasSubstr("--strict"));
 }
 
-TEST_F(CompareCommand, DifferentMachinesAndBuildTypesAreRefusedUnlessAllowed) {
+TEST_F(compare_command, DifferentMachinesAndBuildTypesAreRefusedUnlessAllowed) {
   const std::string csv = to_csv(make_table(1, 6, 1.0, ""));
   const auto base = write_report("base", csv);
   const auto other_cpu = write_report("cpu", csv, metadata("Intel Xeon"));
@@ -366,7 +395,7 @@ TEST_F(CompareCommand, DifferentMachinesAndBuildTypesAreRefusedUnlessAllowed) {
   EXPECT_THAT(d.output, HasSubstr("build types"));
 }
 
-TEST_F(CompareCommand, DifferentCompilersAndLibrariesOnlyWarn) {
+TEST_F(compare_command, DifferentCompilersAndLibrariesOnlyWarn) {
   const std::string csv = to_csv(make_table(1, 6, 1.0, ""));
   const auto base = write_report("base", csv);
   const auto other = write_report("other", csv, metadata("AMD EPYC 9R14", "Release", "Clang 14.0.6", "2022.0"));
@@ -376,7 +405,7 @@ TEST_F(CompareCommand, DifferentCompilersAndLibrariesOnlyWarn) {
   EXPECT_THAT(r.output, HasSubstr("warning: libraries.onetbb differs"));
 }
 
-TEST_F(CompareCommand, DifferentKernelVersionsAreAlwaysAnError) {
+TEST_F(compare_command, DifferentKernelVersionsAreAlwaysAnError) {
   table t = make_table(1, 6, 1.0, "");
   const auto base = write_report("base", to_csv(t));
   for (std::size_t r = 1; r < t.size(); ++r) t[r][col("kernel_version")] = std::string("2");
@@ -387,7 +416,7 @@ TEST_F(CompareCommand, DifferentKernelVersionsAreAlwaysAnError) {
   EXPECT_THAT(r.output, HasSubstr("version 2"));
 }
 
-TEST_F(CompareCommand, MissingFile) {
+TEST_F(compare_command, MissingFile) {
   const auto base = write_report("base", to_csv(make_table(1, 6, 1.0, "")));
   fs::create_directories(dir_ / "empty_dir");
   const auto r = compare(base, dir_ / "empty_dir");
@@ -402,15 +431,15 @@ TEST_F(CompareCommand, MissingFile) {
   EXPECT_THAT(no_meta.output, HasSubstr((base / "metadata.json").string() + ": missing file"));
 }
 
-TEST_F(CompareCommand, EmptyFile) { expect_bad("", "1:1", "empty file"); }
+TEST_F(compare_command, EmptyFile) { expect_bad("", "1:1", "empty file"); }
 
-TEST_F(CompareCommand, UnknownSchemaVersion) {
+TEST_F(compare_command, UnknownSchemaVersion) {
   table t = make_table(1, 6, 1.0, "");
   t[3][col("schema_version")] = std::string("7");
   expect_bad(to_csv(t), position(t, 3, col("schema_version")), "unknown schema_version '7'");
 }
 
-TEST_F(CompareCommand, MissingSchemaVersion) {
+TEST_F(compare_command, MissingSchemaVersion) {
   table t = make_table(1, 6, 1.0, "");
   t[2][col("schema_version")] = std::string("");
   expect_bad(to_csv(t), position(t, 2, col("schema_version")), "missing schema_version");
@@ -418,7 +447,7 @@ TEST_F(CompareCommand, MissingSchemaVersion) {
   expect_bad(to_csv(t), "1:1", "missing column 'schema_version'");
 }
 
-TEST_F(CompareCommand, UnknownMetadataSchemaVersion) {
+TEST_F(compare_command, UnknownMetadataSchemaVersion) {
   const std::string csv = to_csv(make_table(1, 6, 1.0, ""));
   const auto base = write_report("base", csv);
   std::string meta = metadata();
@@ -433,20 +462,20 @@ TEST_F(CompareCommand, UnknownMetadataSchemaVersion) {
   EXPECT_THAT(j.output, HasSubstr((bad_json / "metadata.json").string() + ":2:15: not valid JSON"));
 }
 
-TEST_F(CompareCommand, MissingColumns) {
+TEST_F(compare_command, MissingColumns) {
   table t = make_table(1, 6, 1.0, "");
   const std::size_t c = col("samples_per_s");
   for (auto& row : t) row.erase(row.begin() + static_cast<std::ptrdiff_t>(c));
   expect_bad(to_csv(t), "1:1", "missing column 'samples_per_s'");
 }
 
-TEST_F(CompareCommand, RaggedRow) {
+TEST_F(compare_command, RaggedRow) {
   table t = make_table(1, 6, 1.0, "");
   t[4].pop_back();
   expect_bad(to_csv(t), "5:1", "row has 32 fields but the header has 33");
 }
 
-TEST_F(CompareCommand, BadQuoting) {
+TEST_F(compare_command, BadQuoting) {
   table t = make_table(1, 6, 1.0, "");
   t[2][col("error")] = std::string("say \"hi\"");  // a quote inside an unquoted field
   // The reader points at the offending quote, 4 characters into the field.
@@ -458,25 +487,25 @@ TEST_F(CompareCommand, BadQuoting) {
   expect_bad(to_csv(u), position(u, 5, col("error")), "not closed");
 }
 
-TEST_F(CompareCommand, NonNumericTiming) {
+TEST_F(compare_command, NonNumericTiming) {
   table t = make_table(1, 6, 1.0, "");
   t[6][col("samples_per_s")] = std::string("fast");
   expect_bad(to_csv(t), position(t, 6, col("samples_per_s")), "samples_per_s 'fast' is not a number");
 }
 
-TEST_F(CompareCommand, NanTiming) {
+TEST_F(compare_command, NanTiming) {
   table t = make_table(1, 6, 1.0, "");
   t[2][col("wall_s")] = std::string("nan");
   expect_bad(to_csv(t), position(t, 2, col("wall_s")), "wall_s is NaN");
 }
 
-TEST_F(CompareCommand, InfiniteTiming) {
+TEST_F(compare_command, InfiniteTiming) {
   table t = make_table(1, 6, 1.0, "");
   t[3][col("samples_per_s")] = std::string("inf");
   expect_bad(to_csv(t), position(t, 3, col("samples_per_s")), "infinite");
 }
 
-TEST_F(CompareCommand, NonPositiveTiming) {
+TEST_F(compare_command, NonPositiveTiming) {
   table t = make_table(1, 6, 1.0, "");
   t[2][col("wall_s")] = std::string("0");
   expect_bad(to_csv(t), position(t, 2, col("wall_s")), "wall_s '0' is not positive");
@@ -484,7 +513,6 @@ TEST_F(CompareCommand, NonPositiveTiming) {
   u[4][col("samples_per_s")] = std::string("-3e8");
   expect_bad(to_csv(u), position(u, 4, col("samples_per_s")), "samples_per_s '-3e8' is not positive");
 }
-
 
 // docs/ci.md documents every flag that `parbench compare` and `parbench plot` accept.
 TEST(CompareDocs, EveryFlagIsDocumented) {
@@ -497,8 +525,8 @@ TEST(CompareDocs, EveryFlagIsDocumented) {
     std::size_t flags = 0;
     for (std::size_t at = help.output.find("--"); at != std::string::npos; at = help.output.find("--", at + 2)) {
       std::size_t end = at + 2;
-      while (end < help.output.size() && (std::isalnum(static_cast<unsigned char>(help.output[end])) != 0 ||
-                                          help.output[end] == '-'))
+      while (end < help.output.size() &&
+             (std::isalnum(static_cast<unsigned char>(help.output[end])) != 0 || help.output[end] == '-'))
         ++end;
       const std::string flag = help.output.substr(at, end - at);
       if (flag == "--help" || flag.size() <= 2) continue;

@@ -94,7 +94,7 @@ void expect_valid_plots(const fs::path& out) {
   }
 }
 
-class Plot : public ::testing::Test {
+class plot_files : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("parbench_plot_test_" + std::to_string(::getpid()) + "_" +
@@ -105,7 +105,7 @@ class Plot : public ::testing::Test {
   fs::path dir_;
 };
 
-TEST_F(Plot, FindsAPythonWithMatplotlibEvenWhenPythonPointsElsewhere) {
+TEST_F(plot_files, FindsAPythonWithMatplotlibEvenWhenPythonPointsElsewhere) {
   ::setenv("PYTHON", "/bin/false", 1);
   const fs::path py = find_plot_python();
   ::unsetenv("PYTHON");
@@ -113,7 +113,7 @@ TEST_F(Plot, FindsAPythonWithMatplotlibEvenWhenPythonPointsElsewhere) {
   EXPECT_NE(py, fs::path("/bin/false"));
 }
 
-TEST_F(Plot, SmallReportGivesValidPngAndSvg) {
+TEST_F(plot_files, SmallReportGivesValidPngAndSvg) {
   write_small_report(dir_ / "report");
   make_plots(dir_ / "report", dir_ / "out");
   expect_valid_plots(dir_ / "out");
@@ -121,7 +121,7 @@ TEST_F(Plot, SmallReportGivesValidPngAndSvg) {
   EXPECT_THAT(slurp(dir_ / "out" / "speedup.svg"), HasSubstr("AMD EPYC 9R14"));
 }
 
-TEST_F(Plot, CommandWritesIntoTheReportByDefault) {
+TEST_F(plot_files, CommandWritesIntoTheReportByDefault) {
   write_small_report(dir_ / "report");
   const auto r = test::run_parbench("plot '" + (dir_ / "report").string() + "'");
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -129,10 +129,12 @@ TEST_F(Plot, CommandWritesIntoTheReportByDefault) {
   expect_valid_plots(dir_ / "report" / "plots");
 }
 
-TEST_F(Plot, RealReportFromParbenchRun) {
+TEST_F(plot_files, RealReportFromParbenchRun) {
   const fs::path report = dir_ / "run";
-  const auto run = test::run_parbench("run --backend serial,threads --workers 1,2 --samples 1e5 --repetitions 3 "
-                                      "--quiet --out '" + report.string() + "'");
+  const auto run = test::run_parbench(
+      "run --backend serial,threads --workers 1,2 --samples 1e5 --repetitions 3 "
+      "--quiet --out '" +
+      report.string() + "'");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   make_plots(report, report / "plots");
   expect_valid_plots(report / "plots");
@@ -140,7 +142,7 @@ TEST_F(Plot, RealReportFromParbenchRun) {
   EXPECT_THAT(slurp(report / "plots" / "speedup.svg"), HasSubstr("n = 1e+05 samples"));
 }
 
-TEST_F(Plot, MissingColumnIsAClearError) {
+TEST_F(plot_files, MissingColumnIsAClearError) {
   write_small_report(dir_ / "report", /*drop_speedup_column=*/true);
   try {
     make_plots(dir_ / "report", dir_ / "out");
@@ -154,14 +156,14 @@ TEST_F(Plot, MissingColumnIsAClearError) {
   EXPECT_THAT(r.output, HasSubstr("missing column 'speedup'"));
 }
 
-TEST_F(Plot, MissingReportFilesAreNamed) {
+TEST_F(plot_files, MissingReportFilesAreNamed) {
   fs::create_directories(dir_ / "empty");
   const auto r = test::run_parbench("plot '" + (dir_ / "empty").string() + "'");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_THAT(r.output, HasSubstr("metadata.json: missing file"));
 }
 
-TEST_F(Plot, ScriptOverrideMustExist) {
+TEST_F(plot_files, ScriptOverrideMustExist) {
   write_small_report(dir_ / "report");
   ::setenv("PARBENCH_PLOT_SCRIPT", "/nonexistent/plot.py", 1);
   EXPECT_THROW(make_plots(dir_ / "report", dir_ / "out"), report_error);
