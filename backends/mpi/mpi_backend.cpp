@@ -124,15 +124,17 @@ struct share_outcome {
 };
 
 // This rank's block of the chunks on the inner model, then the reduction (collective).
-share_outcome run_share(const mpi::environment& env, const command& c) {
+// `env` is null for a job of one rank started without a launcher: no MPI at all.
+share_outcome run_share(const mpi::environment* env, const command& c) {
+  const unsigned rank = env != nullptr ? static_cast<unsigned>(env->rank()) : 0;
+  const unsigned size = env != nullptr ? static_cast<unsigned>(env->size()) : 1;
   share_outcome out;
   try {
     if (c.kind == command_kind::start_empty) {
       find_backend(default_inner).make()->start_empty(c.request.workers);
     } else {
       const chunk_range all = requested_chunks(c.request);
-      const chunk_range block = partition(all.last - all.first, static_cast<unsigned>(env.size()),
-                                          static_cast<unsigned>(env.rank()));
+      const chunk_range block = partition(all.last - all.first, size, rank);
       run_request share = c.request;
       share.chunks = chunk_range{all.first + block.first, all.first + block.last};
       share.inner.clear();
@@ -145,22 +147,30 @@ share_outcome run_share(const mpi::environment& env, const command& c) {
     out.failure = e.what();
   }
   if (out.usage || !out.failure.empty()) out.totals = {0, 0, 0, 1};
-  env.sum_all(out.totals);
+  if (env != nullptr) env->sum_all(out.totals);
   return out;
 }
 
 // Rank 0's side of a command: every other rank joins, then the outcome is checked.
+// Without a launcher the job is this one process, and MPI is never started: no
+// MPI_Init cost inside a timed run, and no runtime helper process next to the caller.
 share_outcome run_command(const command& c) {
-  auto& env = mpi::environment::get();
-  if (env.size() > 1) env.send_command(encode(c));
-  env.set_in_command(true);
-  share_outcome out = run_share(env, c);
-  env.set_in_command(false);
+  share_outcome out;
+  int size = 1;
+  if (mpi::launcher_rank() || mpi::environment::started()) {
+    auto& env = mpi::environment::get();
+    size = env.size();
+    if (size > 1) env.send_command(encode(c));
+    env.set_in_command(true);
+    out = run_share(&env, c);
+    env.set_in_command(false);
+  } else {
+    out = run_share(nullptr, c);
+  }
   if (out.usage) throw *out.usage;
-  if (!out.failure.empty()) throw run_error(fmt::format("mpi: rank 0 of {}: {}", env.size(), out.failure));
+  if (!out.failure.empty()) throw run_error(fmt::format("mpi: rank 0 of {}: {}", size, out.failure));
   if (out.totals[3] != 0)
-    throw run_error(fmt::format("mpi: {} of {} ranks failed; each printed its reason on stderr", out.totals[3],
-                                env.size()));
+    throw run_error(fmt::format("mpi: {} of {} ranks failed; each printed its reason on stderr", out.totals[3], size));
   return out;
 }
 
@@ -172,7 +182,7 @@ std::optional<int> serve() {
   while (true) {
     const std::string blob = env.receive_command();
     if (blob.empty()) return 0;
-    const share_outcome out = run_share(env, decode(blob));
+    const share_outcome out = run_share(&env, decode(blob));
     if (out.usage || !out.failure.empty())
       std::fprintf(stderr, "parbench: error: mpi: rank %d of %d on %s: %s\n", env.rank(), env.size(),
                    env.hosts()[static_cast<std::size_t>(env.rank())].c_str(),
