@@ -1,0 +1,597 @@
+// The bad-input catalogue (issue 7, docs/reliability.md): the real binary on every case,
+// each with its exit code and a message that names the problem. The table below is the one
+// source of truth; reliability.doc_table_matches_the_test_table holds the doc to it.
+//
+// Cases that need a read-only folder run the binary as `nobody` (the forked child drops its
+// privileges with setgid/setuid before exec), because CI runs as root and root may write
+// anywhere. The full-disk case mounts a 64 KiB tmpfs in a private mount namespace
+// (`unshare -m` as root, `unshare -Urm` otherwise) and fills it.
+
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "backends/registry.hpp"
+#include "reports/report_reader.hpp"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+namespace {
+
+// ---------------------------------------------------------------------------------------
+// Running the binary.
+
+struct outcome {
+  int exit_code = -1;  ///< the exit status, or 128 + the signal that ended the process
+  std::string output;  ///< stdout (unless redirected) and stderr together
+  double seconds = 0;
+};
+
+struct launch {
+  std::string command;                 ///< run by /bin/sh -c; "{bin}" and "{dir}" already replaced
+  std::vector<std::string> env = {};   ///< extra "NAME=value"
+  bool as_nobody = false;              ///< drop to uid/gid 65534 before exec
+};
+
+// A started command; the destructor kills and reaps it if the test did not wait for it.
+class running {
+ public:
+  explicit running(const launch& l) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(fds[1], STDOUT_FILENO);
+      ::dup2(fds[1], STDERR_FILENO);
+      for (const auto& kv : l.env) ::putenv(const_cast<char*>(kv.c_str()));
+      if (l.as_nobody && (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(125);
+      ::execl("/bin/sh", "sh", "-c", ("exec " + l.command).c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    out_ = fds[0];
+    start_ = std::chrono::steady_clock::now();
+  }
+  running(const running&) = delete;
+  running& operator=(const running&) = delete;
+  ~running() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (out_ >= 0) ::close(out_);
+  }
+
+  [[nodiscard]] pid_t pid() const { return pid_; }
+
+  // Reads all output and reaps the process; kills it after `limit`.
+  outcome wait(std::chrono::seconds limit = 240s) {
+    outcome r;
+    const auto deadline = start_ + limit;
+    std::array<char, 4096> buf{};
+    while (out_ >= 0) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        ::kill(pid_, SIGKILL);
+        r.output += "\n[test: killed after the time limit]\n";
+        break;
+      }
+      pollfd p{out_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+      const ssize_t n = ::read(out_, buf.data(), buf.size());
+      if (n > 0) {
+        r.output.append(buf.data(), static_cast<std::size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        ::close(out_);
+        out_ = -1;
+      }
+    }
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    return r;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1;
+  std::chrono::steady_clock::time_point start_;
+};
+
+// Direct children of `pid` (all its threads').
+std::vector<pid_t> children_of(pid_t pid) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const auto& task : fs::directory_iterator(fmt::format("/proc/{}/task", pid), ec)) {
+    std::ifstream in(task.path() / "children");
+    long child = 0;
+    while (in >> child) out.push_back(static_cast<pid_t>(child));
+  }
+  return out;
+}
+
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return condition();
+}
+
+// ---------------------------------------------------------------------------------------
+// Scratch folders and files.
+
+class scratch {
+ public:
+  scratch() {
+    std::string tmpl = (fs::temp_directory_path() / "parbench-reliability-XXXXXX").string();
+    path_ = ::mkdtemp(tmpl.data());
+    fs::permissions(path_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                               fs::perms::others_read | fs::perms::others_exec);
+  }
+  ~scratch() {
+    std::error_code ec;
+    for (const auto& e : fs::recursive_directory_iterator(path_, ec))
+      if (e.is_directory(ec)) fs::permissions(e.path(), fs::perms::owner_all, fs::perm_options::add, ec);
+    fs::remove_all(path_, ec);
+  }
+  [[nodiscard]] const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+void write(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::set<std::string> listing(const fs::path& dir) {
+  std::set<std::string> names;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) names.insert(e.path().filename().string());
+  return names;
+}
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (auto pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size()))
+    text.replace(pos, from.size(), to);
+  return text;
+}
+
+// A backend parbench knows but this build lacks (empty when every one is built).
+std::string unbuilt_backend() {
+  std::set<std::string> built;
+  for (const auto& e : parbench::registered_backends()) built.insert(e.name);
+  for (auto name : parbench::known_backend_names())
+    if (!built.count(std::string(name))) return std::string(name);
+  return {};
+}
+
+// A tiny but complete run: serial and threads, 5 repetitions each (enough for compare).
+constexpr const char* tiny_run = "{bin} run -b serial,threads -w 1,2 -n 1e5 -r 5 --no-overhead --no-break-even -q";
+
+// A run long enough to be interrupted while fork workers are busy.
+constexpr const char* long_run = "{bin} run -b fork -w 2 -n 4e8 -r 50 --no-overhead --no-break-even -q";
+
+std::string expand(const std::string& text, const fs::path& dir) {
+  return replace_all(replace_all(text, "{bin}", PARBENCH_BINARY), "{dir}", dir.string());
+}
+
+outcome run_now(const std::string& command, const fs::path& dir) { return running({expand(command, dir)}).wait(); }
+
+// Writes the report of a tiny run to dir/name; edits results.csv with `edit` (cells by column).
+void tiny_report(const fs::path& dir, const std::string& name) {
+  const auto r = run_now(std::string(tiny_run) + " --out {dir}/" + name, dir);
+  if (r.exit_code != 0) throw std::runtime_error("setting up a report failed:\n" + r.output);
+}
+
+// Replaces the cell (row, column name) of a CSV file written by parbench (no quoted commas).
+void set_cell(const fs::path& csv, std::size_t row, const std::string& column, const std::string& value) {
+  std::vector<std::string> lines;
+  std::stringstream in(slurp(csv));
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  const auto split = [](const std::string& line) {
+    std::vector<std::string> cells;
+    std::stringstream s(line);
+    for (std::string cell; std::getline(s, cell, ',');) cells.push_back(cell);
+    if (!line.empty() && line.back() == ',') cells.emplace_back();
+    return cells;
+  };
+  auto header = split(lines.at(0));
+  if (!header.empty() && !header.back().empty() && header.back().back() == '\r') header.back().pop_back();
+  const auto col = static_cast<std::size_t>(std::find(header.begin(), header.end(), column) - header.begin());
+  auto cells = split(lines.at(row));
+  cells.at(col) = value;
+  std::string joined;
+  for (std::size_t i = 0; i < cells.size(); ++i) joined += (i ? "," : "") + cells[i];
+  lines.at(row) = joined;
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+  write(csv, out);
+}
+
+// ---------------------------------------------------------------------------------------
+// The catalogue.
+
+struct catalogue_case {
+  std::string name;       ///< the test name (docs/reliability.md "test" column)
+  std::string what;       ///< the case, as the doc states it
+  std::string behaviour;  ///< what parbench does
+  int exit_code = 0;
+  std::string message;    ///< must appear in the output
+  std::string command;    ///< "{bin}" = the binary, "{dir}" = a fresh scratch folder
+  std::function<void(const fs::path& dir)> setup = nullptr;
+  std::function<void(const fs::path& dir, const outcome& r)> check = nullptr;
+  bool as_nobody = false;
+  std::vector<std::string> env = {};
+  int signal = 0;  ///< sent once the run has started workers (see run_case)
+};
+
+void previous_report(const fs::path& dir) {
+  for (const char* f : {"results.csv", "overhead.csv", "break_even.csv", "metadata.json"})
+    write(dir / "r" / f, fmt::format("previous {}\n", f));
+}
+
+void previous_report_intact(const fs::path& dir, const outcome&) {
+  EXPECT_EQ(listing(dir / "r"), (std::set<std::string>{"break_even.csv", "metadata.json", "overhead.csv",
+                                                         "results.csv"}))
+      << "no temporary, partial or lock file may remain";
+  for (const char* f : {"results.csv", "overhead.csv", "break_even.csv", "metadata.json"})
+    EXPECT_EQ(slurp(dir / "r" / f), fmt::format("previous {}\n", f)) << f;
+}
+
+void no_report(const fs::path& dir, const outcome&) {
+  EXPECT_FALSE(fs::exists(dir / "r" / "results.csv"));
+  EXPECT_TRUE(listing(dir / "r").empty()) << "left in the report folder: " << testing::PrintToString(listing(dir / "r"));
+}
+
+std::vector<catalogue_case> catalogue() {
+  const std::string bad_suite = "{bin} run --list --suite {dir}/";
+  std::vector<catalogue_case> c = {
+      // Numbers.
+      {"samples_zero", "`--samples 0`", "rejected before any work", 2, "must be at least 1", "{bin} pi --samples 0"},
+      {"samples_negative", "`--samples -5`", "rejected", 2, "must be positive", "{bin} pi --samples -5"},
+      {"samples_letters", "`--samples abc`", "rejected, says what is allowed", 2, "expected a positive whole number",
+       "{bin} pi --samples abc"},
+      {"samples_trailing_garbage", "`--samples 12abc`", "rejected, quotes the input", 2, "'12abc'",
+       "{bin} pi --samples 12abc"},
+      {"samples_empty", "`--samples ''`", "rejected", 2, "--samples", "{bin} pi --samples ''"},
+      {"samples_1e30", "`--samples 1e30`", "rejected: too large (max 2^63)", 2, "too large",
+       "{bin} pi --samples 1e30"},
+      {"samples_2_pow_64", "`--samples 18446744073709551616`", "rejected: too large, no wrap-around", 2, "too large",
+       "{bin} pi --samples 18446744073709551616"},
+      {"samples_fraction", "`--samples 2.5`", "rejected: not a whole number", 2, "not a whole number",
+       "{bin} pi --samples 2.5"},
+      {"workers_zero", "`--workers 0`", "rejected", 2, "at least 1", "{bin} pi --workers 0"},
+      {"workers_negative", "`--workers -1`", "rejected", 2, "must be positive", "{bin} pi --workers -1"},
+      {"workers_letter", "`--workers x`", "rejected, names the range", 2, "from 1 to 1024", "{bin} pi --workers x"},
+      {"workers_100000", "`--workers 100000` with `fork`", "rejected before any worker is forked (cap 1024)", 2,
+       "at most 1024", "{bin} pi --backend fork --workers 100000"},
+      {"worker_list_duplicate", "`run --workers 1,1`", "rejected", 2, "appears twice", "{bin} run --list --workers 1,1"},
+      {"repetitions_zero", "`run --repetitions 0`", "rejected", 2, "--repetitions",
+       "{bin} run --list --repetitions 0"},
+      {"timeout_zero", "`--timeout 0`", "rejected: from 0.001 to 1e7 seconds", 2, "--timeout",
+       "{bin} run --list --timeout 0"},
+      {"run_timeout_letters", "`--run-timeout abc`", "rejected", 2, "--run-timeout",
+       "{bin} run --list --run-timeout abc"},
+      // Backends and flags.
+      {"backend_unknown", "unknown backend `nope`", "rejected, lists the built backends", 2,
+       "unknown backend 'nope'; choose from: serial", "{bin} pi --backend nope"},
+      {"backend_not_built", "a known backend that this build lacks", "rejected, says how to build it", 2,
+       "is not in this build", "{bin} pi --backend {unbuilt}"},
+      {"backend_duplicate", "`--backend serial,serial`", "rejected", 2, "listed twice",
+       "{bin} pi --backend serial,serial"},
+      {"backend_list_empty", "`--backend ''`", "rejected", 2, "empty --backend list", "{bin} pi --backend ''"},
+      {"rng_unknown", "`--rng mt`", "rejected, lists the generators", 2, "choose philox", "{bin} pi --rng mt"},
+      {"scaling_unknown", "`run --scaling sideways`", "rejected", 2, "strong or weak",
+       "{bin} run --list --scaling sideways"},
+      {"flag_unknown", "unknown flag `--bogus`", "rejected, names the flag", 2, "--bogus", "{bin} pi --bogus"},
+      {"value_missing", "`--samples` without a value", "rejected, names the flag", 2, "--samples",
+       "{bin} pi --samples"},
+      {"subcommand_missing", "no subcommand", "usage message", 2, "subcommand", "{bin}"},
+      // Suite files.
+      {"suite_missing", "suite file missing", "rejected, names the file", 2, "cannot open suite file",
+       bad_suite + "missing.json"},
+      {"suite_empty", "suite file empty", "rejected, shows an example", 2, "the suite file is empty",
+       bad_suite + "empty.json", [](const fs::path& d) { write(d / "empty.json", ""); }},
+      {"suite_directory", "suite file is a folder", "rejected, names the path", 2, "adir", bad_suite + "adir",
+       [](const fs::path& d) { fs::create_directories(d / "adir"); }},
+      {"suite_malformed", "suite file malformed JSON", "rejected with file:line:column", 2, "bad.json:2:",
+       bad_suite + "bad.json", [](const fs::path& d) { write(d / "bad.json", "{\"workers\": [1,\n"); }},
+      {"suite_unknown_key", "suite file with an unknown key", "rejected, lists the allowed keys", 2,
+       "unknown key 'colour'", bad_suite + "unknown.json",
+       [](const fs::path& d) { write(d / "unknown.json", "{\"backends\": [\"serial\"], \"colour\": 1}\n"); }},
+      // Baseline reports for compare.
+      {"baseline_malformed", "baseline CSV malformed (unclosed quote)", "rejected with file:line:column", 2,
+       "quoted field is not closed", "{bin} compare {dir}/base {dir}/cur",
+       [](const fs::path& d) {
+         tiny_report(d, "base");
+         tiny_report(d, "cur");
+         write(d / "base" / "results.csv", "a,\"b\n1,2\n");
+       }},
+      {"baseline_ragged", "baseline CSV ragged (short row)", "rejected, names the line", 2,
+       "fields but the header has", "{bin} compare {dir}/base {dir}/cur",
+       [](const fs::path& d) {
+         tiny_report(d, "base");
+         tiny_report(d, "cur");
+         std::string t = slurp(d / "base" / "results.csv");
+         const auto second_line = t.find('\n') + 1;
+         t.erase(t.find(',', second_line), t.find('\n', second_line) - t.find(',', second_line) - 1);
+         write(d / "base" / "results.csv", t);
+       }},
+      {"baseline_schema_version", "baseline CSV with schema_version 2", "rejected, names the version", 2,
+       "schema_version", "{bin} compare {dir}/base {dir}/cur",
+       [](const fs::path& d) {
+         tiny_report(d, "base");
+         tiny_report(d, "cur");
+         set_cell(d / "base" / "results.csv", 1, "schema_version", "2");
+       }},
+      {"baseline_missing_column", "baseline CSV without the wall_s column", "rejected, names the column", 2,
+       "missing column 'wall_s'", "{bin} compare {dir}/base {dir}/cur",
+       [](const fs::path& d) {
+         tiny_report(d, "base");
+         tiny_report(d, "cur");
+         const std::string t = slurp(d / "base" / "results.csv");
+         write(d / "base" / "results.csv", replace_all(t, ",wall_s,", ",wall_time,"));
+       }},
+      {"baseline_nan_timing", "baseline timing NaN", "rejected, names the cell", 2, "is NaN",
+       "{bin} compare {dir}/base {dir}/cur",
+       [](const fs::path& d) {
+         tiny_report(d, "base");
+         tiny_report(d, "cur");
+         set_cell(d / "base" / "results.csv", 1, "wall_s", "nan");
+       }},
+      {"baseline_inf_timing", "baseline timing inf", "rejected, names the cell", 2, "infinite",
+       "{bin} compare {dir}/base {dir}/cur",
+       [](const fs::path& d) {
+         tiny_report(d, "base");
+         tiny_report(d, "cur");
+         set_cell(d / "base" / "results.csv", 1, "wall_s", "inf");
+       }},
+      {"baseline_negative_timing", "baseline timing negative", "rejected, names the cell", 2, "not positive",
+       "{bin} compare {dir}/base {dir}/cur",
+       [](const fs::path& d) {
+         tiny_report(d, "base");
+         tiny_report(d, "cur");
+         set_cell(d / "base" / "results.csv", 1, "wall_s", "-0.5");
+       }},
+      {"baseline_other_machine", "baseline from another machine", "rejected unless --allow-different-machines", 2,
+       "different machines", "{bin} compare {dir}/base {dir}/cur",
+       [](const fs::path& d) {
+         tiny_report(d, "base");
+         tiny_report(d, "cur");
+         auto meta = nlohmann::json::parse(slurp(d / "base" / "metadata.json"));
+         meta["machine"]["cpu_model"] = "Some Other CPU";
+         write(d / "base" / "metadata.json", meta.dump(2));
+       }},
+      // Output paths.
+      {"out_is_a_file", "`--out` names a file", "rejected before measuring", 4, "is not a folder",
+       std::string(tiny_run) + " --out {dir}/file", [](const fs::path& d) { write(d / "file", "x"); }},
+      {"out_report_file_is_a_folder", "`--out` folder where results.csv is a folder", "rejected before measuring", 4,
+       "a folder of that name is in the way", std::string(tiny_run) + " --out {dir}/r",
+       [](const fs::path& d) { fs::create_directories(d / "r" / "results.csv"); }},
+      {"out_read_only_folder", "`--out` in a read-only folder (as user nobody)", "rejected before measuring", 4,
+       "cannot create a file in", std::string(tiny_run) + " --out {dir}/ro",
+       [](const fs::path& d) {
+         fs::create_directories(d / "ro");
+         fs::permissions(d / "ro", fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                                       fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+       },
+       nullptr, true},
+      {"out_full_disk", "`--out` on a full disk (64 KiB tmpfs with one free page)",
+       "fails naming the file, nothing partial left", 4, "No space left on device",
+       "unshare {userns}-m sh -c 'mount -t tmpfs -o size=64k parbench-full {dir}/full && "
+       "head -c 61440 /dev/zero > {dir}/full/filler && "
+       "{bin} run -b serial -w 1 -n 1e5 -r 2 --no-overhead --no-break-even -q --out {dir}/full/r; "
+       "rc=$?; echo \"left in the report folder: [$(ls -A {dir}/full/r)]\"; exit $rc'",
+       [](const fs::path& d) { fs::create_directories(d / "full"); },
+       [](const fs::path&, const outcome& r) { EXPECT_THAT(r.output, HasSubstr("left in the report folder: []")); }},
+      {"out_name_too_long", "`--out` with a 300-character name", "rejected before measuring", 4,
+       "File name too long", std::string(tiny_run) + " --out {dir}/" + std::string(300, 'x')},
+      // Text in reports.
+      {"labels_special_characters", "suite name with commas, quotes, a newline and a leading `=`",
+       "run succeeds; the name round-trips through metadata.json", 0, "report:",
+       std::string(tiny_run) + " --suite {dir}/s.json --out {dir}/r",
+       [](const fs::path& d) { write(d / "s.json", R"({"name": "=cmd|' /C calc'!A0, \"quoted\"\nsecond line"})"); },
+       [](const fs::path& d, const outcome&) {
+         const auto meta = nlohmann::json::parse(slurp(d / "r" / "metadata.json"));
+         EXPECT_EQ(meta["suite"]["name"], "=cmd|' /C calc'!A0, \"quoted\"\nsecond line");
+         EXPECT_NO_THROW(parbench::reports::read_results((d / "r" / "results.csv").string()));
+       }},
+      // Output streams.
+      {"stdout_to_a_file", "stdout redirected to a file, process backends", "every line once (no stdio buffer copied "
+       "into forked workers)", 0, "", "{bin} pi --backend fork,spawn,forkserver --workers 3 --samples 1000003 > {dir}/out.txt",
+       nullptr,
+       [](const fs::path& d, const outcome&) {
+         std::stringstream in(slurp(d / "out.txt"));
+         std::map<std::string, int> seen;
+         int lines = 0;
+         for (std::string line; std::getline(in, line); ++lines) EXPECT_EQ(++seen[line], 1) << "duplicated: " << line;
+         EXPECT_EQ(lines, 5) << "header, three backends, agreement line";
+       }},
+      {"stdout_full", "stdout is `/dev/full`", "fails instead of losing the output silently", 4,
+       "cannot write to standard output", "{bin} list > /dev/full"},
+      // Time limits.
+      {"worker_hangs", "a fork worker hangs (`PARBENCH_FAULT`), `--timeout 1`",
+       "worker killed after 1 s, run recorded as failed with the reason, the harness goes on", 3,
+       "failed their self-check or crashed",
+       "{bin} run -b fork -w 2 -n 1e5 -r 2 --timeout 1 --no-overhead --no-break-even -q --out {dir}/r", nullptr,
+       [](const fs::path& d, const outcome& r) {
+         EXPECT_LT(r.seconds, 60);
+         const auto rows = parbench::reports::read_results((d / "r" / "results.csv").string());
+         int failed = 0, serial_ok = 0;
+         for (const auto& row : rows) {
+           if (row.row_type != "raw") continue;
+           if (row.status == "failed") {
+             ++failed;
+             EXPECT_THAT(row.error, HasSubstr("did not answer within the timeout of 1 s"));
+           }
+           if (row.backend == "serial" && row.status == "ok") ++serial_ok;
+         }
+         EXPECT_EQ(failed, 2) << "both fork repetitions at W=2";
+         EXPECT_EQ(serial_ok, 2) << "the other configurations were still measured";
+       },
+       false, {"PARBENCH_FAULT=fork:1:hang"}},
+      {"run_timeout", "the whole run exceeds `--run-timeout 1`", "stopped: workers killed, no report written", 3,
+       "--run-timeout", "{bin} run -b serial -n 1e12 -r 1 --run-timeout 1 --no-overhead --no-break-even -q --out {dir}/r",
+       nullptr,
+       [](const fs::path& d, const outcome& r) {
+         EXPECT_LT(r.seconds, 30);
+         EXPECT_FALSE(fs::exists(d / "r")) << "the folder this run created is removed again";
+       }},
+      // Interrupts and concurrent runs.
+      {"sigint_during_run", "SIGINT (Ctrl-C) while fork workers run",
+       "workers killed, no temporary or lock file, the previous report intact", 130, "interrupted by SIGINT",
+       std::string(long_run) + " --out {dir}/r", previous_report, previous_report_intact, false, {}, SIGINT},
+      {"sigterm_during_run", "SIGTERM while fork workers run",
+       "workers killed, no temporary or lock file, the previous report intact", 143, "interrupted by SIGTERM",
+       std::string(long_run) + " --out {dir}/r", previous_report, previous_report_intact, false, {}, SIGTERM},
+      {"second_run_same_out", "a second `run` into the folder of a running one", "the second fails at once", 4,
+       "is in use by another parbench run", std::string(tiny_run) + " --out {dir}/r"},
+  };
+  return c;
+}
+
+std::string display_name(const ::testing::TestParamInfo<catalogue_case>& info) { return info.param.name; }
+
+class catalogue_test : public ::testing::TestWithParam<catalogue_case> {};
+
+// Runs one case. Orphaned grandchildren are re-parented to this process (a subreaper), so a
+// worker that outlives parbench is caught.
+TEST_P(catalogue_test, exits_with_the_documented_code_and_message) {
+  const catalogue_case& c = GetParam();
+  scratch dir;
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  std::string command = c.command;
+  if (command.find("{unbuilt}") != std::string::npos) {
+    const std::string name = unbuilt_backend();
+    if (name.empty()) GTEST_SKIP() << "every backend parbench knows is built here";
+    command = replace_all(command, "{unbuilt}", name);
+  }
+  command = replace_all(command, "{userns}", ::geteuid() == 0 ? "" : "-Ur ");
+  if (c.setup) c.setup(dir.path());
+
+  // A concurrent run holding the lock on the same folder.
+  std::unique_ptr<running> holder;
+  if (c.name == "second_run_same_out") {
+    holder = std::make_unique<running>(launch{expand(std::string(long_run) + " --out {dir}/r", dir.path())});
+    ASSERT_TRUE(wait_until([&] { return fs::exists(dir.path() / "r" / ".parbench.lock"); }, 60s));
+  }
+
+  running child({expand(command, dir.path()), c.env, c.as_nobody});
+  if (c.signal != 0) {
+    // Interrupt once fork workers run (children besides the forkserver).
+    const bool busy = wait_until([&] { return children_of(child.pid()).size() >= 2; }, 120s);
+    EXPECT_TRUE(busy) << "no fork workers appeared";
+    ::kill(child.pid(), c.signal);
+  }
+  const outcome r = child.wait();
+  if (holder) {
+    ::kill(holder->pid(), SIGTERM);
+    const outcome h = holder->wait();
+    EXPECT_EQ(h.exit_code, 143) << h.output;
+    EXPECT_FALSE(fs::exists(dir.path() / "r" / ".parbench.lock"));
+  }
+
+  EXPECT_EQ(r.exit_code, c.exit_code) << command << "\n" << r.output;
+  EXPECT_THAT(r.output, HasSubstr(c.message)) << command;
+  if (c.exit_code != 0 && c.exit_code < 128) {
+    EXPECT_THAT(r.output, HasSubstr("parbench: error:")) << "one clear error line";
+  }
+  if (c.check) c.check(dir.path(), r);
+
+  // No worker may outlive the run: reap every orphan that came to us, quickly.
+  const bool all_gone = wait_until(
+      [] {
+        while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+        }
+        return ::waitpid(-1, nullptr, WNOHANG) < 0 && errno == ECHILD;
+      },
+      10s);
+  EXPECT_TRUE(all_gone) << "a child process of parbench was still running";
+}
+
+INSTANTIATE_TEST_SUITE_P(reliability, catalogue_test, ::testing::ValuesIn(catalogue()), display_name);
+
+// ---------------------------------------------------------------------------------------
+// Beyond the table.
+
+int open_fds() {
+  int n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+// 100 runs of every backend in one process leave no file descriptor and no child behind.
+TEST(reliability, hundred_runs_leak_no_descriptor_or_child) {
+  const parbench::kernels::pi_job job{2 * parbench::kernels::chunk_samples + 3, 5, parbench::kernels::rng_kind::light};
+  for (const auto& entry : parbench::registered_backends()) {
+    auto b = entry.make();
+    if (!b->probe().usable || entry.name == "mpi" || entry.name == "cuda") continue;
+    b->run({job, 2, {}, std::chrono::seconds(60)});  // lazily created pools and servers exist from here on
+    const int before = open_fds();
+    for (int i = 0; i < 100; ++i) b->run({job, 2, {}, std::chrono::seconds(60)});
+    EXPECT_EQ(open_fds(), before) << entry.name;
+    errno = 0;
+    EXPECT_LE(::waitpid(-1, nullptr, WNOHANG), 0) << entry.name << ": an unreaped child";
+  }
+}
+
+// docs/reliability.md's catalogue table lists exactly the cases above, in order.
+TEST(reliability, doc_table_matches_the_test_table) {
+  const std::string doc = slurp(fs::path(PARBENCH_SOURCE_DIR) / "docs" / "reliability.md");
+  const auto begin = doc.find("<!-- catalogue:begin -->");
+  const auto end = doc.find("<!-- catalogue:end -->");
+  ASSERT_NE(begin, std::string::npos);
+  ASSERT_NE(end, std::string::npos);
+  std::vector<std::string> rows;
+  std::stringstream in(doc.substr(begin, end - begin));
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("| ", 0) == 0 && line.find("| case |") != 0) rows.push_back(line);
+
+  std::vector<std::string> expected;
+  for (const auto& c : catalogue())
+    expected.push_back(fmt::format("| {} | {} | {} | `{}` |", c.what, c.behaviour, c.exit_code, c.name));
+  expected.emplace_back("| 100 runs of every backend in one process | no file descriptor or child left | - | "
+                        "`hundred_runs_leak_no_descriptor_or_child` |");
+  std::string table = "| case | behaviour | exit code | test |\n|------|-----------|-----------|------|\n";
+  for (const auto& e : expected) table += e + "\n";
+  EXPECT_EQ(rows, expected) << "docs/reliability.md is out of date; its table should read:\n" << table;
+}
+
+}  // namespace
