@@ -68,7 +68,8 @@ struct pipe_pair {
 
 pipe_pair make_pipe() {
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw run_error(fmt::format("peer: cannot create a pipe: {}", std::strerror(errno)));
+  if (::pipe2(fds, O_CLOEXEC) != 0)
+    throw run_error(fmt::format("peer: cannot create a pipe: {}", std::strerror(errno)));
   return {fd_guard(fds[0]), fd_guard(fds[1])};
 }
 
@@ -129,7 +130,8 @@ std::optional<process_output> run_process(const std::vector<std::string>& args, 
   int open = 2;
   std::array<char, 4096> buf{};
   while (open > 0) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       result.timed_out = true;
       break;
@@ -165,9 +167,9 @@ namespace {
 
 // "<python version> <numpy version>" when `python` can import numpy, else nothing.
 std::optional<std::string> numpy_probe(const std::string& python) {
-  const auto r = detail::run_process(
-      {python, "-c", "import platform, numpy; print(platform.python_version(), numpy.__version__)"},
-      std::chrono::seconds(60));
+  const auto r =
+      detail::run_process({python, "-c", "import platform, numpy; print(platform.python_version(), numpy.__version__)"},
+                          std::chrono::seconds(60));
   if (!r || r->exit_code != 0) return std::nullopt;
   return r->out;
 }
@@ -196,8 +198,8 @@ std::filesystem::path find_script() {
     if (fs::is_regular_file(c, ec)) return c;
   std::string tried;
   for (const auto& c : candidates) tried += "\n  " + c.string();
-  throw usage_error(fmt::format("cannot find the Python peer mp_pi.py; looked in:{}\nset PARBENCH_PEER_SCRIPT to its path",
-                                tried));
+  throw usage_error(
+      fmt::format("cannot find the Python peer mp_pi.py; looked in:{}\nset PARBENCH_PEER_SCRIPT to its path", tried));
 }
 
 result_row base_row(const peer_spec& peer, const suite& s, unsigned workers, std::uint64_t samples, unsigned rep) {
@@ -346,10 +348,10 @@ std::vector<result_row> peer_rows(const peer_spec& peer, const suite& s, unsigne
     }
     rows.push_back(std::move(r));
   }
-  const std::string why =
-      exit_code == 0 ? fmt::format("the peer exited after {} of {} repetitions", rows.size(), s.repetitions)
-                     : fmt::format("the peer failed (exit {}): {}", exit_code,
-                                   last_line(err).empty() ? std::string("no message") : last_line(err));
+  const std::string why = exit_code == 0
+                              ? fmt::format("the peer exited after {} of {} repetitions", rows.size(), s.repetitions)
+                              : fmt::format("the peer failed (exit {}): {}", exit_code,
+                                            last_line(err).empty() ? std::string("no message") : last_line(err));
   while (rows.size() < s.repetitions) {
     result_row r = base_row(peer, s, workers, samples, static_cast<unsigned>(rows.size()));
     r.status = "failed";
@@ -377,8 +379,8 @@ std::vector<result_row> run_peers(const std::vector<peer_spec>& peers, const pee
       for (const std::uint64_t n : s.samples) {
         const std::uint64_t samples = s.scaling == "weak" ? n * w : n;
         // Progress weights in the harness's unit (C++ samples); Python is ~100x slower.
-        const double per_run = static_cast<double>(samples) * (p.variant == "pure" ? 250.0 : 10.0) /
-                                   std::min(w, cpus) + 5e7 * w;
+        const double per_run =
+            static_cast<double>(samples) * (p.variant == "pure" ? 250.0 : 10.0) / std::min(w, cpus) + 5e7 * w;
         configs.push_back({&p, w, samples, per_run * (s.repetitions + 1)});
         total += configs.back().weight;
       }
@@ -389,24 +391,12 @@ std::vector<result_row> run_peers(const std::vector<peer_spec>& peers, const pee
       std::chrono::seconds((static_cast<long long>(std::ceil(s.timeout_s)) + 30) * (s.repetitions + 1) + 60);
   std::vector<result_row> rows;
   for (const auto& c : configs) {
-    const std::vector<std::string> args = {env.python.string(),
-                                           env.script.string(),
-                                           "--variant",
-                                           c.peer->variant,
-                                           "--start-method",
-                                           c.peer->start_method,
-                                           "--workers",
-                                           std::to_string(c.workers),
-                                           "--samples",
-                                           std::to_string(c.samples),
-                                           "--seed",
-                                           std::to_string(s.seed),
-                                           "--repetitions",
-                                           std::to_string(s.repetitions),
-                                           "--warmup",
-                                           "1",
-                                           "--timeout",
-                                           fmt::format("{}", s.timeout_s)};
+    const std::vector<std::string> args = {
+        env.python.string(), env.script.string(),           "--variant", c.peer->variant,
+        "--start-method",    c.peer->start_method,          "--workers", std::to_string(c.workers),
+        "--samples",         std::to_string(c.samples),     "--seed",    std::to_string(s.seed),
+        "--repetitions",     std::to_string(s.repetitions), "--warmup",  "1",
+        "--timeout",         fmt::format("{}", s.timeout_s)};
     const auto r = detail::run_process(args, limit);
     std::vector<result_row> got;
     if (!r) {

@@ -127,7 +127,8 @@ TEST(peer, numpy_estimate_is_within_its_statistical_bound_at_1e7) {
 TEST(peer, every_start_method_runs_both_variants) {
   for (const char* method : {"fork", "spawn", "forkserver"}) {
     for (const char* variant : {"pure", "numpy"}) {
-      const result r = mp_pi(std::string("--workers 2 --samples 1e5 --start-method ") + method + " --variant " + variant);
+      const result r =
+          mp_pi(std::string("--workers 2 --samples 1e5 --start-method ") + method + " --variant " + variant);
       ASSERT_EQ(r.exit_code, 0) << method << " " << variant << ": " << r.err;
       const auto list = records(r.out);
       ASSERT_EQ(list.size(), 1u);
@@ -167,8 +168,8 @@ TEST(peer, worker_exception_exits_3) {
 TEST(peer, dead_worker_exits_3_after_the_timeout) {
   for (const char* method : {"fork", "forkserver"}) {
     const auto start = std::chrono::steady_clock::now();
-    const result r = mp_pi(std::string("--workers 2 --samples 1e4 --timeout 1 --start-method ") + method,
-                           "MP_PI_FAULT=exit");
+    const result r =
+        mp_pi(std::string("--workers 2 --samples 1e4 --timeout 1 --start-method ") + method, "MP_PI_FAULT=exit");
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     EXPECT_EQ(r.exit_code, 3) << method;
     EXPECT_NE(r.err.find("--timeout"), std::string::npos) << r.err;
@@ -241,8 +242,9 @@ TEST(peer_hook, failed_checks_and_missing_repetitions_become_failed_rows) {
   // 90000 of 100000 inside is ~80 sigma from pi.
   const std::string biased = R"({"wall_s": 0.5, "hits": 90000, "samples": 100000, "workers": 2})"
                              "\n";
-  auto rows = peer_rows(pure_fork, two_repetitions(), 2, 100000, biased, 3,
-                        "mp_pi.py: error: estimate 3.6 is 80.0 sigma from pi (hits 90000 of 100000): the run is wrong\n");
+  auto rows =
+      peer_rows(pure_fork, two_repetitions(), 2, 100000, biased, 3,
+                "mp_pi.py: error: estimate 3.6 is 80.0 sigma from pi (hits 90000 of 100000): the run is wrong\n");
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].status, "failed");
   EXPECT_NE(rows[0].error.find("self-check failed"), std::string::npos) << rows[0].error;
@@ -284,8 +286,10 @@ TEST(peer_hook, runs_the_python_peer_under_the_suite_protocol) {
 TEST(peer_hook, run_peer_python_puts_peer_rows_into_the_report) {
   const std::filesystem::path dir = std::filesystem::path(testing::TempDir()) / "peer_e2e_report";
   std::filesystem::remove_all(dir);
-  const auto r = parbench::test::run_parbench("run -q --peer python -b serial -w 1,2 -n 1e5 -r 2 --no-overhead "
-                                              "--break-even-sizes 65536,131072 -o " + dir.string());
+  const auto r = parbench::test::run_parbench(
+      "run -q --peer python -b serial -w 1,2 -n 1e5 -r 2 --no-overhead "
+      "--break-even-sizes 65536,131072 -o " +
+      dir.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto rows = parbench::reports::read_results((dir / "results.csv").string());
   std::set<std::string> raw_ok, aggregated;
@@ -320,8 +324,8 @@ TEST(peer_hook, unknown_peer_is_a_usage_error_before_anything_runs) {
 // shell and its background child, both ignoring SIGTERM), which are not our children.
 TEST(peer_hook, a_program_past_its_limit_is_stopped_with_its_workers) {
   const auto start = std::chrono::steady_clock::now();
-  const auto r = parbench::bench::detail::run_process(
-      {"/bin/sh", "-c", "trap '' TERM; sleep 300 & echo $!; sleep 300"}, std::chrono::seconds(1));
+  const auto r = parbench::bench::detail::run_process({"/bin/sh", "-c", "trap '' TERM; sleep 300 & echo $!; sleep 300"},
+                                                      std::chrono::seconds(1));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ASSERT_TRUE(r.has_value());
   EXPECT_TRUE(r->timed_out);
