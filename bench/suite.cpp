@@ -110,7 +110,11 @@ suite parse_suite(std::string_view text, std::string_view source, suite base) {
     }
   };
 
-  for (const auto& [key, v] : doc.items()) {
+  // Named references, not a structured binding: clang 14 (the fuzz preset) cannot capture
+  // structured bindings in the lambdas below.
+  for (const auto& entry : doc.items()) {
+    const std::string& key = entry.key();
+    const json& v = entry.value();
     if (key == "name") {
       want(key, v, v.is_string(), "a string");
       s.name = v.get<std::string>();
