@@ -101,7 +101,29 @@ std::vector<overhead_row> measure_overhead(run_plan& plan, progress& prog) {
     bm->UseRealTime()->MinTime(target_rep_s)->Repetitions(static_cast<int>(outer));
   }
 
-  prog.phase("start-up overhead", (configs.size() + 1) * outer, static_cast<double>((configs.size() + 1) * outer));
+  // One-time set-up costs of their own (e.g. CUDA context creation), at W = 1.
+  std::vector<std::size_t> setups;
+  for (std::size_t b = 0; b < plan.backends.size(); ++b) {
+    backend* inst = plan.backends[b].instance.get();
+    if (inst->setup_mechanism().empty()) continue;
+    setups.push_back(b);
+    const std::string label = fmt::format("{} {}", plan.backends[b].entry->name, inst->setup_mechanism());
+    auto* bm = benchmark::RegisterBenchmark(fmt::format("overhead/setup/{}", plan.backends[b].entry->name).c_str(),
+                                            [inst, label, &prog](benchmark::State& state) {
+                                              for (auto _ : state) {
+                                                try {
+                                                  inst->setup();
+                                                } catch (const std::exception& e) {
+                                                  state.SkipWithError(e.what());
+                                                  break;
+                                                }
+                                              }
+                                              prog.step(label, 1);
+                                            });
+    bm->UseRealTime()->MinTime(target_rep_s)->Repetitions(static_cast<int>(outer));
+  }
+
+  prog.phase("start-up overhead", (configs.size() + setups.size() + 1) * outer, static_cast<double>((configs.size() + 1) * outer));
   capture_reporter reporter(false);
   benchmark::RunSpecifiedBenchmarks(&reporter, "^overhead/");
   benchmark::ClearRegisteredBenchmarks();
@@ -111,9 +133,14 @@ std::vector<overhead_row> measure_overhead(run_plan& plan, progress& prog) {
   std::vector<std::vector<double>> times(configs.size());
   std::vector<std::vector<double>> inner(configs.size());
   std::vector<std::string> errors(configs.size());
+  std::map<std::string, std::vector<captured_run>> setup_runs;
   for (const auto& run : reporter.runs()) {
     if (run.name == "overhead/reference") {
       if (!run.failed) reference_times.push_back(run.real_s_per_iteration);
+      continue;
+    }
+    if (run.name.rfind("overhead/setup/", 0) == 0) {
+      setup_runs[run.name.substr(std::string_view("overhead/setup/").size())].push_back(run);
       continue;
     }
     const auto it = index.find(run.name);
@@ -139,6 +166,22 @@ std::vector<overhead_row> measure_overhead(run_plan& plan, progress& prog) {
     rows.push_back(summarize_overhead(std::string(pb.instance->mechanism()), pb.entry->name,
                                       mpi::ranks_of_backend(pb.entry->name) * c.workers, times[i], reference_s,
                                       static_cast<unsigned>(median(inner[i])), c.rss));
+  }
+  for (const std::size_t b : setups) {
+    const auto& pb = plan.backends[b];
+    std::vector<double> per_call;
+    std::vector<double> iterations;
+    for (const auto& run : setup_runs[pb.entry->name]) {
+      if (run.failed) {
+        prog.note(fmt::format("{} of {} failed: {}", pb.instance->setup_mechanism(), pb.entry->name, run.error));
+        continue;
+      }
+      per_call.push_back(run.real_s_per_iteration);
+      iterations.push_back(static_cast<double>(run.iterations));
+    }
+    if (per_call.empty()) continue;
+    rows.push_back(summarize_overhead(std::string(pb.instance->setup_mechanism()), pb.entry->name, 1, per_call,
+                                      reference_s, static_cast<unsigned>(median(iterations)), resident_bytes()));
   }
   // MPI's own start-up, paid once per job: MPI_Init_thread and the first collective,
   // measured by rank 0 when MPI started (one sample, so no spread).

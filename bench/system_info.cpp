@@ -128,6 +128,17 @@ nlohmann::json mpi_metadata(const run_plan& plan) {
   return {{"ranks", job->ranks}, {"threads_per_rank", plan.workers}, {"hosts", job->hosts}};
 }
 
+nlohmann::json backend_metadata(const run_plan& plan) {
+  nlohmann::json out;
+  for (const auto& b : plan.backends) {
+    const auto pairs = b.instance->metadata();
+    if (pairs.empty()) continue;
+    nlohmann::json& section = out[b.entry->name];
+    for (const auto& [key, value] : pairs) section[key] = value;
+  }
+  return out;
+}
+
 nlohmann::json metadata(const machine_info& m, const std::string& command_line, std::uint64_t seed,
                         const std::string& timestamp) {
   using nlohmann::json;

@@ -40,6 +40,11 @@ nlohmann::json metadata(const machine_info& machine, const std::string& command_
 /// rank). Null otherwise. (MPI's start-up cost is a row of overhead.csv.)
 nlohmann::json mpi_metadata(const run_plan& plan);
 
+/// The "backend_info" object of metadata.json: for each planned backend whose
+/// backend::metadata() is not empty (e.g. cuda: GPU name, SM count, clocks, driver), its
+/// pairs under the backend's name. Null when no backend has any.
+nlohmann::json backend_metadata(const run_plan& plan);
+
 /// This process's command line (/proc/self/cmdline), arguments quoted where needed.
 std::string command_line();
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "bench/ballast.hpp"
 #include "bench/overhead.hpp"
 #include "bench/progress.hpp"
 #include "bench/runner.hpp"
@@ -20,7 +21,7 @@ namespace parbench::cli {
 namespace {
 
 struct overhead_options {
-  std::string backend = "all", workers, repetitions, out;
+  std::string backend = "all", workers, repetitions, out, parent_memory;
   bool quiet = false;
 };
 
@@ -40,6 +41,8 @@ void run_overhead(const overhead_options& o) {
   bench::run_plan plan = bench::make_plan(s, machine.online_cpus);
   const std::string timestamp = bench::utc_timestamp();
   if (!o.out.empty()) reports::prepare_report_dir(o.out);
+  const std::uint64_t ballast_bytes = o.parent_memory.empty() ? 0 : parse_bytes(o.parent_memory, "--parent-memory");
+  const bench::resident_ballast ballast(ballast_bytes);
 
   bench::progress prog(o.quiet, bench::stderr_is_tty());
   for (const auto& skipped : plan.skipped) prog.note(fmt::format("skipping backend {}", skipped));
@@ -51,6 +54,7 @@ void run_overhead(const overhead_options& o) {
     nlohmann::json meta = bench::metadata(machine, bench::command_line(), s.seed, timestamp);
     meta["suite"] = bench::to_json(s);
     meta["suite"]["workers"] = plan.workers;
+    meta["suite"]["parent_memory_bytes"] = ballast_bytes;
     reports::write_report(o.out, report, meta);
     fmt::print("report: {}/\n", o.out);
   }
@@ -64,6 +68,8 @@ void add_overhead_command(CLI::App& app) {
   cmd->add_option("-b,--backend", o->backend, "Backends: a comma-separated list or all")->capture_default_str();
   cmd->add_option("-w,--workers", o->workers, "Worker counts: list or ranges (default 1,2,4,...,ncpu)");
   cmd->add_option("-r,--repetitions", o->repetitions, "Outer repetitions (default 7)");
+  cmd->add_option("--parent-memory", o->parent_memory,
+                  "Touch this much memory first (e.g. 1GiB) to show how fork's cost grows with the parent's size");
   cmd->add_option("-o,--out", o->out, "Also write a report folder (overhead.csv, metadata.json)");
   cmd->add_flag("-q,--quiet", o->quiet, "No progress on stderr");
   cmd->callback([o] { run_overhead(*o); });

@@ -125,6 +125,7 @@ void run(const run_options& o) {
   for (const auto& sk : plan.skipped) skipped.push_back(sk);
   meta["suite"]["skipped_backends"] = skipped;
   if (auto mpi = bench::mpi_metadata(plan); !mpi.is_null()) meta["mpi"] = std::move(mpi);
+  if (auto info = bench::backend_metadata(plan); !info.is_null()) meta["backend_info"] = std::move(info);
   if (!peers.empty()) meta["suite"]["peers"] = bench::to_json(peers, peer_env);
   reports::write_report(dir, report, meta);
   if (o.json) reports::write_file_atomically(dir / reports::benchmark_json_file, sweep.benchmark_json);

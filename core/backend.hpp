@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/partition.hpp"
 #include "kernels/pi.hpp"
@@ -72,6 +74,15 @@ class backend {
   virtual run_result run(const run_request& request) = 0;
   /// Start `workers` workers that do no work and collect their empty results.
   virtual void start_empty(unsigned workers) = 0;
+
+  /// Facts about the device or runtime for report metadata (GPU name, driver, ...), as
+  /// (key, value) pairs; empty for backends with nothing beyond the machine description.
+  [[nodiscard]] virtual std::vector<std::pair<std::string, std::string>> metadata() const { return {}; }
+  /// A one-time start-up cost paid before any worker can start (e.g. creating a CUDA
+  /// context), which `parbench overhead` times as a mechanism of its own; empty = none.
+  [[nodiscard]] virtual std::string_view setup_mechanism() const noexcept { return {}; }
+  /// Pays that cost once more (blocking); called only when setup_mechanism() is not empty.
+  virtual void setup() {}
 };
 
 }  // namespace parbench

@@ -235,6 +235,24 @@ TEST(overhead_e2e, measures_each_backend_at_each_w) {
   for (const auto& row : rows) EXPECT_EQ(row.outer_reps, 3u);
 }
 
+TEST(overhead_e2e, parent_memory_is_resident_while_fork_is_measured) {
+  temp_dir tmp;
+  const auto r = run_parbench("overhead --backend fork --workers 1 --repetitions 2 --quiet --parent-memory 64MiB --out " +
+                              (tmp.path() / "o").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto rows = parbench::reports::read_overhead((tmp.path() / "o" / "overhead.csv").string());
+  bool saw_fork = false;
+  for (const auto& row : rows) {
+    if (row.backend != "fork") continue;
+    saw_fork = true;
+    EXPECT_GE(row.parent_rss_bytes, std::uint64_t{64} << 20);
+  }
+  EXPECT_TRUE(saw_fork);
+  const auto meta = nlohmann::json::parse(slurp(tmp.path() / "o" / "metadata.json"));
+  EXPECT_EQ(meta["suite"]["parent_memory_bytes"].get<std::uint64_t>(), std::uint64_t{64} << 20);
+  EXPECT_EQ(run_parbench("overhead --parent-memory 12XB").exit_code, 2);
+}
+
 // Every flag `run --help` and `overhead --help` show is documented in docs/cli.md.
 TEST(cli_docs, every_run_and_overhead_flag_is_documented) {
   const std::string docs = slurp(fs::path(PARBENCH_SOURCE_DIR) / "docs" / "cli.md");

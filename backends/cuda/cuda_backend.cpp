@@ -26,7 +26,15 @@ class cuda_backend final : public backend {
   std::string_view description() const noexcept override {
     return "CUDA grid-stride kernel on GPU 0, same Philox/light stream as the CPU";
   }
-  std::string_view mechanism() const noexcept override { return "CUDA context + empty kernel launch"; }
+  std::string_view mechanism() const noexcept override { return "CUDA empty kernel launch + synchronise"; }
+  std::string_view setup_mechanism() const noexcept override { return "CUDA context creation"; }
+
+  void setup() override {
+    require_usable();
+    cuda_create_context();
+  }
+
+  std::vector<std::pair<std::string, std::string>> metadata() const override { return cuda_metadata(device()); }
 
   availability probe() const override {
     const gpu_device_info& info = device();
