@@ -26,6 +26,35 @@ std::string size_text(std::uint64_t n) {
   return si(static_cast<double>(n));
 }
 
+// The GPU against one CPU core (its speedup column) and against the best CPU backend at the
+// largest W measured (the machine's cores by default), for size `n`.
+std::string accelerator_text(const bench::report& report, std::uint64_t n) {
+  const bench::result_row* best_cpu = nullptr;
+  std::vector<const bench::result_row*> gpus;
+  unsigned max_w = 0;
+  for (const auto& r : report.results)
+    if (r.row_type == "aggregate" && r.status == "ok" && r.samples == n && r.kind == "backend" && r.backend != "cuda")
+      max_w = std::max(max_w, r.workers);
+  for (const auto& r : report.results) {
+    if (r.row_type != "aggregate" || r.status != "ok" || r.samples != n || !r.samples_per_s) continue;
+    if (r.backend == "cuda") {
+      gpus.push_back(&r);
+    } else if (r.kind == "backend" && r.workers == max_w && (!best_cpu || *r.samples_per_s > *best_cpu->samples_per_s)) {
+      best_cpu = &r;
+    }
+  }
+  std::string out;
+  for (const auto* g : gpus) {
+    out += fmt::format("  {}: {:.1f}x one CPU core", g->backend, g->speedup.value_or(0.0));
+    if (best_cpu)
+      out += fmt::format(", {:.1f}x the best CPU backend at W={} ({}, {} samples/s)",
+                         *g->samples_per_s / *best_cpu->samples_per_s, max_w, best_cpu->backend,
+                         si(*best_cpu->samples_per_s));
+    out += "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<std::string> trust_warnings(const bench::report& report, const bench::machine_info& machine,
@@ -75,10 +104,12 @@ std::string summary_text(const bench::report& report, const bench::suite& suite)
     sizes.insert(per);
     if (std::find(backends.begin(), backends.end(), r.backend) == backends.end()) backends.push_back(r.backend);
   }
+  std::size_t width = 11;  // peers have long names (python-numpy-forkserver)
+  for (const auto& b : backends) width = std::max(width, b.size());
   for (const auto n : sizes) {
     out += fmt::format("\n{} scaling, {} samples {}, rng {} (median of {} repetitions):\n", suite.scaling,
                        size_text(n), suite.scaling == "weak" ? "per worker" : "in total", suite.rng, suite.repetitions);
-    out += fmt::format("  {:<11} {:>4} {:>11} {:>11} {:>8} {:>15} {:>10} {:>10} {:>6}\n", "backend", "W", "time",
+    out += fmt::format("  {:<{}} {:>4} {:>11} {:>11} {:>8} {:>15} {:>10} {:>10} {:>6}\n", "backend", width, "W", "time",
                        "samples/s", "speedup", "[min, max]", "efficiency", "karp-flatt", "cv");
     for (const auto& b : backends) {
       for (const auto& r : report.results) {
@@ -86,7 +117,7 @@ std::string summary_text(const bench::report& report, const bench::suite& suite)
         const std::uint64_t per = r.scaling == "weak" ? r.samples / r.workers : r.samples;
         if (per != n || !shown.count({per, r.scaling})) continue;
         if (r.status != "ok") {
-          out += fmt::format("  {:<11} {:>4}  failed: {}\n", r.backend, r.workers, r.error);
+          out += fmt::format("  {:<{}} {:>4}  failed: {}\n", r.backend, width, r.workers, r.error);
           continue;
         }
         const auto opt = [](const std::optional<double>& v, double scale, int decimals, std::string_view suffix) {
@@ -94,11 +125,12 @@ std::string summary_text(const bench::report& report, const bench::suite& suite)
         };
         const std::string spread =
             r.speedup_min ? fmt::format("[{:.2f}, {:.2f}]", *r.speedup_min, *r.speedup_max) : std::string("-");
-        out += fmt::format("  {:<11} {:>4} {:>10.4f}s {:>11} {:>8} {:>15} {:>10} {:>10} {:>6}\n", r.backend, r.workers,
+        out += fmt::format("  {:<{}} {:>4} {:>10.4f}s {:>11} {:>8} {:>15} {:>10} {:>10} {:>6}\n", r.backend, width, r.workers,
                            *r.wall_s, si(*r.samples_per_s), opt(r.speedup, 1, 2, ""), spread,
                            opt(r.efficiency, 100, 0, "%"), opt(r.karp_flatt, 1, 3, ""), opt(r.wall_s_cv, 100, 1, "%"));
       }
     }
+    out += accelerator_text(report, n);
   }
 
   if (!report.break_even.empty()) {
