@@ -255,8 +255,10 @@ def plot_throughput(path, results, meta, out_dir):
         ax.set_xticks(range(len(workers)))
         ax.set_xticklabels([str(w) for w in workers])
         ax.set_xlabel("workers (W)")
-        ax.set_ylabel("samples per second")
-        ax.grid(True, axis="y", alpha=0.3)
+        ax.set_ylabel("samples per second (log scale)")
+        # Log scale: peers (Python) and the GPU sit orders of magnitude from the CPU backends.
+        ax.set_yscale("log")
+        ax.grid(True, axis="y", which="both", alpha=0.3)
         ax.legend(fontsize=8)
     save(fig, out_dir, "throughput")
 
