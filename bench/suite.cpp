@@ -93,6 +93,12 @@ suite parse_suite(std::string_view text, std::string_view source, suite base) {
     // nlohmann's message starts with "[json.exception.parse_error.101] parse error at line L, column C: ".
     if (const auto colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
     throw usage_error(fmt::format("{}:{}:{}: malformed JSON: {}", source, line, column, what));
+  } catch (const json::exception& e) {
+    // Not a syntax error but still bad input, e.g. out_of_range.406 for a number like 1e400
+    // (found by fuzz/suite_fuzz.cpp): exit 2 with the reason, not 3.
+    std::string what = e.what();
+    if (const auto bracket = what.find("] "); bracket != std::string::npos) what = what.substr(bracket + 2);
+    throw usage_error(fmt::format("{}: malformed JSON: {}", source, what));
   }
   if (!doc.is_object()) p.fail(fmt::format("expected a JSON object at the top level, found {}", type_of(doc)));
 
