@@ -173,12 +173,14 @@ std::string overhead_text(const std::vector<bench::overhead_row>& rows) {
     cell[{r.backend, r.mechanism, r.workers}] = r.median_us;
   }
   std::sort(ws.begin(), ws.end());
+  std::size_t mechanism_width = 9;
+  for (const auto& n : names) mechanism_width = std::max(mechanism_width, n.second.size());
   std::string out = "start-up cost: microseconds to start W workers and collect their empty results (median):\n";
-  out += fmt::format("  {:<11} {:<34}", "backend", "mechanism");
+  out += fmt::format("  {:<11} {:<{}}", "backend", "mechanism", mechanism_width);
   for (const auto w : ws) out += fmt::format(" {:>10}", fmt::format("W={}", w));
   out += "\n";
   for (const auto& [name, mechanism] : names) {
-    out += fmt::format("  {:<11} {:<34}", name, mechanism.substr(0, 34));
+    out += fmt::format("  {:<11} {:<{}}", name, mechanism, mechanism_width);
     for (const auto w : ws) {
       const auto it = cell.find({name, mechanism, w});
       out += fmt::format(" {:>10}", it == cell.end() ? "-" : fmt::format("{:.1f}", it->second));

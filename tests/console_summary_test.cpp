@@ -50,4 +50,15 @@ TEST(console_summary, no_gpu_line_without_a_gpu_and_long_peer_names_stay_aligned
   EXPECT_THAT(text, HasSubstr("python-numpy-forkserver    1"));
 }
 
+TEST(console_summary, overhead_table_shows_whole_mechanism_names) {
+  bench::overhead_row row;
+  row.backend = "mpi";
+  row.mechanism = "MPI Ibcast + W threads/rank + Allreduce";
+  row.workers = 2;
+  row.median_us = 58.9;
+  const std::string text = cli::overhead_text({row});
+  EXPECT_THAT(text, HasSubstr("MPI Ibcast + W threads/rank + Allreduce"));
+  EXPECT_THAT(text, HasSubstr("58.9"));
+}
+
 }  // namespace
