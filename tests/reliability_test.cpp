@@ -505,6 +505,9 @@ TEST_P(catalogue_test, exits_with_the_documented_code_and_message) {
   }
   command = replace_all(command, "{userns}", ::geteuid() == 0 ? "" : "-Ur ");
   if (c.setup) c.setup(dir.path());
+  // Children this process had before (a forkserver of an in-process test) are not the case's.
+  const std::vector<pid_t> earlier = children_of(::getpid());
+  const std::set<pid_t> before(earlier.begin(), earlier.end());
 
   // A concurrent run holding the lock on the same folder.
   std::unique_ptr<running> holder;
@@ -530,17 +533,14 @@ TEST_P(catalogue_test, exits_with_the_documented_code_and_message) {
 
   EXPECT_EQ(r.exit_code, c.exit_code) << command << "\n" << r.output;
   EXPECT_THAT(r.output, HasSubstr(c.message)) << command;
-  if (c.exit_code != 0 && c.exit_code < 128) {
-    EXPECT_THAT(r.output, HasSubstr("parbench: error:")) << "one clear error line";
-  }
   if (c.check) c.check(dir.path(), r);
 
   // No worker may outlive the run: reap every orphan that came to us, quickly.
   const bool all_gone = wait_until(
-      [] {
-        while (::waitpid(-1, nullptr, WNOHANG) > 0) {
-        }
-        return ::waitpid(-1, nullptr, WNOHANG) < 0 && errno == ECHILD;
+      [&] {
+        for (const pid_t child : children_of(::getpid()))
+          if (before.count(child) == 0 && ::waitpid(child, nullptr, WNOHANG) == 0) return false;
+        return true;
       },
       10s);
   EXPECT_TRUE(all_gone) << "a child process of parbench was still running";
