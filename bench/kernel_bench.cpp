@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <cstdio>
 #include <exception>
 #include <map>
@@ -23,6 +24,7 @@
 
 #include "backends/registry.hpp"
 #include "core/errors.hpp"
+#include "core/parse.hpp"
 #include "kernels/isa.hpp"
 #include "kernels/pi.hpp"
 
@@ -34,8 +36,13 @@ using parbench::kernels::rng_kind;
 
 // 64 chunks per iteration: milliseconds of work, far above the timer's resolution.
 constexpr std::uint64_t kernel_samples = 64 * parbench::kernels::chunk_samples;
-// The OpenMP reference and the backends get enough chunks to keep W workers busy.
-constexpr std::uint64_t parallel_samples = 1024 * parbench::kernels::chunk_samples;
+// The OpenMP reference and the backends get enough chunks to keep W workers busy; the scaling
+// figure (>= 2 s of serial work per run) sets PARBENCH_BENCH_PARALLEL_SAMPLES, e.g. 4294967296.
+const std::uint64_t parallel_samples = [] {
+  const char* text = std::getenv("PARBENCH_BENCH_PARALLEL_SAMPLES");
+  return text != nullptr && *text != '\0' ? parbench::parse_count(text, "PARBENCH_BENCH_PARALLEL_SAMPLES")
+                                           : 1024 * parbench::kernels::chunk_samples;
+}();
 
 void set_rate(benchmark::State& state, std::uint64_t samples_per_iteration) {
   state.counters["samples/s"] = benchmark::Counter(

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -191,6 +192,9 @@ suite parse_suite(std::string_view text, std::string_view source, suite base) {
 }
 
 suite read_suite(const std::string& path, suite base) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw usage_error(fmt::format("suite file '{}' is a folder; pass a JSON suite file (docs/cli.md)", path));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw usage_error(fmt::format("cannot open suite file '{}': no such file or not readable", path));
   std::ostringstream buffer;

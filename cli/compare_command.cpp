@@ -15,6 +15,7 @@
 #include "cli/commands.hpp"
 #include "core/errors.hpp"
 #include "reports/compare.hpp"
+#include "reports/report_writer.hpp"
 
 namespace parbench::cli {
 namespace {
@@ -49,29 +50,6 @@ double parse_fraction(std::string text, const char* what, bool percent) {
   return v;
 }
 
-// Nothing partial: write next to the target, then rename.
-void write_atomically(const std::filesystem::path& path, const std::string& text) {
-  std::filesystem::path tmp = path;
-  tmp += fmt::format(".tmp{}", static_cast<long>(::getpid()));
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      throw report_error(
-          fmt::format("cannot write {}: check that the directory exists and is writable", path.string()));
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw report_error(fmt::format("cannot write {}: {}", path.string(), ec.message()));
-  }
-}
-
 void run_compare(const compare_cli_options& o) {
   reports::compare_options opts;
   opts.threshold = parse_fraction(o.threshold, "--threshold", true);
@@ -88,7 +66,7 @@ void run_compare(const compare_cli_options& o) {
 
   fmt::print("{}", reports::format_console(result));
   std::fflush(stdout);
-  if (!o.markdown.empty()) write_atomically(o.markdown, reports::format_markdown(result, o.baseline, o.current));
+  if (!o.markdown.empty()) reports::write_file_atomically(o.markdown, reports::format_markdown(result, o.baseline, o.current));
 
   const std::size_t one_sided = result.only_baseline.size() + result.only_current.size();
   if (opts.strict && one_sided > 0)

@@ -46,8 +46,8 @@ class temp_file {
     std::string tmpl = path_.string();
     fd_ = ::mkstemp(tmpl.data());
     if (fd_ < 0)
-      throw report_error(fmt::format("cannot create a file in '{}': {}; choose a writable folder with --out",
-                                     target.parent_path().string(), std::strerror(errno)));
+      throw report_error(fmt::format("cannot write '{}': cannot create a file in '{}': {}; choose a writable folder",
+                                     target.string(), target.parent_path().string(), std::strerror(errno)));
     path_ = tmpl;
   }
   temp_file(const temp_file&) = delete;
@@ -117,6 +117,12 @@ void prepare_report_dir(const fs::path& dir) {
 }
 
 void write_file_atomically(const fs::path& path, std::string_view content) {
+  // rename() would replace whatever is there: never a device (/dev/full), a folder or a pipe.
+  std::error_code ec;
+  const auto existing = fs::symlink_status(path, ec);
+  if (fs::exists(existing) && !fs::is_regular_file(existing))
+    throw report_error(fmt::format("cannot write '{}': it exists and is not a regular file; choose another path",
+                                   path.string()));
   const signals::critical_section section;  // an interrupt waits for the rename (core/signals.hpp)
   temp_file tmp(path);
   tmp.write_all(content);

@@ -362,6 +362,14 @@ TEST_F(compare_command, UnwritableMarkdownIsAReportError) {
   EXPECT_THAT(r.output, HasSubstr("x.md"));
 }
 
+TEST_F(compare_command, MarkdownNeverReplacesADevice) {
+  const auto base = write_report("base", to_csv(make_table(1, 6, 1.0, "")));
+  const auto r = compare(base, base, "--markdown /dev/full");
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("not a regular file"));
+  EXPECT_TRUE(fs::is_character_file("/dev/full"));
+}
+
 TEST_F(compare_command, OneSidedConfigurationsAreListedAndStrictMakesThemAnError) {
   table t = make_table(1, 6, 1.0, "");
   const auto base = write_report("base", to_csv(t));

@@ -275,11 +275,6 @@ void previous_report_intact(const fs::path& dir, const outcome&) {
     EXPECT_EQ(slurp(dir / "r" / f), fmt::format("previous {}\n", f)) << f;
 }
 
-void no_report(const fs::path& dir, const outcome&) {
-  EXPECT_FALSE(fs::exists(dir / "r" / "results.csv"));
-  EXPECT_TRUE(listing(dir / "r").empty()) << "left in the report folder: " << testing::PrintToString(listing(dir / "r"));
-}
-
 std::vector<catalogue_case> catalogue() {
   const std::string bad_suite = "{bin} run --list --suite {dir}/";
   std::vector<catalogue_case> c = {
@@ -329,7 +324,7 @@ std::vector<catalogue_case> catalogue() {
        bad_suite + "missing.json"},
       {"suite_empty", "suite file empty", "rejected, shows an example", 2, "the suite file is empty",
        bad_suite + "empty.json", [](const fs::path& d) { write(d / "empty.json", ""); }},
-      {"suite_directory", "suite file is a folder", "rejected, names the path", 2, "adir", bad_suite + "adir",
+      {"suite_directory", "suite file is a folder", "rejected, names the path", 2, "adir' is a folder", bad_suite + "adir",
        [](const fs::path& d) { fs::create_directories(d / "adir"); }},
       {"suite_malformed", "suite file malformed JSON", "rejected with file:line:column", 2, "bad.json:2:",
        bad_suite + "bad.json", [](const fs::path& d) { write(d / "bad.json", "{\"workers\": [1,\n"); }},
@@ -538,8 +533,8 @@ TEST_P(catalogue_test, exits_with_the_documented_code_and_message) {
   // No worker may outlive the run: reap every orphan that came to us, quickly.
   const bool all_gone = wait_until(
       [&] {
-        for (const pid_t child : children_of(::getpid()))
-          if (before.count(child) == 0 && ::waitpid(child, nullptr, WNOHANG) == 0) return false;
+        for (const pid_t orphan : children_of(::getpid()))
+          if (before.count(orphan) == 0 && ::waitpid(orphan, nullptr, WNOHANG) == 0) return false;
         return true;
       },
       10s);
