@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <unistd.h>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -40,7 +41,8 @@ struct result {
 };
 
 result shell(const std::string& command) {
-  const std::string err_file = testing::TempDir() + "peer_test_stderr.txt";
+  // One file per process: ctest runs the tests of this file in parallel processes.
+  const std::string err_file = testing::TempDir() + "peer_test_stderr." + std::to_string(::getpid()) + ".txt";
   result r;
   FILE* pipe = ::popen((command + " 2>" + err_file).c_str(), "r");
   if (pipe == nullptr) return r;
@@ -53,6 +55,7 @@ result shell(const std::string& command) {
     while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) r.err.append(buf.data(), n);
     std::fclose(f);
   }
+  std::remove(err_file.c_str());
   return r;
 }
 
