@@ -17,6 +17,7 @@
 #include <optional>
 #include <vector>
 
+#include "backends/tbb/tbb_workers.hpp"
 #include "core/backend.hpp"
 #include "core/partition.hpp"
 
@@ -65,8 +66,8 @@ class stdpar_backend final : public backend {
       indices_.resize(tasks);
       std::iota(indices_.begin(), indices_.end(), 0u);
     }
-    const auto limit = raise_limit(request.workers);
-    auto& arena = arena_for(request.workers);
+    const auto limit = detail::raise_tbb_limit(request.workers);
+    auto& arena = arenas_.arena_for(request.workers);
     thread_counter used;
     const std::uint64_t hits = arena.execute([&] {
       return std::transform_reduce(std::execution::par, indices_.begin(), indices_.begin() + tasks, std::uint64_t{0},
@@ -84,8 +85,8 @@ class stdpar_backend final : public backend {
   }
 
   void start_empty(unsigned workers) override {
-    const auto limit = raise_limit(workers);
-    auto& arena = arena_for(workers);
+    const auto limit = detail::raise_tbb_limit(workers);
+    auto& arena = arenas_.arena_for(workers);
     // libstdc++ does not split ranges shorter than 3 elements: with 4 per worker the range
     // is split into pieces for W workers, as a real call's would be.
     std::vector<unsigned> empty(4 * std::size_t{workers}, 1u);
@@ -96,30 +97,12 @@ class stdpar_backend final : public backend {
   }
 
  private:
-  // Only raised, never lowered: lowering it would cost every run a change of TBB's
-  // thread pool (~10 us) and the arena bounds the run anyway. A limit held beyond the
-  // call would bind other TBB users in the process (the tbb backend) too.
-  static std::optional<oneapi::tbb::global_control> raise_limit(unsigned workers) {
-    std::optional<oneapi::tbb::global_control> limit;
-    if (workers > oneapi::tbb::global_control::active_value(oneapi::tbb::global_control::max_allowed_parallelism))
-      limit.emplace(oneapi::tbb::global_control::max_allowed_parallelism, workers);
-    return limit;
-  }
-
-  // The arena persists across runs with the same W, as TBB's pool does in a real
-  // program. No extra warm-up call here: measured on the 2-core build machine, an
-  // untimed parallel call right after creating the arena made the next short run use
-  // fewer threads, not more (idle workers leave the arena and must be woken again). The
-  // harness's untimed warm-up repetition absorbs TBB's lazy thread creation.
-  oneapi::tbb::task_arena& arena_for(unsigned workers) {
-    if (!arena_ || static_cast<unsigned>(arena_->max_concurrency()) != workers) {
-      arena_.emplace(static_cast<int>(workers));
-      arena_->initialize();
-    }
-    return *arena_;
-  }
-
-  std::optional<oneapi::tbb::task_arena> arena_;
+  // The arena persists across runs with the same W. No extra warm-up call here: measured
+  // on the 2-core build machine, an untimed parallel call right after creating the arena
+  // made the next short run use fewer threads, not more (idle workers leave the arena and
+  // must be woken again). The harness's untimed warm-up repetition absorbs TBB's lazy
+  // thread creation.
+  detail::arena_cache arenas_;
   std::vector<unsigned> indices_;
 };
 

@@ -1,7 +1,6 @@
 // oneTBB: parallel_reduce over chunks inside a task_arena limited to W threads.
 
 #include <oneapi/tbb/blocked_range.h>
-#include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/parallel_reduce.h>
 #include <oneapi/tbb/task_arena.h>
@@ -11,6 +10,7 @@
 #include <optional>
 #include <vector>
 
+#include "backends/tbb/tbb_workers.hpp"
 #include "core/backend.hpp"
 
 namespace parbench::backends {
@@ -26,8 +26,8 @@ class tbb_backend final : public backend {
 
   run_result run(const run_request& request) override {
     const int workers = static_cast<int>(request.workers);
-    const auto limit = raise_limit(request.workers);
-    oneapi::tbb::task_arena& arena = arena_for(request.workers);
+    const auto limit = detail::raise_tbb_limit(request.workers);
+    oneapi::tbb::task_arena& arena = arenas_.arena_for(request.workers);
     const chunk_range chunks = requested_chunks(request);
     std::vector<std::atomic<char>> ran(request.workers);
     std::uint64_t hits = arena.execute([&] {
@@ -48,33 +48,14 @@ class tbb_backend final : public backend {
   }
 
   void start_empty(unsigned workers) override {
-    const auto limit = raise_limit(workers);
-    arena_for(workers).execute([&] {
+    const auto limit = detail::raise_tbb_limit(workers);
+    arenas_.arena_for(workers).execute([&] {
       oneapi::tbb::parallel_for(0u, workers, [](unsigned) {}, oneapi::tbb::static_partitioner{});
     });
   }
 
  private:
-  // TBB caps its pool at the core count; for W above it, raise the process-wide limit for
-  // the length of the call so that W threads can really join (and TBB does not warn).
-  static std::optional<oneapi::tbb::global_control> raise_limit(unsigned workers) {
-    std::optional<oneapi::tbb::global_control> limit;
-    if (workers > oneapi::tbb::global_control::active_value(oneapi::tbb::global_control::max_allowed_parallelism))
-      limit.emplace(oneapi::tbb::global_control::max_allowed_parallelism, workers);
-    return limit;
-  }
-
-  // One arena of W slots (the calling thread takes one of them), kept across calls with
-  // the same W as a real program keeps its pool: a run measures dispatch, not arena set-up.
-  oneapi::tbb::task_arena& arena_for(unsigned workers) {
-    if (!arena_ || static_cast<unsigned>(arena_->max_concurrency()) != workers) {
-      arena_.emplace(static_cast<int>(workers));
-      arena_->initialize();
-    }
-    return *arena_;
-  }
-
-  std::optional<oneapi::tbb::task_arena> arena_;
+  detail::arena_cache arenas_;
 };
 
 }  // namespace

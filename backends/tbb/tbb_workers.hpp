@@ -1,0 +1,39 @@
+#pragma once
+// How the oneTBB-based backends (tbb, stdpar) get exactly W threads: an arena of W
+// slots kept across calls, and TBB's process-wide limit raised when W exceeds it.
+
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <optional>
+
+namespace parbench::backends::detail {
+
+/// TBB caps its pool at the core count. For W above the current limit, raise it for the
+/// lifetime of the returned object (the call); never lower it: lowering would cost every run
+/// a change of TBB's thread pool, the arena bounds the run anyway, and a limit held beyond
+/// the call would bind other TBB users in the process.
+inline std::optional<oneapi::tbb::global_control> raise_tbb_limit(unsigned workers) {
+  std::optional<oneapi::tbb::global_control> limit;
+  if (workers > oneapi::tbb::global_control::active_value(oneapi::tbb::global_control::max_allowed_parallelism))
+    limit.emplace(oneapi::tbb::global_control::max_allowed_parallelism, workers);
+  return limit;
+}
+
+/// One arena of W slots (the calling thread takes one), kept across calls with the same W
+/// as a real program keeps its pool, so a run measures dispatch, not arena set-up.
+class arena_cache {
+ public:
+  oneapi::tbb::task_arena& arena_for(unsigned workers) {
+    if (!arena_ || static_cast<unsigned>(arena_->max_concurrency()) != workers) {
+      arena_.emplace(static_cast<int>(workers));
+      arena_->initialize();
+    }
+    return *arena_;
+  }
+
+ private:
+  std::optional<oneapi::tbb::task_arena> arena_;
+};
+
+}  // namespace parbench::backends::detail
