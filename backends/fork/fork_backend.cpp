@@ -19,12 +19,7 @@ class fork_backend final : public backend {
   std::string_view mechanism() const noexcept override { return "fork + pipe + waitpid"; }
 
   run_result run(const run_request& request) override {
-    process::process_plan plan;
-    plan.job = request.job;
-    plan.chunks = requested_chunks(request);
-    plan.workers = request.workers;
-    plan.timeout = request.timeout;
-    plan.fault = process::fault_from_env(name());
+    const process::process_plan plan = process::plan_for(request, name());
     // Resolve the kernel's instruction-set path here, so that a bad PARBENCH_ISA is a usage
     // error in the parent rather than a failure in every child.
     (void)kernels::count_hits(request.job, 0, 0);
@@ -32,10 +27,7 @@ class fork_backend final : public backend {
   }
 
   void start_empty(unsigned workers) override {
-    process::process_plan plan;
-    plan.workers = workers;
-    plan.empty = true;
-    finish(plan);
+    finish(process::empty_plan(workers));
   }
 
  private:
@@ -43,7 +35,7 @@ class fork_backend final : public backend {
     // Buffered output would otherwise be written once more by every child that flushed it.
     std::fflush(nullptr);
     const process::process_outcome o = process::run_process_workers("fork", plan, &process::fork_worker);
-    return {o.hits, plan.workers, o.workers_used, o.cpu_seconds};
+    return process::to_run_result(plan, o);
   }
 };
 

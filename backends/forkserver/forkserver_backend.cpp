@@ -18,27 +18,19 @@ class forkserver_backend final : public backend {
   std::string_view mechanism() const noexcept override { return "forkserver request"; }
 
   run_result run(const run_request& request) override {
-    process::process_plan plan;
-    plan.job = request.job;
-    plan.chunks = requested_chunks(request);
-    plan.workers = request.workers;
-    plan.timeout = request.timeout;
-    plan.fault = process::fault_from_env(name());
+    const process::process_plan plan = process::plan_for(request, name());
     (void)kernels::count_hits(request.job, 0, 0);  // a bad PARBENCH_ISA is a usage error here
     return finish(plan);
   }
 
   void start_empty(unsigned workers) override {
-    process::process_plan plan;
-    plan.workers = workers;
-    plan.empty = true;
-    finish(plan);
+    finish(process::empty_plan(workers));
   }
 
  private:
   static run_result finish(const process::process_plan& plan) {
     const process::process_outcome o = process::run_on_forkserver(plan);
-    return {o.hits, plan.workers, o.workers_used, o.cpu_seconds};
+    return process::to_run_result(plan, o);
   }
 };
 

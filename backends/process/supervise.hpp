@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "backends/process/worker.hpp"
+#include "core/backend.hpp"
 #include "core/partition.hpp"
 #include "kernels/pi.hpp"
 
@@ -33,6 +34,30 @@ struct process_outcome {
   unsigned workers_used = 0;  ///< workers that had at least one chunk
   double cpu_seconds = 0.0;   ///< user + system time of the reaped workers
 };
+
+/// The plan that runs `request`, with the test-only fault hook (PARBENCH_FAULT) of `backend`.
+inline process_plan plan_for(const run_request& request, std::string_view backend) {
+  process_plan plan;
+  plan.job = request.job;
+  plan.chunks = requested_chunks(request);
+  plan.workers = request.workers;
+  plan.timeout = request.timeout;
+  plan.fault = fault_from_env(backend);
+  return plan;
+}
+
+/// The plan of start_empty(workers): every worker answers at once.
+inline process_plan empty_plan(unsigned workers) {
+  process_plan plan;
+  plan.workers = workers;
+  plan.empty = true;
+  return plan;
+}
+
+/// The backend's result for `plan` once its workers have answered.
+inline run_result to_run_result(const process_plan& plan, const process_outcome& o) {
+  return {o.hits, plan.workers, o.workers_used, o.cpu_seconds};
+}
 
 /// Starts `plan.workers` workers (worker w gets block w of plan.chunks), reads every result
 /// and reaps every worker. Blocking. On any failure (a worker that dies, exits non-zero, sends

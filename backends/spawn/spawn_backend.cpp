@@ -32,20 +32,12 @@ class spawn_backend final : public backend {
   }
 
   run_result run(const run_request& request) override {
-    process::process_plan plan;
-    plan.job = request.job;
-    plan.chunks = requested_chunks(request);
-    plan.workers = request.workers;
-    plan.timeout = request.timeout;
-    plan.fault = process::fault_from_env(name());
+    const process::process_plan plan = process::plan_for(request, name());
     return finish(plan);
   }
 
   void start_empty(unsigned workers) override {
-    process::process_plan plan;
-    plan.workers = workers;
-    plan.empty = true;
-    finish(plan);
+    finish(process::empty_plan(workers));
   }
 
  private:
@@ -54,7 +46,7 @@ class spawn_backend final : public backend {
     if (!exe) throw run_error(fmt::format("spawn: unavailable: {}", probe().reason));
     const process::process_outcome o = process::run_process_workers(
         "spawn", plan, [&](const process::assignment& a, int fd) { return process::spawn_worker(*exe, a, fd); });
-    return {o.hits, plan.workers, o.workers_used, o.cpu_seconds};
+    return process::to_run_result(plan, o);
   }
 };
 
