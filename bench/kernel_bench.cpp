@@ -93,7 +93,7 @@ void openmp_reference(benchmark::State& state, rng_kind rng) {
 #endif
 
 // A registered backend on the same job as the reference, for efficiency next to it.
-void backend_run(benchmark::State& state, std::string name, rng_kind rng) {
+void backend_run(benchmark::State& state, const std::string& name, rng_kind rng) {
   auto b = parbench::find_backend(name).make();
   parbench::run_request request;
   request.job = {parallel_samples, 1, rng};
@@ -154,7 +154,7 @@ void bare_fork_pipe_waitpid(benchmark::State& state) {
   }
 }
 
-void backend_start_empty(benchmark::State& state, std::string name) {
+void backend_start_empty(benchmark::State& state, const std::string& name) {
   auto b = parbench::find_backend(name).make();
   const auto workers = static_cast<unsigned>(state.range(0));
   for (auto _ : state) {

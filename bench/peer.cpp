@@ -91,6 +91,7 @@ namespace detail {
 // with it.
 std::optional<process_output> run_process(const std::vector<std::string>& args, std::chrono::seconds limit) {
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   pipe_pair out = make_pipe(), err = make_pipe();

@@ -53,6 +53,7 @@ class suite_parser {
 
   [[noreturn]] void fail(const std::string& problem) const { throw usage_error(fmt::format("{}: {}", source_, problem)); }
 
+ private:
   std::string_view text_;
   std::string_view source_;
 };

@@ -76,7 +76,8 @@ PARBENCH_AVX2 std::uint64_t philox_blocks(std::uint64_t seed, std::uint64_t chun
   const __m256i lane = _mm256_set_epi64x(3, 2, 1, 0);
   for (int u = 0; u < U; ++u)
     p0_base[u] = _mm256_mul_epu32(_mm256_add_epi64(lane, _mm256_set1_epi64x(first + 4 * u)), m0);
-  const __m256i p0_step = _mm256_set1_epi64x(static_cast<long long>(std::uint64_t{philox_m0} * 4 * U));
+  constexpr std::uint64_t p0_increment = std::uint64_t{philox_m0} * 4 * U;
+  const __m256i p0_step = _mm256_set1_epi64x(static_cast<long long>(p0_increment));
 
   __m256i outside = _mm256_setzero_si256();
   for (std::uint32_t b = first; b < last; b += 4 * U) {
@@ -138,20 +139,21 @@ PARBENCH_AVX2 inline __m256i splitmix_mix(__m256i z) {
 // Hits among samples [0, samples) of a light chunk with key `key`; `samples` is a
 // multiple of 4 * light_unroll.
 PARBENCH_AVX2 std::uint64_t light_samples(std::uint64_t key, std::uint32_t samples) {
-  constexpr int U = light_unroll;
+  constexpr int unroll = light_unroll;
   constexpr std::uint64_t gamma = 0x9E3779B97F4A7C15ull;
-  __m256i z[U];
-  for (int u = 0; u < U; ++u) {
+  // Each lane's Weyl state wraps modulo 2^64 on purpose.
+  const auto state = [key](std::uint64_t index) { return static_cast<long long>(std::uint64_t{key + index * gamma}); };
+  __m256i z[unroll];
+  for (int u = 0; u < unroll; ++u) {
     const std::uint64_t i = 4 * static_cast<std::uint64_t>(u) + 1;  // light_bits uses i + 1
-    z[u] = _mm256_set_epi64x(static_cast<long long>(key + (i + 3) * gamma),
-                             static_cast<long long>(key + (i + 2) * gamma),
-                             static_cast<long long>(key + (i + 1) * gamma), static_cast<long long>(key + i * gamma));
+    z[u] = _mm256_set_epi64x(state(i + 3), state(i + 2), state(i + 1), state(i));
   }
-  const __m256i step = _mm256_set1_epi64x(static_cast<long long>(gamma * 4 * U));
+  constexpr std::uint64_t step_increment = gamma * 4 * unroll;
+  const __m256i step = _mm256_set1_epi64x(static_cast<long long>(step_increment));
   __m256i outside = _mm256_setzero_si256();
-  for (std::uint32_t i = 0; i < samples; i += 4 * U) {
+  for (std::uint32_t i = 0; i < samples; i += 4 * unroll) {
 #pragma GCC unroll 8
-    for (int u = 0; u < U; ++u) {
+    for (int u = 0; u < unroll; ++u) {
       const __m256i bits = splitmix_mix(z[u]);
       z[u] = _mm256_add_epi64(z[u], step);
       outside = count_outside(outside, hi32(bits), bits);

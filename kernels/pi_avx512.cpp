@@ -142,19 +142,20 @@ PARBENCH_AVX512 inline __m512i splitmix_mix(__m512i z) {
 // Hits among samples [0, samples) of a light chunk with key `key`; `samples` is a
 // multiple of 8 * light_unroll.
 PARBENCH_AVX512 std::uint64_t light_samples(std::uint64_t key, std::uint32_t samples) {
-  constexpr int U = light_unroll;
+  constexpr int unroll = light_unroll;
   constexpr std::uint64_t gamma = 0x9E3779B97F4A7C15ull;
   const __m512i lane = _mm512_set_epi64(8, 7, 6, 5, 4, 3, 2, 1);  // light_bits uses i + 1
-  __m512i z[U];
-  for (int u = 0; u < U; ++u)
+  __m512i z[unroll];
+  for (int u = 0; u < unroll; ++u)
     z[u] = _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(key)),
                             _mm512_mullo_epi64(_mm512_add_epi64(lane, _mm512_set1_epi64(8 * u)),
                                                _mm512_set1_epi64(static_cast<long long>(gamma))));
-  const __m512i step = _mm512_set1_epi64(static_cast<long long>(gamma * 8 * U));
+  constexpr std::uint64_t step_increment = gamma * 8 * unroll;
+  const __m512i step = _mm512_set1_epi64(static_cast<long long>(step_increment));
   std::uint64_t hits = 0;
-  for (std::uint32_t i = 0; i < samples; i += 8 * U) {
+  for (std::uint32_t i = 0; i < samples; i += 8 * unroll) {
 #pragma GCC unroll 8
-    for (int u = 0; u < U; ++u) {
+    for (int u = 0; u < unroll; ++u) {
       const __m512i bits = splitmix_mix(z[u]);
       z[u] = _mm512_add_epi64(z[u], step);
       hits += count_inside(hi32(bits), bits);

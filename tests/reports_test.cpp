@@ -217,6 +217,7 @@ std::vector<std::string> documented_columns(const std::string& file) {
 template <class Row>
 std::vector<std::string> names(const std::vector<reports::column<Row>>& columns) {
   std::vector<std::string> out;
+  out.reserve(columns.size());
   for (const auto& c : columns) out.emplace_back(c.name);
   return out;
 }

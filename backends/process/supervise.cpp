@@ -52,7 +52,7 @@ std::string worker_label(const slot& s, unsigned workers) {
 std::string status_hint(int status) {
   const exit_info info{status, 0.0};
   if (info.success()) return {};
-  const std::string text = describe_status(status);
+  std::string text = describe_status(status);
   if (WIFEXITED(status) && WEXITSTATUS(status) == worker_status_kernel_failed) return text + " (its kernel failed)";
   if (WIFEXITED(status) && WEXITSTATUS(status) == worker_status_write_failed)
     return text + " (it could not send its result)";
