@@ -1,12 +1,5 @@
 #include "bench/peer.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -15,7 +8,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <iterator>
 #include <optional>
@@ -23,10 +15,8 @@
 #include <thread>
 
 #include "core/errors.hpp"
-#include "core/signals.hpp"
+#include "core/subprocess.hpp"
 #include "kernels/pi.hpp"
-
-extern char** environ;
 
 namespace parbench::bench {
 namespace {
@@ -45,162 +35,9 @@ std::string peer_choices() {
   return list;
 }
 
-// A file descriptor that closes itself.
-class fd_guard {
- public:
-  explicit fd_guard(int fd = -1) noexcept : fd_(fd) {}
-  fd_guard(const fd_guard&) = delete;
-  fd_guard& operator=(const fd_guard&) = delete;
-  ~fd_guard() { reset(); }
-  [[nodiscard]] int get() const noexcept { return fd_; }
-  void reset() noexcept {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
-
-struct pipe_pair {
-  fd_guard read, write;
-};
-
-pipe_pair make_pipe() {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0)
-    throw run_error(fmt::format("peer: cannot create a pipe: {}", std::strerror(errno)));
-  return {fd_guard(fds[0]), fd_guard(fds[1])};
-}
-
-// Reaps `pid`: its exit status, 128 + signal, or -1.
-int wait_for_exit(pid_t pid) {
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-}  // namespace
-
-namespace detail {
-
-// Default signal handling for the program: parbench blocks the interrupt signals in all its
-// threads, and a child would inherit that (multiprocessing could then never stop its own
-// workers). A process group of its own: its workers are not our children, but are stopped
-// with it.
-std::optional<process_output> run_process(const std::vector<std::string>& args, std::chrono::seconds limit) {
-  std::vector<char*> argv;
-  argv.reserve(args.size() + 1);
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pipe_pair out = make_pipe(), err = make_pipe();
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out.write.get(), STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, err.write.get(), STDERR_FILENO);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) sigaddset(&defaults, sig);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-  pid_t pid = -1;
-  const bool search = args[0].find('/') == std::string::npos;
-  const int rc = search ? ::posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), environ)
-                        : ::posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) {
-    errno = rc;
-    return std::nullopt;
-  }
-  // The group is named by the leader's pid, which stays ours until it is reaped below.
-  const signals::cleanup stop_group([pid] { ::kill(-pid, SIGKILL); });
-  out.write.reset();
-  err.write.reset();
-
-  process_output result;
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  std::array<pollfd, 2> fds{pollfd{out.read.get(), POLLIN, 0}, pollfd{err.read.get(), POLLIN, 0}};
-  std::array<std::string*, 2> sinks{&result.out, &result.err};
-  int open = 2;
-  std::array<char, 4096> buf{};
-  while (open > 0) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      result.timed_out = true;
-      break;
-    }
-    const int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::min<long long>(left.count(), 1000)));
-    if (n < 0 && errno != EINTR) break;
-    for (std::size_t i = 0; i < fds.size(); ++i) {
-      if (fds[i].fd < 0 || (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
-      const ssize_t got = ::read(fds[i].fd, buf.data(), buf.size());
-      if (got > 0) {
-        sinks[i]->append(buf.data(), static_cast<std::size_t>(got));
-      } else if (got == 0 || errno != EINTR) {
-        fds[i].fd = -1;  // the guard closes it
-        --open;
-      }
-    }
-  }
-  if (result.timed_out) {
-    // SIGTERM first: the peer then terminates its Pool; SIGKILL for whatever is left.
-    ::kill(-pid, SIGTERM);
-    const auto grace = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (std::chrono::steady_clock::now() < grace && ::kill(-pid, 0) == 0)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    ::kill(-pid, SIGKILL);
-  }
-  result.exit_code = wait_for_exit(pid);
-  return result;
-}
-
-}  // namespace detail
-
-namespace {
-
-// "<python version> <numpy version>" when `python` can import numpy, else nothing.
-std::optional<std::string> numpy_probe(const std::string& python) {
-  const auto r =
-      detail::run_process({python, "-c", "import platform, numpy; print(platform.python_version(), numpy.__version__)"},
-                          std::chrono::seconds(60));
-  if (!r || r->exit_code != 0) return std::nullopt;
-  return r->out;
-}
-
-std::filesystem::path self_executable() {
-  std::error_code ec;
-  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::filesystem::path() : p;
-}
-
-std::filesystem::path find_script() {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (const char* env = std::getenv("PARBENCH_PEER_SCRIPT"); env != nullptr && *env != '\0') {
-    if (!fs::is_regular_file(env, ec))
-      throw usage_error(fmt::format("PARBENCH_PEER_SCRIPT names '{}', which is not a file", env));
-    return env;
-  }
-  std::vector<fs::path> candidates;
-  if (const auto exe = self_executable(); !exe.empty()) {
-    candidates.push_back(exe.parent_path() / "mp_pi.py");
-    candidates.push_back(exe.parent_path().parent_path() / "share" / "parbench" / "peers" / "python" / "mp_pi.py");
-  }
-  candidates.emplace_back(PARBENCH_PEER_SCRIPT_SOURCE);
-  for (const auto& c : candidates)
-    if (fs::is_regular_file(c, ec)) return c;
-  std::string tried;
-  for (const auto& c : candidates) tried += "\n  " + c.string();
-  throw usage_error(
-      fmt::format("cannot find the Python peer mp_pi.py; looked in:{}\nset PARBENCH_PEER_SCRIPT to its path", tried));
+subprocess::companion peer_script() {
+  return {"the Python peer mp_pi.py", "PARBENCH_PEER_SCRIPT", {"mp_pi.py", "../share/parbench/peers/python/mp_pi.py"},
+          PARBENCH_PEER_SCRIPT_SOURCE};
 }
 
 result_row base_row(const peer_spec& peer, const suite& s, unsigned workers, std::uint64_t samples, unsigned rep) {
@@ -267,26 +104,21 @@ std::vector<peer_spec> parse_peer_list(std::string_view text) {
 
 peer_environment find_peer_environment() {
   peer_environment env;
-  env.script = find_script();
-  // The python3 first on PATH may be another installation without numpy: test each.
-  std::vector<std::string> candidates;
-  const char* from_env = std::getenv("PYTHON");
-  if (from_env != nullptr && *from_env != '\0') candidates.emplace_back(from_env);
-  candidates.emplace_back("/usr/bin/python3");
-  candidates.emplace_back("python3");
-  for (const auto& c : candidates)
-    if (const auto versions = numpy_probe(c)) {
-      env.python = c;
-      const auto space = versions->find(' ');
-      env.python_version = versions->substr(0, space);
-      if (space != std::string::npos) env.numpy_version = last_line(versions->substr(space + 1));
-      return env;
-    }
-  throw usage_error(fmt::format(
-      "--peer needs a Python that can import numpy (tried {}/usr/bin/python3 and python3 on PATH): install the "
-      "Debian package python3-numpy (apt-get install python3-numpy), or point $PYTHON at an interpreter that has "
-      "numpy",
-      from_env != nullptr && *from_env != '\0' ? fmt::format("$PYTHON={}, ", from_env) : std::string()));
+  const subprocess::located script = subprocess::find_companion(peer_script());
+  if (script.path.empty()) throw usage_error(script.problem);
+  env.script = script.path;
+  const auto probe =
+      subprocess::find_python("import platform, numpy; print(platform.python_version(), numpy.__version__)");
+  if (!probe)
+    throw usage_error(fmt::format(
+        "--peer needs a Python that can import numpy (tried {}): install the Debian package python3-numpy "
+        "(apt-get install python3-numpy), or point $PYTHON at an interpreter that has numpy",
+        subprocess::python_candidates()));
+  env.python = probe->python;
+  const auto space = probe->out.find(' ');
+  env.python_version = probe->out.substr(0, space);
+  if (space != std::string::npos) env.numpy_version = last_line(probe->out.substr(space + 1));
+  return env;
 }
 
 std::string describe_peers(const std::vector<peer_spec>& peers, const peer_environment& env) {
@@ -398,7 +230,7 @@ std::vector<result_row> run_peers(const std::vector<peer_spec>& peers, const pee
         "--samples",         std::to_string(c.samples),     "--seed",    std::to_string(s.seed),
         "--repetitions",     std::to_string(s.repetitions), "--warmup",  "1",
         "--timeout",         fmt::format("{}", s.timeout_s)};
-    const auto r = detail::run_process(args, limit);
+    const auto r = subprocess::run(args, limit);
     std::vector<result_row> got;
     if (!r) {
       got = detail::peer_rows(*c.peer, s, c.workers, c.samples, "", 127,

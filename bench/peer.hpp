@@ -63,19 +63,6 @@ nlohmann::json to_json(const std::vector<peer_spec>& peers, const peer_environme
 std::vector<result_row> without_peers(const std::vector<result_row>& rows);
 
 namespace detail {
-struct process_output {
-  int exit_code = -1;  ///< exit status, or 128 + signal
-  std::string out, err;
-  bool timed_out = false;
-};
-
-/// Runs `args` (argv[0] searched on PATH when it has no '/') with stdout and stderr captured,
-/// in a process group of its own, with default signal handling and nothing blocked. Past
-/// `limit`, and when parbench is interrupted, the whole group is stopped (SIGTERM, then
-/// SIGKILL 5 s later), workers of the program included. Blocking; nullopt (errno set) when the
-/// program cannot be started.
-std::optional<process_output> run_process(const std::vector<std::string>& args, std::chrono::seconds limit);
-
 /// The rows of one peer process from its stdout (one JSON object per line), exit code and
 /// stderr; missing repetitions become failed rows carrying the peer's error message.
 std::vector<result_row> peer_rows(const peer_spec& peer, const suite& s, unsigned workers, std::uint64_t samples,

@@ -4,9 +4,10 @@
 // thread inherits the block and one watcher thread receives them (signalfd). On a signal
 // the watcher waits for running critical sections (a report being renamed into place),
 // runs the registered cleanup actions newest first (remove temporary files, the lock
-// file), kills this process's child processes (workers, the forkserver, plot and peer
-// programs: they inherit the blocked signals) and ends the process by the same signal with
-// its default action, so the exit status is 128+N (130 for SIGINT, 143 for SIGTERM).
+// file, the process group of a helper program: core/subprocess.hpp), kills this process's
+// child processes (workers and the forkserver: they inherit the blocked signals) and ends
+// the process by the same signal with its default action, so the exit status is 128+N (130
+// for SIGINT, 143 for SIGTERM).
 
 #include <chrono>
 #include <cstdint>

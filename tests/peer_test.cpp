@@ -323,42 +323,4 @@ TEST(peer_hook, unknown_peer_is_a_usage_error_before_anything_runs) {
   EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(testing::TempDir()) / "peer_bad" / "results.csv"));
 }
 
-// A peer that ignores its own --timeout: the outer limit stops it and its workers (here a
-// shell and its background child, both ignoring SIGTERM), which are not our children.
-TEST(peer_hook, a_program_past_its_limit_is_stopped_with_its_workers) {
-  const auto start = std::chrono::steady_clock::now();
-  const auto r = parbench::bench::detail::run_process({"/bin/sh", "-c", "trap '' TERM; sleep 300 & echo $!; sleep 300"},
-                                                      std::chrono::seconds(1));
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  ASSERT_TRUE(r.has_value());
-  EXPECT_TRUE(r->timed_out);
-  EXPECT_EQ(r->exit_code, 128 + SIGKILL);
-  EXPECT_LT(seconds, 30.0);
-  const int worker = std::stoi(r->out);
-  // Gone, or a zombie that init has yet to reap: either way no longer running.
-  auto running = [worker] {
-    std::ifstream stat("/proc/" + std::to_string(worker) + "/stat");
-    std::string pid, comm, state;
-    return static_cast<bool>(stat >> pid >> comm >> state) && state != "Z";
-  };
-  for (int i = 0; i < 100 && running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  EXPECT_FALSE(running()) << "worker " << worker << " outlived the peer";
-}
-
-// parbench blocks SIGINT/SIGTERM/SIGHUP in every thread; a peer must not inherit that, or
-// multiprocessing could not terminate its own workers.
-TEST(peer_hook, programs_start_with_no_signal_blocked) {
-  sigset_t block, old;
-  sigemptyset(&block);
-  sigaddset(&block, SIGTERM);
-  sigaddset(&block, SIGINT);
-  ASSERT_EQ(::pthread_sigmask(SIG_BLOCK, &block, &old), 0);
-  const auto r = parbench::bench::detail::run_process({"/bin/sh", "-c", "grep SigBlk /proc/self/status"},
-                                                      std::chrono::seconds(30));
-  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->exit_code, 0) << r->err;
-  EXPECT_NE(r->out.find("0000000000000000"), std::string::npos) << r->out;
-}
-
 }  // namespace
