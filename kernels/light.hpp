@@ -29,4 +29,15 @@ PARBENCH_HD std::uint64_t light_bits(std::uint64_t key, std::uint32_t i) {
   return z ^ (z >> 31);
 }
 
+/// Hits among samples [first, last) of a chunk with key `key`. The scalar reference, and what
+/// the vector paths leave over.
+PARBENCH_HD std::uint64_t light_hits(std::uint64_t key, std::uint64_t first, std::uint64_t last) {
+  std::uint64_t hits = 0;
+  for (std::uint64_t i = first; i < last; ++i) {
+    const std::uint64_t bits = light_bits(key, static_cast<std::uint32_t>(i));
+    hits += inside(static_cast<std::uint32_t>(bits >> 32), static_cast<std::uint32_t>(bits));
+  }
+  return hits;
+}
+
 }  // namespace parbench::kernels

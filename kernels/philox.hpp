@@ -63,4 +63,18 @@ PARBENCH_HD std::uint32_t inside(std::uint32_t x, std::uint32_t y) {
   return sum >= x2 ? 1u : 0u;
 }
 
+/// Hits among samples [first, last) of chunk `chunk` under `seed`, a block (two samples) at a
+/// time; `first` is even. The scalar reference, and what the vector paths leave over.
+PARBENCH_HD std::uint64_t philox_hits(std::uint64_t seed, std::uint64_t chunk, std::uint64_t first,
+                                      std::uint64_t last) {
+  const auto k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
+  std::uint64_t hits = 0;
+  for (std::uint64_t i = first; i < last; i += 2) {
+    const philox_block r = philox4x32_10(pi_counter(chunk, static_cast<std::uint32_t>(i / 2)), k0, k1);
+    hits += inside(r.v[0], r.v[1]);
+    if (i + 1 < last) hits += inside(r.v[2], r.v[3]);
+  }
+  return hits;
+}
+
 }  // namespace parbench::kernels

@@ -21,22 +21,8 @@ rng_kind parse_rng(std::string_view text) {
 
 std::uint64_t count_chunk_hits_scalar(const pi_job& job, std::uint64_t chunk) {
   const std::uint64_t length = job.chunk_length(chunk);
-  std::uint64_t hits = 0;
-  if (job.rng == rng_kind::philox) {
-    const auto k0 = static_cast<std::uint32_t>(job.seed), k1 = static_cast<std::uint32_t>(job.seed >> 32);
-    for (std::uint64_t i = 0; i < length; i += 2) {
-      const philox_block r = philox4x32_10(pi_counter(chunk, static_cast<std::uint32_t>(i / 2)), k0, k1);
-      hits += inside(r.v[0], r.v[1]);
-      if (i + 1 < length) hits += inside(r.v[2], r.v[3]);
-    }
-  } else {
-    const std::uint64_t key = light_chunk_key(job.seed, chunk);
-    for (std::uint64_t i = 0; i < length; ++i) {
-      const std::uint64_t bits = light_bits(key, static_cast<std::uint32_t>(i));
-      hits += inside(static_cast<std::uint32_t>(bits >> 32), static_cast<std::uint32_t>(bits));
-    }
-  }
-  return hits;
+  if (job.rng == rng_kind::philox) return philox_hits(job.seed, chunk, 0, length);
+  return light_hits(light_chunk_key(job.seed, chunk), 0, length);
 }
 
 std::uint64_t count_hits(const pi_job& job, std::uint64_t first_chunk, std::uint64_t last_chunk) {

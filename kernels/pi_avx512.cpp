@@ -175,20 +175,11 @@ PARBENCH_AVX512 std::uint64_t chunk_hits(const pi_job& job, std::uint64_t chunk)
     hits = philox_blocks<philox_unroll>(job.seed, chunk, wide_blocks);
     if (vector_blocks > wide_blocks)
       hits += philox_blocks<1>(job.seed, chunk, vector_blocks, wide_blocks);
-    const auto k0 = static_cast<std::uint32_t>(job.seed), k1 = static_cast<std::uint32_t>(job.seed >> 32);
-    for (std::uint64_t i = 2 * std::uint64_t{vector_blocks}; i < length; i += 2) {
-      const philox_block r = philox4x32_10(pi_counter(chunk, static_cast<std::uint32_t>(i / 2)), k0, k1);
-      hits += inside(r.v[0], r.v[1]);
-      if (i + 1 < length) hits += inside(r.v[2], r.v[3]);
-    }
+    hits += philox_hits(job.seed, chunk, 2 * std::uint64_t{vector_blocks}, length);
   } else {
     const std::uint64_t key = light_chunk_key(job.seed, chunk);
     const auto vector_samples = static_cast<std::uint32_t>(length - length % (8 * light_unroll));
-    hits = light_samples(key, vector_samples);
-    for (std::uint64_t i = vector_samples; i < length; ++i) {
-      const std::uint64_t bits = light_bits(key, static_cast<std::uint32_t>(i));
-      hits += inside(static_cast<std::uint32_t>(bits >> 32), static_cast<std::uint32_t>(bits));
-    }
+    hits = light_samples(key, vector_samples) + light_hits(key, vector_samples, length);
   }
   return hits;
 }
