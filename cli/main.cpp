@@ -19,13 +19,15 @@ int main(int argc, char** argv) try {
   // Before CLI11 and before any thread pool: the spawn backend's hidden worker mode, and the
   // forkserver, which must be forked while this process is still small and single-threaded.
   if (const auto worker_status = parbench::process::early_main(argc, argv)) return *worker_status;
+  // SIGINT/SIGTERM/SIGHUP go to one watcher thread from here on (docs/reliability.md). Before
+  // MPI starts: its threads must inherit the block, or a SIGTERM from the launcher would end
+  // a rank by the default action, with no clean-up.
+  parbench::signals::install();
   // Under mpirun/srun only rank 0 prints (rank 0 alone writes reports, too).
   parbench::mpi::silence_unless_root();
   // Ranks other than 0 run their shares of rank 0's `mpi` runs and never parse their own
   // arguments: rank 0's command line is the job's.
   if (const auto rank_status = parbench::mpi::serve_unless_root()) return *rank_status;
-  // SIGINT/SIGTERM/SIGHUP go to one watcher thread from here on (docs/reliability.md).
-  parbench::signals::install();
   CLI::App app{"parbench: compare parallelism models (threads, OpenMP, oneTBB, processes, MPI, GPU)\n"
                "on one deterministic Monte Carlo pi kernel."};
   app.set_version_flag("--version", std::string("parbench ") + parbench::version);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <chrono>
@@ -12,10 +13,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <ostream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "kernels/pi.hpp"
@@ -173,6 +176,83 @@ TEST(mpi, a_failing_rank_fails_the_job) {
   EXPECT_THAT(r.output, HasSubstr("mpi: rank 1 of 2 on "));
   EXPECT_THAT(r.output, HasSubstr("unknown schedule 'bogus'"));
   EXPECT_LT(r.seconds, 60.0);
+}
+
+// Every process whose command line contains `marker`.
+std::vector<int> processes_with(const std::string& marker) {
+  std::vector<int> found;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos || std::stoi(name) == ::getpid()) continue;
+    std::ifstream in(e.path() / "cmdline");
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (cmdline.find(marker) != std::string::npos) found.push_back(std::stoi(name));
+  }
+  return found;
+}
+
+// Files left in `dir` and below.
+std::vector<std::string> files_under(const std::filesystem::path& dir) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec); !ec && it != decltype(it)(); it.increment(ec))
+    if (!it->is_directory()) files.push_back(it->path().string());
+  return files;
+}
+
+struct signalled_job {
+  command_result result;
+  std::vector<std::string> files_left;  ///< under the report's folder
+  std::size_t processes_left = 0;       ///< parbench processes of the job still running
+};
+
+// A two-rank `parbench run` into a fresh folder in which rank `victim` is sent `signal` 2 s
+// after it starts (a shell that becomes parbench, with a background job holding its pid).
+signalled_job signal_a_rank(int victim, const std::string& signal) {
+  char dir_template[] = "/tmp/parbench_mpi_signal_XXXXXX";
+  if (::mkdtemp(dir_template) == nullptr) return {};
+  const std::filesystem::path dir = dir_template;
+  const std::string out = (dir / "report").string();
+  const std::string args = "run --backend mpi --workers 1 --samples 1e11 --repetitions 3 --no-overhead "
+                           "--no-break-even -q --out " + out;
+  const std::string plain = parbench() + args;
+  const std::string doomed =
+      "/bin/sh -c '(sleep 2; kill -" + signal + " $$) >/dev/null 2>&1 & exec " + parbench() + args + "'";
+  signalled_job job;
+  job.result = run(mpiexec(1) + (victim == 0 ? doomed : plain) + " : -np 1 " + (victim == 0 ? plain : doomed));
+  std::vector<int> left = processes_with(out);
+  for (int i = 0; i < 50 && !left.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    left = processes_with(out);
+  }
+  job.processes_left = left.size();
+  job.files_left = files_under(dir);
+  std::filesystem::remove_all(dir);
+  return job;
+}
+
+// A non-root rank killed mid-run (the OOM killer, a lost node): the launcher ends the job,
+// rank 0 does not wait forever in its collective; it is stopped with SIGTERM, which its
+// watcher handles (MPI's own threads inherit the block), so no lock or partial report is
+// left, and no parbench process outlives the job.
+TEST(mpi, a_killed_rank_ends_the_job_without_a_hang_or_leftovers) {
+  const signalled_job job = signal_a_rank(1, "KILL");
+  EXPECT_NE(job.result.exit_code, 0) << job.result.output;
+  EXPECT_LT(job.result.seconds, 60.0) << job.result.output;
+  EXPECT_THAT(job.result.output, HasSubstr("unfinished report files removed")) << "rank 0 cleaned up";
+  EXPECT_TRUE(job.files_left.empty()) << job.files_left.front();
+  EXPECT_EQ(job.processes_left, 0u) << "parbench processes outlived the job";
+}
+
+// SIGTERM to rank 0 (a batch system ending the job): exit 143 through the launcher, the
+// other rank stopped, nothing left behind.
+TEST(mpi, sigterm_to_rank_0_ends_the_job_with_143_and_no_leftovers) {
+  const signalled_job job = signal_a_rank(0, "TERM");
+  EXPECT_EQ(job.result.exit_code, 143) << job.result.output;
+  EXPECT_LT(job.result.seconds, 60.0) << job.result.output;
+  EXPECT_THAT(job.result.output, HasSubstr("interrupted by SIGTERM"));
+  EXPECT_TRUE(job.files_left.empty()) << job.files_left.front();
+  EXPECT_EQ(job.processes_left, 0u) << "parbench processes outlived the job";
 }
 
 std::vector<std::map<std::string, std::string>> read_csv(const std::filesystem::path& file) {
