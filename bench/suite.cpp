@@ -106,7 +106,7 @@ suite parse_suite(std::string_view text, std::string_view source, suite base) {
 
   suite s = std::move(base);
   const auto want = [&](const std::string& key, const json& v, bool ok, std::string_view expected) {
-    if (!ok) p.fail_at_key(key, fmt::format("'{}' must be {}, found {}", key, expected, type_of(v)));
+    if (!ok) p.fail_at_key(key, fmt::format("'{}' must be {}, found {}", key, expected, v.is_number() ? v.dump() : type_of(v)));
   };
   // Numbers may be JSON numbers or strings in the CLI's forms ("1e9", "1-4").
   const auto count_text = [](const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
@@ -176,9 +176,16 @@ suite parse_suite(std::string_view text, std::string_view source, suite base) {
     } else if (key == "seed") {
       want(key, v, v.is_number_unsigned() || v.is_string(), "a whole number");
       guarded(key, [&] { s.seed = parse_u64(count_text(v), "seed"); });
-    } else if (key == "min_time" || key == "timeout") {
-      want(key, v, v.is_number() && v.get<double>() >= 0 && v.get<double>() <= 1e6, "a number of seconds >= 0");
-      (key == "min_time" ? s.min_time_s : s.timeout_s) = v.get<double>();
+    } else if (key == "min_time") {
+      // 0 is the default: one run per repetition.
+      want(key, v, v.is_number() && (v.get<double>() == 0 || (v.get<double>() >= 0.001 && v.get<double>() <= 1e7)),
+           "0 (one run per repetition) or a number of seconds from 0.001 to 1e7");
+      s.min_time_s = v.get<double>();
+    } else if (key == "timeout") {
+      // As --timeout: below 1 ms the limit would round to 0 ms, which means none.
+      want(key, v, v.is_number() && v.get<double>() >= 0.001 && v.get<double>() <= 1e7,
+           "a number of seconds from 0.001 to 1e7");
+      s.timeout_s = v.get<double>();
     } else if (key == "overhead" || key == "break_even") {
       want(key, v, v.is_boolean(), "true or false");
       (key == "overhead" ? s.overhead : s.break_even) = v.get<bool>();

@@ -94,8 +94,8 @@ void add_pi_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--seed", opts->seed, "Seed of the random streams (0..2^64-1)")->capture_default_str();
   cmd->add_option("--rng", opts->rng, "Generator: philox (default) or light")->capture_default_str();
-  cmd->add_option("--schedule", opts->schedule, "Loop schedule for openmp: static or dynamic");
-  cmd->add_option("--timeout", opts->timeout, "Kill process workers that take longer (seconds)");
+  cmd->add_option("--schedule", opts->schedule, "Loop schedule for openmp: static (default) or dynamic");
+  cmd->add_option("--timeout", opts->timeout, "Kill process workers that take longer (seconds, 0.001..1e7; default: no limit)");
   cmd->add_option("--isa", opts->isa,
                   "Kernel instruction-set path: scalar, avx2 or avx512 (default: the widest this CPU has, or "
                   "PARBENCH_ISA)");

@@ -162,16 +162,17 @@ void add_run_command(CLI::App& app) {
   auto o = std::make_shared<run_options>();
   auto* cmd = app.add_subcommand("run", "Run the benchmark suite and write a report folder (CSV + metadata)");
   cmd->add_option("-b,--backend", o->backend, "Backends: a comma-separated list or all (default: all in this build)");
-  cmd->add_option("-w,--workers", o->workers, "Worker counts: list or ranges, e.g. 1,2,4 or 1-8 (default 1,2,4,...,ncpu)");
+  cmd->add_option("-w,--workers", o->workers, "Worker counts: list or ranges, e.g. 1,2,4 or 1-8 or 2-16:2 (default 1,2,4,...,ncpu)");
   cmd->add_option("-n,--samples", o->samples,
-                  "Sample counts: list, e.g. 1e7,1e8 (total for strong scaling, per worker for weak)");
+                  "Sample counts: list or ranges A-B[:STEP], e.g. 1e7,1e8 (total for strong scaling, per worker for weak; "
+                  "default 2^28,2^30)");
   cmd->add_option("--seed", o->seed, "Seed of the random streams (default 1)");
   cmd->add_option("--rng", o->rng, "Generator: philox (default) or light");
   cmd->add_option("-r,--repetitions", o->repetitions, "Counted repetitions per configuration (default 5)");
   cmd->add_option("-o,--out", o->out, "Report folder (default reports/<UTC timestamp>/)");
   cmd->add_option("--scaling", o->scaling, "strong (fixed total samples, default) or weak (fixed samples per worker)");
   cmd->add_option("--suite", o->suite_file, "Suite file (JSON, see docs/cli.md); flags override it");
-  cmd->add_option("--break-even-sizes", o->break_even_sizes, "Sizes of the break-even sweep (default 2^12..2^24, x4)");
+  cmd->add_option("--break-even-sizes", o->break_even_sizes, "Sizes of the break-even sweep: list or ranges (default 2^12..2^24, x4)");
   cmd->add_option("--min-time", o->min_time,
                   "Seconds per repetition; Google Benchmark then repeats the run inside it (default: one run)");
   cmd->add_option("--timeout", o->timeout, "Kill process workers that take longer (seconds, default 60)");

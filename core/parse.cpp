@@ -162,7 +162,7 @@ std::vector<std::uint64_t> parse_count_list(std::string_view text, std::string_v
 }
 
 std::vector<unsigned> parse_worker_list(std::string_view text) {
-  if (trim(text).empty()) fail("--workers", text, "expected a list such as 1,2,4 or a range such as 1-8");
+  if (trim(text).empty()) fail("--workers", text, "expected a list such as 1,2,4 or a range such as 1-8 or 2-16:2");
   std::vector<unsigned> out;
   std::set<unsigned> seen;
   for (std::string_view item : split(text, ',')) {
@@ -173,10 +173,17 @@ std::vector<unsigned> parse_worker_list(std::string_view text) {
     if (dash == std::string_view::npos || item.front() == '-') {
       values.push_back(parse_workers(item));
     } else {
+      // A range "A-B[:STEP]".
+      std::string_view hi_text = item.substr(dash + 1);
+      unsigned step = 1;
+      if (auto colon = hi_text.find(':'); colon != std::string_view::npos) {
+        step = parse_workers(hi_text.substr(colon + 1));
+        hi_text = hi_text.substr(0, colon);
+      }
       unsigned lo = parse_workers(item.substr(0, dash));
-      unsigned hi = parse_workers(item.substr(dash + 1));
+      unsigned hi = parse_workers(hi_text);
       if (hi < lo) fail("--workers", text, "a range must go from low to high, e.g. 1-8");
-      for (unsigned v = lo; v <= hi; ++v) values.push_back(v);
+      for (unsigned v = lo; v <= hi; v += step) values.push_back(v);
     }
     for (unsigned v : values) {
       if (!seen.insert(v).second) fail("--workers", text, fmt::format("{} appears twice", v));

@@ -218,7 +218,16 @@ INSTANTIATE_TEST_SUITE_P(
                       bad_suite{"{\"repetitions\": 0}", "'repetitions' must be a whole number from 1 to 1000"},
                       bad_suite{"{\"scaling\": \"medium\"}", "\"strong\" or \"weak\""},
                       bad_suite{"{\"rng\": \"mt19937\"}", "'rng'"},
-                      bad_suite{"{\"overhead\": \"yes\"}", "true or false"}));
+                      bad_suite{"{\"overhead\": \"yes\"}", "true or false"},
+                      bad_suite{"{\"timeout\": 0}", "'timeout' must be a number of seconds from 0.001 to 1e7"},
+                      bad_suite{"{\"timeout\": 1e8}", "'timeout' must be"},
+                      bad_suite{"{\"min_time\": 0.0001}", "'min_time' must be 0 (one run per repetition)"},
+                      bad_suite{"{\"min_time\": -1}", "'min_time' must be"}));
+
+TEST(suite, min_time_zero_means_one_run_per_repetition) {
+  EXPECT_DOUBLE_EQ(bench::parse_suite(R"({"min_time": 0})", "s.json").min_time_s, 0.0);
+  EXPECT_DOUBLE_EQ(bench::parse_suite(R"({"timeout": 0.5})", "s.json").timeout_s, 0.5);
+}
 
 TEST(suite, missing_file_is_a_usage_error) {
   try {

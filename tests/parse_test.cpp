@@ -55,6 +55,12 @@ TEST(parse_workers, bounds) {
 TEST(parse_lists, ranges_and_duplicates) {
   EXPECT_EQ(parse_worker_list("1,2,4"), (std::vector<unsigned>{1, 2, 4}));
   EXPECT_EQ(parse_worker_list("1-4"), (std::vector<unsigned>{1, 2, 3, 4}));
+  EXPECT_EQ(parse_worker_list("2-16:2"), (std::vector<unsigned>{2, 4, 6, 8, 10, 12, 14, 16}));
+  EXPECT_EQ(parse_worker_list("1,4-11:3"), (std::vector<unsigned>{1, 4, 7, 10}));
+  EXPECT_EQ(parse_worker_list("1000-1024:1024"), (std::vector<unsigned>{1000}));
+  EXPECT_THAT(error_of([] { parse_worker_list("1-8:0"); }), HasSubstr("must be at least 1"));
+  EXPECT_THAT(error_of([] { parse_worker_list("1-8:x"); }), HasSubstr("invalid value 'x'"));
+  EXPECT_THAT(error_of([] { parse_worker_list("1-3,2-4:2"); }), HasSubstr("2 appears twice"));
   EXPECT_EQ(parse_count_list("1e6,1e7"), (std::vector<std::uint64_t>{1000000, 10000000}));
   EXPECT_EQ(parse_count_list("10-30:10"), (std::vector<std::uint64_t>{10, 20, 30}));
   EXPECT_THAT(error_of([] { parse_worker_list("1,1"); }), HasSubstr("appears twice"));

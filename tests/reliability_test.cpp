@@ -262,6 +262,9 @@ struct catalogue_case {
   int signal = 0;  ///< sent once the run has started workers (see run_case)
 };
 
+// What ctest and failure messages show for a case (instead of its bytes).
+void PrintTo(const catalogue_case& c, std::ostream* os) { *os << c.name << ": " << c.what; }
+
 void previous_report(const fs::path& dir) {
   for (const char* f : {"results.csv", "overhead.csv", "break_even.csv", "metadata.json"})
     write(dir / "r" / f, fmt::format("previous {}\n", f));
