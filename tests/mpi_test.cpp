@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "kernels/pi.hpp"
+#include "tests/proc_helpers.hpp"
 
 using ::testing::HasSubstr;
 
@@ -184,8 +185,7 @@ std::vector<int> processes_with(const std::string& marker) {
   for (const auto& e : std::filesystem::directory_iterator("/proc")) {
     const std::string name = e.path().filename().string();
     if (name.find_first_not_of("0123456789") != std::string::npos || std::stoi(name) == ::getpid()) continue;
-    std::ifstream in(e.path() / "cmdline");
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string cmdline = parbench::test::read_proc_file((e.path() / "cmdline").string());
     if (cmdline.find(marker) != std::string::npos) found.push_back(std::stoi(name));
   }
   return found;

@@ -28,6 +28,7 @@
 #include "backends/registry.hpp"
 #include "core/errors.hpp"
 #include "tests/cli_helpers.hpp"
+#include "tests/proc_helpers.hpp"
 
 using namespace parbench;
 using namespace std::chrono_literals;
@@ -46,8 +47,7 @@ std::vector<pid_t> leftover_children() {
     char* end = nullptr;
     const long pid = std::strtol(e->d_name, &end, 10);
     if (*end != '\0' || pid <= 0 || pid == server) continue;
-    std::ifstream stat("/proc/" + std::string(e->d_name) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const std::string text = test::read_proc_file("/proc/" + std::string(e->d_name) + "/stat");
     const auto paren = text.rfind(')');
     if (paren == std::string::npos) continue;
     std::istringstream rest(text.substr(paren + 1));
@@ -361,10 +361,8 @@ TEST(forkserver_backend, server_exits_with_its_parent_and_on_end_of_file) {
   // The orphaned server is reparented; it is gone once /proc shows it missing or a zombie.
   bool gone = false;
   for (int i = 0; i < 200 && !gone; ++i) {
-    std::ifstream stat("/proc/" + std::to_string(server) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-    const auto paren = text.rfind(')');
-    gone = !stat || paren == std::string::npos || text.substr(paren + 2, 1) == "Z";
+    const char state = test::process_state(server);
+    gone = state == '\0' || state == 'Z';
     if (!gone) std::this_thread::sleep_for(10ms);
   }
   EXPECT_TRUE(gone) << "forkserver " << server << " outlived its parent";

@@ -2,6 +2,7 @@
 // limited in time, found and given an interpreter by one module.
 
 #include "core/subprocess.hpp"
+#include "tests/proc_helpers.hpp"
 
 #include <gtest/gtest.h>
 #include <pthread.h>
@@ -87,9 +88,8 @@ TEST(subprocess_run, a_program_past_its_limit_is_stopped_with_its_children) {
   const int child = std::stoi(r->out);
   // Gone, or a zombie that init has yet to reap: either way no longer running.
   auto running = [child] {
-    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
-    std::string pid, comm, state;
-    return static_cast<bool>(stat >> pid >> comm >> state) && state != "Z";
+    const char state = test::process_state(child);
+    return state != '\0' && state != 'Z';
   };
   for (int i = 0; i < 100 && running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_FALSE(running()) << "child " << child << " outlived its helper";
