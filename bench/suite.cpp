@@ -25,21 +25,6 @@ void append_item(std::string& list, std::string_view sep, std::string_view item)
 
 using nlohmann::json;
 
-// 1-based line and column of byte `offset` in `text`.
-std::pair<std::size_t, std::size_t> line_column(std::string_view text, std::size_t offset) {
-  offset = std::min(offset, text.size());
-  std::size_t line = 1, column = 1;
-  for (std::size_t i = 0; i < offset; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return {line, column};
-}
-
 class suite_parser {
  public:
   suite_parser(std::string_view text, std::string_view source) : text_(text), source_(source) {}
@@ -47,7 +32,7 @@ class suite_parser {
   // Where the key `"name"` appears in the text (the first occurrence), for messages.
   [[noreturn]] void fail_at_key(std::string_view key, const std::string& problem) const {
     const auto pos = text_.find(fmt::format("\"{}\"", key));
-    const auto [line, column] = line_column(text_, pos == std::string_view::npos ? 0 : pos);
+    const auto [line, column] = position_in(text_, pos == std::string_view::npos ? 0 : pos);
     throw usage_error(fmt::format("{}:{}:{}: {}", source_, line, column, problem));
   }
 
@@ -90,7 +75,7 @@ suite parse_suite(std::string_view text, std::string_view source, suite base) {
   try {
     doc = json::parse(text.begin(), text.end());
   } catch (const json::parse_error& e) {
-    const auto [line, column] = line_column(text, e.byte == 0 ? 0 : e.byte - 1);
+    const auto [line, column] = position_in(text, e.byte == 0 ? 0 : e.byte - 1);
     std::string what = e.what();
     // nlohmann's message starts with "[json.exception.parse_error.101] parse error at line L, column C: ".
     if (const auto colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);

@@ -226,4 +226,18 @@ std::uint64_t parse_bytes(std::string_view text, std::string_view what) {
   fail(what, text, "unknown unit; use B, KiB, MiB, GiB, KB, MB or GB");
 }
 
+text_position position_in(std::string_view text, std::size_t offset) noexcept {
+  offset = std::min(offset, text.size());
+  text_position p;
+  for (std::size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++p.line;
+      p.column = 1;
+    } else {
+      ++p.column;
+    }
+  }
+  return p;
+}
+
 }  // namespace parbench

@@ -3,6 +3,7 @@
 // usage_error with a message that quotes the input and says what is allowed.
 // (Fuzzed by fuzz/parse_fuzz.cpp.)
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -31,5 +32,13 @@ double parse_seconds(std::string_view text, std::string_view what);
 
 /// A byte size with optional unit: "1GiB", "512MiB", "64KiB", "100MB", "1000".
 std::uint64_t parse_bytes(std::string_view text, std::string_view what);
+
+/// Where byte `offset` of `text` is, 1-based, for "file:line:column" messages; an offset past
+/// the end is the end.
+struct text_position {
+  std::size_t line = 1;
+  std::size_t column = 1;
+};
+text_position position_in(std::string_view text, std::size_t offset) noexcept;
 
 }  // namespace parbench

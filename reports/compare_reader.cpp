@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "core/errors.hpp"
+#include "core/parse.hpp"
 #include "reports/compare.hpp"
 #include "reports/csv.hpp"
 
@@ -81,17 +82,8 @@ struct row_reader {
 // "line:column" of the first occurrence of `needle` in `text` (1-based), or 1:1.
 std::string locate(const std::string& text, const std::string& needle) {
   const auto at = text.find(needle);
-  if (at == std::string::npos) return "1:1";
-  std::size_t line = 1, col = 1;
-  for (std::size_t i = 0; i < at; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      col = 1;
-    } else {
-      ++col;
-    }
-  }
-  return fmt::format("{}:{}", line, col);
+  const text_position p = position_in(text, at == std::string::npos ? 0 : at);
+  return fmt::format("{}:{}", p.line, p.column);
 }
 
 void flatten(const nlohmann::json& j, const std::string& prefix, std::map<std::string, std::string>& out) {

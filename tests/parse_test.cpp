@@ -69,6 +69,18 @@ TEST(parse_lists, ranges_and_duplicates) {
   EXPECT_THAT(error_of([] { parse_count_list("1,,2"); }), HasSubstr("empty item"));
 }
 
+TEST(parse_misc, positions_are_one_based_lines_and_columns) {
+  EXPECT_EQ(position_in("abc", 0).line, 1u);
+  EXPECT_EQ(position_in("abc", 0).column, 1u);
+  EXPECT_EQ(position_in("abc", 2).column, 3u);
+  const text_position p = position_in("ab\ncd\nef", 7);
+  EXPECT_EQ(p.line, 3u);
+  EXPECT_EQ(p.column, 2u);
+  const text_position end = position_in("ab\nc", 999);
+  EXPECT_EQ(end.line, 2u);
+  EXPECT_EQ(end.column, 2u);
+}
+
 TEST(parse_misc, seconds_bytes_seed) {
   EXPECT_DOUBLE_EQ(parse_seconds("0.5", "--timeout"), 0.5);
   EXPECT_THAT(error_of([] { parse_seconds("-1", "--timeout"); }), HasSubstr("--timeout"));
