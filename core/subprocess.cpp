@@ -13,11 +13,11 @@
 #include <array>
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
+#include <optional>
 #include <system_error>
 #include <thread>
+#include <utility>
 
-#include "core/errors.hpp"
 #include "core/signals.hpp"
 
 extern char** environ;
@@ -31,6 +31,8 @@ class fd_guard {
   explicit fd_guard(int fd = -1) noexcept : fd_(fd) {}
   fd_guard(const fd_guard&) = delete;
   fd_guard& operator=(const fd_guard&) = delete;
+  fd_guard(fd_guard&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  fd_guard& operator=(fd_guard&&) = delete;
   ~fd_guard() { reset(); }
   [[nodiscard]] int get() const noexcept { return fd_; }
   void reset() noexcept {
@@ -46,11 +48,18 @@ struct pipe_pair {
   fd_guard read, write;
 };
 
-pipe_pair make_pipe() {
+// Nothing (errno set) when the pipe cannot be created.
+std::optional<pipe_pair> make_pipe() {
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0)
-    throw run_error(fmt::format("cannot create a pipe for a helper program: {}", std::strerror(errno)));
-  return {fd_guard(fds[0]), fd_guard(fds[1])};
+  if (::pipe2(fds, O_CLOEXEC) != 0) return std::nullopt;
+  return pipe_pair{fd_guard(fds[0]), fd_guard(fds[1])};
+}
+
+// True once `pid` has exited. It stays a zombie (WNOWAIT), so its pid and process group id
+// cannot be reused until wait_for_exit() reaps it.
+bool has_exited(pid_t pid) {
+  siginfo_t info{};
+  return ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
 }
 
 // Reaps `pid`: its exit status, 128 + signal, or -1.
@@ -95,19 +104,34 @@ pid_t start(const std::vector<std::string>& args, int out_fd, int err_fd) {
   return pid;
 }
 
-// Reads both pipes until they close or `deadline` passes; false on the deadline.
-bool collect(int out_fd, int err_fd, output& result, std::chrono::steady_clock::time_point deadline) {
+// Reads both pipes until the program has exited and what it wrote is drained, or `deadline`
+// passes (false). The pipes may stay open after the program exits (a child of it holds them),
+// and may close long before (it redirected them): neither ends the wait early or makes it
+// unbounded.
+bool collect(int out_fd, int err_fd, pid_t pid, output& result, std::chrono::steady_clock::time_point deadline) {
+  using std::chrono::milliseconds;
   std::array<pollfd, 2> fds{pollfd{out_fd, POLLIN, 0}, pollfd{err_fd, POLLIN, 0}};
   std::array<std::string*, 2> sinks{&result.out, &result.err};
   int open = 2;
   std::array<char, 4096> buf{};
-  while (open > 0) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  while (true) {
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
-    const int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::min<long long>(left.count(), 1000)));
-    if (n < 0 && errno != EINTR) break;
-    for (std::size_t i = 0; i < fds.size(); ++i) {
+    const bool exited = has_exited(pid);
+    if (open == 0) {
+      if (exited) return true;
+      std::this_thread::sleep_for(std::min(left, milliseconds(2)));
+      continue;
+    }
+    // Once it has exited, only what is already in the pipes is read (timeout 0).
+    const int n = ::poll(fds.data(), fds.size(), exited ? 0 : static_cast<int>(std::min<long long>(left.count(), 50)));
+    if (n < 0 && errno != EINTR) {
+      for (auto& f : fds) f.fd = -1;  // cannot read any more; the limit still holds
+      open = 0;
+      continue;
+    }
+    if (n == 0 && exited) return true;
+    for (std::size_t i = 0; i < fds.size() && n > 0; ++i) {
       if (fds[i].fd < 0 || (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
       const ssize_t got = ::read(fds[i].fd, buf.data(), buf.size());
       if (got > 0) {
@@ -118,30 +142,36 @@ bool collect(int out_fd, int err_fd, output& result, std::chrono::steady_clock::
       }
     }
   }
-  return true;
 }
 
 }  // namespace
 
 std::optional<output> run(const std::vector<std::string>& args, std::chrono::seconds limit) {
-  pipe_pair out = make_pipe(), err = make_pipe();
-  const pid_t pid = start(args, out.write.get(), err.write.get());
+  auto out = make_pipe();
+  if (!out) return std::nullopt;
+  auto err = make_pipe();
+  if (!err) return std::nullopt;
+  const pid_t pid = start(args, out->write.get(), err->write.get());
   if (pid < 0) return std::nullopt;
-  // The group is named by the leader's pid, which stays ours until it is reaped below.
-  const signals::cleanup stop_group([pid] { ::kill(-pid, SIGKILL); });
-  out.write.reset();
-  err.write.reset();
+  // The group is named by the leader's pid, which stays ours until it is reaped below; the
+  // action is unregistered before that.
+  std::optional<signals::cleanup> stop_group(std::in_place, [pid] { ::kill(-pid, SIGKILL); });
+  out->write.reset();
+  err->write.reset();
 
   output result;
-  result.timed_out = !collect(out.read.get(), err.read.get(), result, std::chrono::steady_clock::now() + limit);
+  result.timed_out =
+      !collect(out->read.get(), err->read.get(), pid, result, std::chrono::steady_clock::now() + limit);
   if (result.timed_out) {
-    // SIGTERM first: a Python program then terminates its Pool; SIGKILL for whatever is left.
+    // SIGTERM first: a Python program then terminates its Pool; the grace ends when it exits.
     ::kill(-pid, SIGTERM);
     const auto grace = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (std::chrono::steady_clock::now() < grace && ::kill(-pid, 0) == 0)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    ::kill(-pid, SIGKILL);
+    while (std::chrono::steady_clock::now() < grace && !has_exited(pid))
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  // Whatever is left of the group (the program's own children) goes with it.
+  ::kill(-pid, SIGKILL);
+  stop_group.reset();
   result.exit_code = wait_for_exit(pid);
   return result;
 }

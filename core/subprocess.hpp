@@ -22,9 +22,11 @@ struct output {
 /// Runs `args` (argv[0] searched on PATH when it has no '/') with stdout and stderr captured,
 /// in a process group of its own, with default signal handling and nothing blocked (parbench
 /// blocks the interrupt signals in all its threads, and a child would inherit that:
-/// multiprocessing could then never stop its own workers). Past `limit`, and when parbench is
-/// interrupted, the whole group is stopped (SIGTERM, then SIGKILL 5 s later), the program's
-/// own children included. Blocking; nullopt (errno set) when the program cannot be started.
+/// multiprocessing could then never stop its own workers). Returns once the program has exited
+/// and its output is read, even if a child of it still holds the pipes; what is left of its
+/// group is then killed. Past `limit` the group gets SIGTERM, and SIGKILL when the program has
+/// not exited 5 s later; when parbench is interrupted, SIGKILL at once. Blocking; nullopt
+/// (errno set) when the program cannot be started.
 std::optional<output> run(const std::vector<std::string>& args, std::chrono::seconds limit);
 
 /// The running executable (/proc/self/exe), or an empty path when it cannot be read.

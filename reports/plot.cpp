@@ -48,8 +48,8 @@ void make_plots(const std::filesystem::path& report_dir, const std::filesystem::
       subprocess::run({python.string(), script.path.string(), report_dir.string(), out_dir.string()}, plot_limit);
   if (!r) throw report_error(fmt::format("cannot start {}: {}", python.string(), std::strerror(errno)));
   if (r->timed_out)
-    throw run_error(fmt::format("plotting {} took more than {} s; the plotter was stopped", report_dir.string(),
-                                plot_limit.count()));
+    throw report_error(fmt::format("plotting {} took more than {} s; the plotter was stopped",
+                                   report_dir.string(), plot_limit.count()));
   switch (r->exit_code) {
     case 0: return;
     case 2: throw usage_error(fmt::format("cannot plot {}: {}", report_dir.string(), plotter_message(*r)));

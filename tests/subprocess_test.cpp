@@ -60,6 +60,15 @@ TEST(subprocess_run, captures_stdout_stderr_and_the_exit_code_apart) {
   EXPECT_FALSE(r->timed_out);
 }
 
+TEST(subprocess_run, output_larger_than_a_pipe_is_read_whole) {
+  const auto r = run({"/bin/sh", "-c", "head -c 1000000 /dev/zero | tr '\\0' a; head -c 300000 /dev/zero >&2"},
+                     std::chrono::seconds(60));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->exit_code, 0) << r->err.substr(0, 200);
+  EXPECT_EQ(r->out, std::string(1000000, 'a'));
+  EXPECT_EQ(r->err.size(), 300000u);
+}
+
 TEST(subprocess_run, a_signal_death_is_128_plus_the_signal) {
   const auto r = run({"/bin/sh", "-c", "kill -SEGV $$"}, std::chrono::seconds(30));
   ASSERT_TRUE(r.has_value());
@@ -93,6 +102,45 @@ TEST(subprocess_run, a_program_past_its_limit_is_stopped_with_its_children) {
   };
   for (int i = 0; i < 100 && running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_FALSE(running()) << "child " << child << " outlived its helper";
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// A child of the program that keeps the pipes open does not keep run() waiting, and is
+// killed with the rest of the group.
+TEST(subprocess_run, returns_when_the_program_exits_even_if_its_child_holds_the_pipes) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = run({"/bin/sh", "-c", "sleep 300 & echo $!"}, std::chrono::seconds(120));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_LT(seconds_since(start), 10.0);
+  EXPECT_FALSE(r->timed_out);
+  EXPECT_EQ(r->exit_code, 0);
+  const int child = std::stoi(r->out);
+  for (int i = 0; i < 100 && test::process_state(child) != '\0' && test::process_state(child) != 'Z'; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const char state = test::process_state(child);
+  EXPECT_TRUE(state == '\0' || state == 'Z') << "child " << child << " outlived its helper";
+}
+
+// A program that closes its output early still has its time limit.
+TEST(subprocess_run, the_limit_holds_after_the_program_closes_its_output) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = run({"/bin/sh", "-c", "exec >/dev/null 2>&1; sleep 300"}, std::chrono::seconds(1));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(r->timed_out);
+  EXPECT_LT(seconds_since(start), 10.0);
+}
+
+// The SIGTERM grace ends as soon as the program has gone.
+TEST(subprocess_run, a_program_that_obeys_sigterm_is_not_kept_for_the_grace_period) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = run({"sleep", "300"}, std::chrono::seconds(1));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(r->timed_out);
+  EXPECT_EQ(r->exit_code, 128 + SIGTERM);
+  EXPECT_LT(seconds_since(start), 4.0) << "1 s limit, no 5 s grace";
 }
 
 // parbench blocks SIGINT/SIGTERM/SIGHUP in every thread; a helper must not inherit that, or
