@@ -25,8 +25,8 @@
 #include "backends/registry.hpp"
 #include "core/errors.hpp"
 #include "core/parse.hpp"
-#include "kernels/isa.hpp"
-#include "kernels/pi.hpp"
+#include "kernels/montecarlo/isa.hpp"
+#include "kernels/montecarlo/sampler.hpp"
 
 namespace {
 

@@ -16,7 +16,7 @@
 
 #include "core/errors.hpp"
 #include "core/subprocess.hpp"
-#include "kernels/pi.hpp"
+#include "kernels/montecarlo/sampler.hpp"
 
 namespace parbench::bench {
 namespace {

@@ -10,34 +10,46 @@
 
 namespace parbench::bench {
 
-/// Version of the CSV schemas (the `schema_version` column); bump on any column change.
-inline constexpr int schema_version = 1;
+/// Version of the CSV schemas (the `schema_version` column): the one source of it in the
+/// code; bump on any column change. Readers also accept `oldest_schema_version`.
+inline constexpr int schema_version = 2;
+/// Schema 1 (pi only; `samples`, `hits`, `samples_per_s`, no `schedule`) is still read.
+inline constexpr int oldest_schema_version = 1;
 
 /// One row of results.csv: a counted repetition (row_type "raw") or the aggregate of a
-/// configuration (row_type "aggregate").
+/// configuration (row_type "aggregate"). A configuration is (kernel, kernel_version, params,
+/// isa, backend, kind, schedule, scaling, workers, ranks, size, seed): nothing is ever
+/// aggregated, compared or used as a speedup reference across configurations of
+/// different kernels or parameters.
 struct result_row {
   int schema_version = bench::schema_version;
   std::string kernel = "pi";
   int kernel_version = 0;
-  std::string rng;      ///< philox | light
-  std::string isa;      ///< scalar | avx2 | avx512
+  std::string params;  ///< the kernel's parameters, canonical: "name=value;name=value"
+  std::string isa;     ///< the kernel's instruction-set path (scalar | avx2 | avx512), if any
   std::string backend;
-  std::string kind;     ///< backend | peer | reference
-  std::string scaling;  ///< strong | weak
+  std::string kind;      ///< backend | peer | reference
+  std::string schedule;  ///< the backend's schedule, e.g. "static", "dynamic:4"
+  std::string scaling;   ///< strong | weak
   unsigned workers = 1;
+  std::optional<unsigned> workers_used;  ///< distinct workers that ran chunks (raw rows)
   unsigned ranks = 1;
   unsigned threads_per_rank = 1;
-  std::uint64_t samples = 0;
+  std::uint64_t size = 0;  ///< problem size in `unit`
+  std::string unit = "samples";
   std::uint64_t seed = 0;
   std::string row_type;  ///< raw | aggregate
   std::optional<unsigned> repetition;
   std::string status;  ///< ok | failed
   std::string error;
-  std::optional<std::uint64_t> hits;
+  std::string result;  ///< the kernel's result words, ';'-separated (pi: the hit count)
+  std::optional<std::uint64_t> items;  ///< work items one run processes (the kernel's unit)
+  std::optional<std::uint64_t> bytes;  ///< bytes one run moves, where the kernel declares it
   std::optional<double> wall_s;
   std::optional<double> cpu_s;
-  std::optional<double> samples_per_s;
-  std::optional<double> samples_per_s_per_worker;
+  std::optional<double> items_per_s;
+  std::optional<double> bytes_per_s;
+  std::optional<double> items_per_s_per_worker;
   std::optional<unsigned> repetitions;
   std::optional<double> wall_s_mean;
   std::optional<double> wall_s_stddev;
@@ -49,6 +61,8 @@ struct result_row {
   std::optional<double> speedup_max;
   std::optional<double> efficiency;
   std::optional<double> karp_flatt;
+  /// The best speedup a static block split can reach at this W for this job (aggregates).
+  std::optional<double> static_bound;
 };
 
 /// One row of overhead.csv: start-up cost of one mechanism at one worker count.
@@ -67,14 +81,17 @@ struct overhead_row {
   std::uint64_t parent_rss_bytes = 0;
 };
 
-/// One row of break_even.csv.
+/// One row of break_even.csv: per (kernel, params, backend, schedule, W).
 struct break_even_row {
   int schema_version = bench::schema_version;
+  std::string kernel = "pi";
+  std::string params;
   std::string backend;
-  std::string rng;
+  std::string schedule;
   unsigned workers = 1;
-  std::optional<std::uint64_t> break_even_samples;  ///< empty: never beat serial on the sweep
-  std::string sizes_tried;                          ///< the sweep, e.g. "65536;262144;1048576"
+  std::optional<std::uint64_t> break_even_size;  ///< empty: never beat serial on the sweep
+  std::string unit = "samples";
+  std::string sizes_tried;  ///< the sweep, e.g. "65536;262144;1048576"
 };
 
 /// Everything one `parbench run` produced.

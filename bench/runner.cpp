@@ -16,8 +16,8 @@
 #include "bench/capture_reporter.hpp"
 #include "core/errors.hpp"
 #include "core/signals.hpp"
-#include "kernels/isa.hpp"
-#include "kernels/pi.hpp"
+#include "kernels/montecarlo/isa.hpp"
+#include "kernels/montecarlo/sampler.hpp"
 
 namespace parbench::bench {
 namespace {

@@ -12,7 +12,7 @@
 #include "core/backend.hpp"
 #include "core/errors.hpp"
 #include "core/parse.hpp"
-#include "kernels/pi.hpp"
+#include "kernels/montecarlo/sampler.hpp"
 
 namespace parbench::bench {
 namespace {

@@ -13,7 +13,7 @@
 #include "backends/mpi/mpi_job.hpp"
 #include "bench/runner.hpp"
 #include "core/version.hpp"
-#include "kernels/isa.hpp"
+#include "kernels/montecarlo/isa.hpp"
 
 #ifdef PARBENCH_HAVE_TBB
 #include <oneapi/tbb/version.h>

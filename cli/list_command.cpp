@@ -4,7 +4,7 @@
 
 #include "backends/registry.hpp"
 #include "cli/commands.hpp"
-#include "kernels/isa.hpp"
+#include "kernels/montecarlo/isa.hpp"
 
 namespace parbench::cli {
 

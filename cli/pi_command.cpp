@@ -13,7 +13,7 @@
 #include "cli/commands.hpp"
 #include "core/errors.hpp"
 #include "core/parse.hpp"
-#include "kernels/isa.hpp"
+#include "kernels/montecarlo/isa.hpp"
 
 namespace parbench::cli {
 namespace {

@@ -1,29 +1,66 @@
 #pragma once
-// The one interface between the harness and the parallelism models.
+// The one interface between the harness and the parallelism models. A backend runs any
+// kernel (core/kernel.hpp): it decides only who runs which chunk.
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "core/kernel.hpp"
 #include "core/partition.hpp"
-#include "kernels/pi.hpp"
 
 namespace parbench {
 
+/// A schedule a backend offers: how its workers share the chunks.
+struct schedule_option {
+  std::string name;         ///< e.g. "static", "dynamic", "guided", "simple"
+  std::string description;  ///< one line for `list` and `--help`
+  /// Whether it takes a chunk count (`name:N`: chunks handed out at a time, or grain size).
+  bool takes_grain = false;
+  /// Whether who runs which chunk is fixed by W alone (a static block split).
+  bool fixed_split = false;
+};
+
+/// A chosen schedule: `name` from the backend's options, `grain` 0 = the model's default.
+struct schedule {
+  std::string name;
+  std::uint64_t grain = 0;
+  friend bool operator==(const schedule&, const schedule&) = default;
+};
+
+/// "dynamic" or "dynamic:4".
+[[nodiscard]] std::string to_string(const schedule& s);
+
+/// What a backend can do, declared by the backend itself: tests, `list`, the console and
+/// nesting backends read it from here, never from lists of names.
+struct backend_abilities {
+  /// Its schedules, default first; at least one.
+  std::vector<schedule_option> schedules;
+  /// Runs exactly `run_request::chunks` when given (needed to run inside a nesting backend).
+  bool honours_subranges = true;
+  /// Can run inside one process of a nesting backend (mpi's --inner).
+  bool nestable = false;
+  /// Kernels it can run (device code exists for them); empty = every kernel.
+  std::vector<std::string> kernels;
+  /// Whether W is fixed by the backend (exactly W workers) or decided by the model.
+  bool exact_workers = true;
+};
+
 /// What to run: a kernel job and how many OS-level workers to use.
 struct run_request {
-  kernels::pi_job job;
+  std::shared_ptr<const kernel_job> job;
   /// Exactly this many OS-level workers (threads or processes); 1..max_workers.
   unsigned workers = 1;
-  /// Loop schedule where the model has one ("static", "dynamic"); empty = backend default.
-  std::string schedule;
+  /// How the workers share the chunks; an empty name = the backend's default (first) schedule.
+  parbench::schedule schedule;
   /// Process backends kill a worker that has not answered after this long; 0 = no limit.
   std::chrono::milliseconds timeout{0};
-  /// Only these chunks, a sub-range of [0, job.chunk_count()); empty = every chunk.
+  /// Only these chunks, a sub-range of [0, job->chunk_count()); empty = every chunk.
   /// Lets a backend that nests another (mpi) hand it one share of the job.
   std::optional<chunk_range> chunks{};
   /// The model a nesting backend (mpi) runs inside each of its processes; empty = its default.
@@ -31,13 +68,14 @@ struct run_request {
 };
 
 /// The chunks `request` asks for: `request.chunks`, or every chunk of the job.
-[[nodiscard]] constexpr chunk_range requested_chunks(const run_request& request) noexcept {
-  return request.chunks ? *request.chunks : chunk_range{0, request.job.chunk_count()};
+[[nodiscard]] inline chunk_range requested_chunks(const run_request& request) noexcept {
+  return request.chunks ? *request.chunks : chunk_range{0, request.job->chunk_count()};
 }
 
 /// What a run returns: plain data, no I/O, no timing (the harness times).
 struct run_result {
-  std::uint64_t hits = 0;
+  /// The combined partial results of every requested chunk (the job's layout).
+  result_words result;
   /// Workers the backend started (== request.workers unless the model decides, e.g. stdpar).
   unsigned workers_started = 0;
   /// Distinct OS threads/processes that ran at least one chunk.
@@ -59,9 +97,9 @@ inline constexpr unsigned max_workers = 1024;
 /// - `run` and `start_empty` are blocking: every worker has finished (threads joined,
 ///   children reaped) when they return, also when they throw.
 /// - No I/O on stdout/stderr; failures are reported by throwing `run_error` with a message
-///   that names the worker and the cause.
-/// - The hit count is the exact sum of `kernels::count_hits` over all chunks, whatever
-///   the split, so every backend returns the serial answer.
+///   that names the worker and the cause; a schedule it does not offer is a usage_error.
+/// - The result is the exact combination of the job's partial results over the requested
+///   chunks, whatever the split and schedule, so every backend returns the serial answer.
 /// - One instance is used from one thread at a time.
 class backend {
  public:
@@ -70,6 +108,7 @@ class backend {
   [[nodiscard]] virtual std::string_view description() const noexcept = 0;
   /// Start-up mechanism measured by `parbench overhead` (e.g. "fork + pipe + waitpid").
   [[nodiscard]] virtual std::string_view mechanism() const noexcept = 0;
+  [[nodiscard]] virtual backend_abilities abilities() const = 0;
   [[nodiscard]] virtual availability probe() const { return {}; }
   virtual run_result run(const run_request& request) = 0;
   /// Start `workers` workers that do no work and collect their empty results.
@@ -84,5 +123,17 @@ class backend {
   /// Pays that cost once more (blocking); called only when setup_mechanism() is not empty.
   virtual void setup() {}
 };
+
+/// Whether `abilities` lets the backend run kernel `kernel`.
+[[nodiscard]] bool supports_kernel(const backend_abilities& abilities, std::string_view kernel);
+
+/// Parses "name" or "name:N" against the backend's schedules; empty text = its default.
+/// Throws usage_error naming the backend and its valid schedules.
+[[nodiscard]] parbench::schedule parse_schedule(const backend& b, std::string_view text);
+
+/// `s` resolved against the backend's options: an empty name becomes the default; throws
+/// usage_error for a schedule the backend does not offer. Backends call it first in run().
+[[nodiscard]] const schedule_option& resolve_schedule(std::string_view backend_name,
+                                                     const backend_abilities& abilities, const schedule& s);
 
 }  // namespace parbench

@@ -15,7 +15,7 @@
 #include "backends/cuda/pi_slice.hpp"
 #include "backends/registry.hpp"
 #include "core/errors.hpp"
-#include "kernels/pi.hpp"
+#include "kernels/montecarlo/sampler.hpp"
 #include "tests/cli_helpers.hpp"
 
 using namespace parbench;

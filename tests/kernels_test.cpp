@@ -8,9 +8,9 @@
 
 #include "core/errors.hpp"
 #include "tests/cli_helpers.hpp"
-#include "kernels/isa.hpp"
-#include "kernels/philox.hpp"
-#include "kernels/pi.hpp"
+#include "kernels/montecarlo/isa.hpp"
+#include "kernels/montecarlo/philox.hpp"
+#include "kernels/montecarlo/sampler.hpp"
 
 using namespace parbench::kernels;
 

@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "kernels/pi.hpp"
+#include "kernels/montecarlo/sampler.hpp"
 #include "tests/proc_helpers.hpp"
 
 using ::testing::HasSubstr;

@@ -26,7 +26,7 @@
 
 #include "bench/peer.hpp"
 #include "core/errors.hpp"
-#include "kernels/pi.hpp"
+#include "kernels/montecarlo/sampler.hpp"
 #include "reports/report_reader.hpp"
 #include "tests/cli_helpers.hpp"
 

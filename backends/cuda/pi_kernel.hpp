@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "kernels/pi.hpp"
+#include "kernels/montecarlo/sampler.hpp"
 
 namespace parbench::backends::detail {
 

@@ -1,15 +1,15 @@
 #pragma once
 // The GPU's unit of work, written for host and device: a slice of `slice_samples`
-// consecutive samples inside one chunk of the kernel's layout (kernels/pi.hpp), drawn
-// from the same stream code as the CPU (kernels/philox.hpp, kernels/light.hpp). The
+// consecutive samples inside one chunk of the kernel's layout (kernels/montecarlo/sampler.hpp), drawn
+// from the same stream code as the CPU (kernels/montecarlo/philox.hpp, kernels/montecarlo/light.hpp). The
 // CUDA kernel sums slices; tests/cuda_test.cpp checks on the CPU that the slices of
 // every chunk add up to kernels::count_chunk_hits_scalar.
 
 #include <cstdint>
 
-#include "kernels/light.hpp"
-#include "kernels/philox.hpp"
-#include "kernels/pi.hpp"
+#include "kernels/montecarlo/light.hpp"
+#include "kernels/montecarlo/philox.hpp"
+#include "kernels/montecarlo/sampler.hpp"
 
 // `#pragma unroll` for device code only (the host compiler would warn about it).
 #if defined(__CUDA_ARCH__)

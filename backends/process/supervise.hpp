@@ -12,7 +12,7 @@
 #include "backends/process/worker.hpp"
 #include "core/backend.hpp"
 #include "core/partition.hpp"
-#include "kernels/pi.hpp"
+#include "kernels/montecarlo/sampler.hpp"
 
 namespace parbench::process {
 

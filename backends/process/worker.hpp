@@ -8,7 +8,7 @@
 #include <optional>
 #include <string_view>
 
-#include "kernels/pi.hpp"
+#include "kernels/montecarlo/sampler.hpp"
 
 namespace parbench::process {
 

@@ -12,9 +12,15 @@ class serial_backend final : public backend {
   std::string_view name() const noexcept override { return "serial"; }
   std::string_view description() const noexcept override { return "one thread, no parallelism (the reference)"; }
   std::string_view mechanism() const noexcept override { return "function call"; }
+  backend_abilities abilities() const override {
+    backend_abilities a;
+    a.schedules = {{"static", "every chunk in order on the calling thread", false, true}};
+    a.nestable = true;
+    return a;
+  }
   run_result run(const run_request& request) override {
-    const chunk_range chunks = requested_chunks(request);
-    return {kernels::count_hits(request.job, chunks.first, chunks.last), 1, 1, 0.0};
+    (void)resolve_schedule(name(), abilities(), request.schedule);
+    return {compute(*request.job, requested_chunks(request)), 1, 1, 0.0};
   }
   void start_empty(unsigned /*workers*/) override {}
 };

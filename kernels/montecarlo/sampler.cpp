@@ -1,13 +1,13 @@
-#include "kernels/pi.hpp"
+#include "kernels/montecarlo/sampler.hpp"
 
 #include <fmt/format.h>
 
 #include <cmath>
 
 #include "core/errors.hpp"
-#include "kernels/isa.hpp"
-#include "kernels/light.hpp"
-#include "kernels/philox.hpp"
+#include "kernels/montecarlo/isa.hpp"
+#include "kernels/montecarlo/light.hpp"
+#include "kernels/montecarlo/philox.hpp"
 
 namespace parbench::kernels {
 
@@ -19,10 +19,17 @@ rng_kind parse_rng(std::string_view text) {
   throw usage_error(fmt::format("invalid value '{}' for --rng: choose philox (default) or light", text));
 }
 
+std::uint64_t stream_hits_scalar(rng_kind rng, std::uint64_t seed, std::uint64_t chunk, std::uint64_t length) {
+  if (rng == rng_kind::philox) return philox_hits(seed, chunk, 0, length);
+  return light_hits(light_chunk_key(seed, chunk), 0, length);
+}
+
 std::uint64_t count_chunk_hits_scalar(const pi_job& job, std::uint64_t chunk) {
-  const std::uint64_t length = job.chunk_length(chunk);
-  if (job.rng == rng_kind::philox) return philox_hits(job.seed, chunk, 0, length);
-  return light_hits(light_chunk_key(job.seed, chunk), 0, length);
+  return stream_hits_scalar(job.rng, job.seed, chunk, job.chunk_length(chunk));
+}
+
+std::uint64_t stream_hits(rng_kind rng, std::uint64_t seed, std::uint64_t chunk, std::uint64_t length) {
+  return detail::active_stream_counter()(rng, seed, chunk, length);
 }
 
 std::uint64_t count_hits(const pi_job& job, std::uint64_t first_chunk, std::uint64_t last_chunk) {

@@ -11,10 +11,10 @@
 
 #include <cstdint>
 
-#include "kernels/isa.hpp"
-#include "kernels/light.hpp"
-#include "kernels/philox.hpp"
-#include "kernels/pi.hpp"
+#include "kernels/montecarlo/isa.hpp"
+#include "kernels/montecarlo/light.hpp"
+#include "kernels/montecarlo/philox.hpp"
+#include "kernels/montecarlo/sampler.hpp"
 
 // With GCC, also its first scheduling pass (off by default on x86), pressure-aware: these
 // loops run short of registers, and it measured 5-10% faster on Zen 4.
@@ -162,20 +162,19 @@ PARBENCH_AVX2 std::uint64_t light_samples(std::uint64_t key, std::uint32_t sampl
   return std::uint64_t{samples} + lane_sum(outside);
 }
 
-PARBENCH_AVX2 std::uint64_t chunk_hits(const pi_job& job, std::uint64_t chunk) {
-  const std::uint64_t length = job.chunk_length(chunk);
+PARBENCH_AVX2 std::uint64_t chunk_hits(rng_kind rng, std::uint64_t seed, std::uint64_t chunk, std::uint64_t length) {
   std::uint64_t hits = 0;
-  if (job.rng == rng_kind::philox) {
+  if (rng == rng_kind::philox) {
     const auto full_blocks = static_cast<std::uint32_t>(length / 2);
     // Most blocks with U vectors in flight, the rest a vector at a time, the last odd sample scalar.
     const std::uint32_t wide_blocks = full_blocks - full_blocks % (4 * philox_unroll);
     const std::uint32_t vector_blocks = full_blocks - full_blocks % 4;
-    hits = philox_blocks<philox_unroll>(job.seed, chunk, wide_blocks);
+    hits = philox_blocks<philox_unroll>(seed, chunk, wide_blocks);
     if (vector_blocks > wide_blocks)
-      hits += philox_blocks<1>(job.seed, chunk, vector_blocks, wide_blocks);
-    hits += philox_hits(job.seed, chunk, 2 * std::uint64_t{vector_blocks}, length);
+      hits += philox_blocks<1>(seed, chunk, vector_blocks, wide_blocks);
+    hits += philox_hits(seed, chunk, 2 * std::uint64_t{vector_blocks}, length);
   } else {
-    const std::uint64_t key = light_chunk_key(job.seed, chunk);
+    const std::uint64_t key = light_chunk_key(seed, chunk);
     const auto vector_samples = static_cast<std::uint32_t>(length - length % (4 * light_unroll));
     hits = light_samples(key, vector_samples) + light_hits(key, vector_samples, length);
   }
@@ -188,8 +187,12 @@ namespace detail {
 
 PARBENCH_AVX2 std::uint64_t count_hits_avx2(const pi_job& job, std::uint64_t first, std::uint64_t last) {
   std::uint64_t hits = 0;
-  for (std::uint64_t c = first; c < last; ++c) hits += chunk_hits(job, c);
+  for (std::uint64_t c = first; c < last; ++c) hits += chunk_hits(job.rng, job.seed, c, job.chunk_length(c));
   return hits;
+}
+
+PARBENCH_AVX2 std::uint64_t stream_hits_avx2(rng_kind rng, std::uint64_t seed, std::uint64_t chunk, std::uint64_t length) {
+  return chunk_hits(rng, seed, chunk, length);
 }
 
 }  // namespace detail

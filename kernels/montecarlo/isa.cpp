@@ -1,4 +1,4 @@
-#include "kernels/isa.hpp"
+#include "kernels/montecarlo/isa.hpp"
 
 #include <fmt/format.h>
 
@@ -24,15 +24,16 @@ namespace {
 struct path_entry {
   isa path;
   detail::chunk_counter counter;
+  detail::stream_counter stream;
   bool (*cpu_has)();
 };
 
 // Narrowest first. __builtin_cpu_supports also checks that the OS saves the
 // vector state (XCR0), so a path listed here can really run.
 const path_entry paths[] = {
-    {isa::scalar, &detail::count_hits_scalar, [] { return true; }},
-    {isa::avx2, &detail::count_hits_avx2, [] { return __builtin_cpu_supports("avx2") != 0; }},
-    {isa::avx512, &detail::count_hits_avx512,
+    {isa::scalar, &detail::count_hits_scalar, &stream_hits_scalar, [] { return true; }},
+    {isa::avx2, &detail::count_hits_avx2, &detail::stream_hits_avx2, [] { return __builtin_cpu_supports("avx2") != 0; }},
+    {isa::avx512, &detail::count_hits_avx512, &detail::stream_hits_avx512,
      [] {
        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
               __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
@@ -106,6 +107,7 @@ void force_isa(isa path) {
 
 namespace detail {
 chunk_counter active_chunk_counter() { return current().load()->counter; }
+stream_counter active_stream_counter() { return current().load()->stream; }
 }  // namespace detail
 
 }  // namespace parbench::kernels

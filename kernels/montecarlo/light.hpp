@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "kernels/philox.hpp"
+#include "kernels/montecarlo/philox.hpp"
 
 namespace parbench::kernels {
 

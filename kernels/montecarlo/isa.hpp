@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "kernels/pi.hpp"
+#include "kernels/montecarlo/sampler.hpp"
 
 namespace parbench::kernels {
 
@@ -30,6 +30,10 @@ isa parse_isa(std::string_view text);
 namespace detail {
 using chunk_counter = std::uint64_t (*)(const pi_job&, std::uint64_t, std::uint64_t);
 chunk_counter active_chunk_counter();
+using stream_counter = std::uint64_t (*)(rng_kind, std::uint64_t, std::uint64_t, std::uint64_t);
+stream_counter active_stream_counter();
+std::uint64_t stream_hits_avx2(rng_kind, std::uint64_t, std::uint64_t, std::uint64_t);
+std::uint64_t stream_hits_avx512(rng_kind, std::uint64_t, std::uint64_t, std::uint64_t);
 std::uint64_t count_hits_scalar(const pi_job&, std::uint64_t, std::uint64_t);
 /// Call only where the CPU has the extension (the `paths` table in isa.cpp checks).
 std::uint64_t count_hits_avx2(const pi_job&, std::uint64_t, std::uint64_t);

@@ -1,0 +1,79 @@
+#include "kernels/registry.hpp"
+
+#include <fmt/format.h>
+
+#include <set>
+
+#include "core/errors.hpp"
+
+namespace parbench {
+namespace detail {
+// Defined in the registration file CMake generates from kernels/CMakeLists.txt.
+void register_builtin_kernels(std::vector<std::unique_ptr<kernel>>& into);
+}  // namespace detail
+
+namespace {
+std::vector<std::unique_ptr<kernel>>& entries() {
+  static std::vector<std::unique_ptr<kernel>> list = [] {
+    std::vector<std::unique_ptr<kernel>> builtin;
+    detail::register_builtin_kernels(builtin);
+    return builtin;
+  }();
+  return list;
+}
+}  // namespace
+
+const std::vector<std::unique_ptr<kernel>>& registered_kernels() { return entries(); }
+
+std::string kernel_names() {
+  std::string out;
+  for (const auto& k : registered_kernels()) out += (out.empty() ? "" : ", ") + std::string(k->name());
+  return out;
+}
+
+const kernel& find_kernel(std::string_view name) {
+  for (const auto& k : registered_kernels())
+    if (k->name() == name) return *k;
+  throw usage_error(fmt::format("unknown kernel '{}'; choose from: {}", name, kernel_names()));
+}
+
+std::vector<const kernel*> parse_kernel_list(std::string_view text) {
+  std::vector<const kernel*> out;
+  if (text == "all") {
+    for (const auto& k : registered_kernels()) out.push_back(k.get());
+    return out;
+  }
+  if (text.empty()) throw usage_error(fmt::format("empty --kernel list; choose from: {}, or all", kernel_names()));
+  std::set<std::string_view> seen;
+  std::size_t start = 0;
+  while (true) {
+    const auto pos = text.find(',', start);
+    const std::string_view item = text.substr(start, pos - start);
+    if (item.empty()) throw usage_error(fmt::format("empty item in --kernel list '{}'", text));
+    if (!seen.insert(item).second) throw usage_error(fmt::format("kernel '{}' is listed twice in '{}'", item, text));
+    out.push_back(&find_kernel(item));
+    if (pos == std::string_view::npos) break;
+    start = pos + 1;
+  }
+  return out;
+}
+
+std::shared_ptr<const kernel_job> make_job(const job_spec& spec) {
+  const kernel& k = find_kernel(spec.kernel);
+  return k.make_job(complete_spec(k, spec.size, spec.seed, spec.params));
+}
+
+std::shared_ptr<const kernel_job> make_job(std::string_view name, std::uint64_t size, std::uint64_t seed,
+                                           const param_values& params) {
+  const kernel& k = find_kernel(name);
+  return k.make_job(complete_spec(k, size, seed, params));
+}
+
+void register_kernel(std::unique_ptr<kernel> k) {
+  for (const auto& existing : entries())
+    if (existing->name() == k->name())
+      throw usage_error(fmt::format("a kernel called '{}' is already registered", k->name()));
+  entries().push_back(std::move(k));
+}
+
+}  // namespace parbench
