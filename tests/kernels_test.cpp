@@ -11,6 +11,8 @@
 #include "kernels/montecarlo/isa.hpp"
 #include "kernels/montecarlo/philox.hpp"
 #include "kernels/montecarlo/sampler.hpp"
+#include "kernels/imbalanced/profile.hpp"
+#include "kernels/registry.hpp"
 
 using namespace parbench::kernels;
 
@@ -243,6 +245,174 @@ TEST(isa_cli, forced_paths_give_the_same_hits_and_bad_ones_exit_2) {
   const auto bad_env = run_parbench("pi -b serial -n 1000");
   EXPECT_EQ(bad_env.exit_code, 2) << bad_env.output;
   EXPECT_NE(bad_env.output.find("PARBENCH_ISA=sse9"), std::string::npos) << bad_env.output;
+}
+
+// The pi plug-in returns exactly the hit counts of the binary before kernels were plug-ins
+// (pinned from `parbench pi -b serial` of that build), on every instruction-set path.
+TEST(pi_plugin, known_answers_pinned_from_the_binary_before_the_redesign) {
+  struct pinned {
+    std::uint64_t n, seed;
+    const char* rng;
+    std::uint64_t hits;
+  };
+  const pinned cases[] = {
+      {1, 0, "philox", 0},
+      {1, 7, "philox", 1},
+      {2, 3, "philox", 1},
+      {65537, 1, "philox", 51592},
+      {1000003, 42, "philox", 785724},
+      {10000000, ~std::uint64_t{0}, "philox", 7855792},
+      {123456789, 2026, "philox", 96957674},
+      {1, 7, "light", 1},
+      {2, 3, "light", 2},
+      {65537, 1, "light", 51365},
+      {1000003, 42, "light", 785411},
+      {10000000, ~std::uint64_t{0}, "light", 7854067},
+      {123456789, 2026, "light", 96965142},
+  };
+  const isa_guard guard;
+  const parbench::kernel& pi = parbench::find_kernel("pi");
+  EXPECT_EQ(pi.version(), 1);
+  for (isa path : supported_isas()) {
+    force_isa(path);
+    for (const auto& c : cases) {
+      const auto job = parbench::make_job("pi", c.n, c.seed, {{"rng", c.rng}});
+      const auto result = parbench::compute(*job, {0, job->chunk_count()});
+      ASSERT_EQ(result.size(), 1u);
+      EXPECT_EQ(result[0], c.hits) << to_string(path) << " n " << c.n << " seed " << c.seed << " " << c.rng;
+      EXPECT_TRUE(job->check(result).ok) << job->check(result).summary;
+    }
+  }
+}
+
+TEST(pi_plugin, declares_its_unit_parameters_and_work) {
+  const parbench::kernel& pi = parbench::find_kernel("pi");
+  EXPECT_EQ(pi.unit(), "samples");
+  const auto params = pi.params();
+  ASSERT_EQ(params.size(), 1u);
+  EXPECT_EQ(params[0].name, "rng");
+  EXPECT_EQ(params[0].default_value, "philox");
+  const auto job = parbench::make_job("pi", 3 * chunk_samples + 5, 1);
+  EXPECT_EQ(job->spec().params, (parbench::param_values{{"rng", "philox"}}));
+  EXPECT_EQ(job->chunk_count(), 4u);
+  EXPECT_EQ(job->work().items, 3 * chunk_samples + 5);
+  EXPECT_EQ(job->chunk_items(3), 5u);
+  EXPECT_THROW((void)parbench::make_job("pi", 0, 1), parbench::usage_error);
+  EXPECT_THROW((void)parbench::make_job("pi", 10, 1, {{"rng", "mt"}}), parbench::usage_error);
+  EXPECT_THROW((void)parbench::make_job("pi", 10, 1, {{"profile", "ramp"}}), parbench::usage_error);
+  EXPECT_THROW((void)parbench::make_job("nope", 10, 1), parbench::usage_error);
+}
+
+TEST(stream_hits, every_isa_path_matches_the_scalar_reference_at_every_length_kind) {
+  const isa_guard guard;
+  std::mt19937_64 gen(99);
+  for (int t = 0; t < 40; ++t) {
+    const rng_kind rng = t % 2 == 0 ? rng_kind::philox : rng_kind::light;
+    const std::uint64_t seed = gen(), chunk = gen() % (std::uint64_t{1} << 40);
+    // Lengths up to 16 base chunks (the imbalanced kernel's heavy chunks), and short ones.
+    const std::uint64_t length = t < 20 ? 1 + gen() % (16 * chunk_samples) : 1 + gen() % 300;
+    const std::uint64_t reference = stream_hits_scalar(rng, seed, chunk, length);
+    for (isa path : supported_isas()) {
+      force_isa(path);
+      ASSERT_EQ(stream_hits(rng, seed, chunk, length), reference) << to_string(path) << " length " << length;
+    }
+  }
+}
+
+TEST(imbalanced_profiles, weights_follow_their_definition) {
+  using namespace parbench::kernels::imbalanced;
+  // ramp: 1 at the first chunk, the maximum at the last, never decreasing.
+  EXPECT_EQ(chunk_weight(profile::ramp, 16, 1, 0, 100), 1u);
+  EXPECT_EQ(chunk_weight(profile::ramp, 16, 1, 99, 100), 16u);
+  EXPECT_EQ(chunk_weight(profile::ramp, 16, 1, 49, 100), 8u);
+  EXPECT_EQ(chunk_weight(profile::ramp, 16, 1, 50, 100), 9u);
+  EXPECT_EQ(chunk_weight(profile::ramp, 16, 1, 0, 1), 1u);
+  for (std::uint64_t c = 1; c < 100; ++c)
+    EXPECT_LE(chunk_weight(profile::ramp, 16, 1, c - 1, 100), chunk_weight(profile::ramp, 16, 1, c, 100));
+  // heavy: about one chunk in 16 has the maximum, the rest weigh 1.
+  int heavy = 0;
+  for (std::uint64_t c = 0; c < 16000; ++c) {
+    const auto w = chunk_weight(profile::heavy, 16, 5, c, 16000);
+    ASSERT_TRUE(w == 1 || w == 16);
+    heavy += w == 16 ? 1 : 0;
+  }
+  EXPECT_NEAR(heavy, 1000, 150);
+  // random: heavy-tailed, P(w >= k) ~ 1/k, within 1..max.
+  int at_least_4 = 0, at_max = 0;
+  for (std::uint64_t c = 0; c < 20000; ++c) {
+    const auto w = chunk_weight(profile::random, 64, 9, c, 20000);
+    ASSERT_GE(w, 1u);
+    ASSERT_LE(w, 64u);
+    at_least_4 += w >= 4 ? 1 : 0;
+    at_max += w == 64 ? 1 : 0;
+  }
+  EXPECT_NEAR(at_least_4, 5000, 500);
+  EXPECT_NEAR(at_max, 20000 / 64, 80);
+  // Seeded: another seed moves the heavy chunks.
+  int differ = 0;
+  for (std::uint64_t c = 0; c < 256; ++c)
+    differ += chunk_weight(profile::heavy, 16, 5, c, 256) != chunk_weight(profile::heavy, 16, 6, c, 256) ? 1 : 0;
+  EXPECT_GT(differ, 0);
+}
+
+TEST(imbalanced_kernel, counts_the_draws_it_makes_and_checks_itself) {
+  const std::uint64_t n = 40 * chunk_samples + 123;
+  for (const char* p : {"ramp", "heavy", "random"}) {
+    const auto job = parbench::make_job("imbalanced", n, 3, {{"profile", p}});
+    std::uint64_t draws = 0;
+    for (std::uint64_t c = 0; c < job->chunk_count(); ++c) draws += job->chunk_items(c);
+    EXPECT_EQ(job->work().items, draws) << p;
+    const auto result = parbench::compute(*job, {0, job->chunk_count()});
+    ASSERT_EQ(result.size(), 2u);
+    EXPECT_EQ(result[1], draws) << p;
+    // Each chunk's hits are those of its stream's first weight x length points.
+    std::uint64_t hits = 0;
+    for (std::uint64_t c = 0; c < job->chunk_count(); ++c)
+      hits += stream_hits_scalar(rng_kind::philox, 3, c, job->chunk_items(c));
+    EXPECT_EQ(result[0], hits) << p;
+    EXPECT_TRUE(job->check(result).ok) << job->check(result).summary;
+    // A result that lost a chunk fails the self-check.
+    const auto partial = parbench::compute(*job, {1, job->chunk_count()});
+    EXPECT_FALSE(job->check(partial).ok);
+  }
+}
+
+// The documented bounds (docs/kernels.md): ramp with maximum M allows W (M+1) / (2M - M/W + 1)
+// when M divides W's blocks evenly (M = 16: 1.36 at W = 2, 2.34 at W = 4); a uniform kernel, W.
+TEST(imbalanced_kernel, static_split_bound_matches_the_documented_figures) {
+  const auto ramp = parbench::make_job("imbalanced", 10000 * chunk_samples, 1);
+  const parbench::chunk_range all{0, ramp->chunk_count()};
+  EXPECT_NEAR(parbench::static_split_bound(*ramp, all, 1), 1.0, 1e-12);
+  const auto ramp_bound = [](double m, double w) { return w * (m + 1) / (2 * m - m / w + 1); };
+  EXPECT_NEAR(parbench::static_split_bound(*ramp, all, 2), ramp_bound(16, 2), 0.002);
+  EXPECT_NEAR(parbench::static_split_bound(*ramp, all, 4), ramp_bound(16, 4), 0.002);
+  EXPECT_NEAR(parbench::static_split_bound(*ramp, all, 16), ramp_bound(16, 16), 0.002);
+  const auto uniform = parbench::make_job("pi", 10000 * chunk_samples, 1);
+  EXPECT_NEAR(parbench::static_split_bound(*uniform, all, 2), 2.0, 1e-12);
+  EXPECT_NEAR(parbench::static_split_bound(*uniform, all, 16), 16.0, 1e-12);
+}
+
+TEST(imbalanced_kernel, rejects_bad_parameters) {
+  EXPECT_THROW((void)parbench::make_job("imbalanced", 10, 1, {{"profile", "spiky"}}), parbench::usage_error);
+  EXPECT_THROW((void)parbench::make_job("imbalanced", 10, 1, {{"max_weight", "0"}}), parbench::usage_error);
+  EXPECT_THROW((void)parbench::make_job("imbalanced", 10, 1, {{"max_weight", "2000"}}), parbench::usage_error);
+  EXPECT_THROW((void)parbench::make_job("imbalanced", 10, 1, {{"max_weight", "x"}}), parbench::usage_error);
+  EXPECT_THROW((void)parbench::make_job("imbalanced", 10, 1, {{"profile", "ramp"}, {"profile", "heavy"}}),
+               parbench::usage_error);
+  EXPECT_THROW((void)parbench::make_job("imbalanced", std::uint64_t{1} << 62, 1, {{"max_weight", "16"}}),
+               parbench::usage_error);
+}
+
+TEST(kernel_params, parse_and_format_round_trip) {
+  const auto values = parbench::parse_params("profile=heavy,max_weight=8");
+  ASSERT_EQ(values.size(), 2u);
+  EXPECT_EQ(values[0], (std::pair<std::string, std::string>{"profile", "heavy"}));
+  const auto job = parbench::make_job("imbalanced", 100, 1, values);
+  EXPECT_EQ(parbench::format_params(job->spec().params), "profile=heavy;max_weight=8;rng=philox");
+  EXPECT_THROW((void)parbench::parse_params("profile"), parbench::usage_error);
+  EXPECT_THROW((void)parbench::parse_params("=x"), parbench::usage_error);
+  EXPECT_THROW((void)parbench::parse_params("a=1,,b=2"), parbench::usage_error);
+  EXPECT_TRUE(parbench::parse_params("").empty());
 }
 
 TEST(check_estimate, flags_a_wrong_count) {

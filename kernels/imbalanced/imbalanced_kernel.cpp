@@ -83,17 +83,15 @@ class imbalanced_kernel final : public kernel {
     const pi_job base{spec.size, spec.seed, parse_rng(param(spec, "rng"))};
     const profile p = imbalanced::parse_profile(param(spec, "profile"));
     const std::uint64_t max_weight = param_uint(spec, "max_weight");
-    // Draws are summed exactly; refuse sizes whose total would not fit in 63 bits.
+    // Draws are summed exactly: refuse sizes whose total could exceed 2^63.
+    if (spec.size > (std::uint64_t{1} << 63) / max_weight)
+      throw usage_error(fmt::format("kernel imbalanced: size {} with max_weight {} could draw more than 2^63 "
+                                    "samples; choose a size up to {}",
+                                    spec.size, max_weight, (std::uint64_t{1} << 63) / max_weight));
     std::uint64_t total = 0;
     const std::uint64_t chunks = base.chunk_count();
-    for (std::uint64_t c = 0; c < chunks; ++c) {
-      const std::uint64_t n = base.chunk_length(c) * imbalanced::chunk_weight(p, max_weight, base.seed, c, chunks);
-      if (n > (std::uint64_t{1} << 63) - total)
-        throw usage_error(fmt::format("kernel imbalanced: size {} with max_weight {} draws more than 2^63 samples; "
-                                      "choose a smaller size",
-                                      spec.size, max_weight));
-      total += n;
-    }
+    for (std::uint64_t c = 0; c < chunks; ++c)
+      total += base.chunk_length(c) * imbalanced::chunk_weight(p, max_weight, base.seed, c, chunks);
     return std::make_shared<imbalanced_job>(spec, total);
   }
   std::vector<std::pair<std::string, std::string>> metadata() const override {

@@ -37,7 +37,8 @@ std::uint64_t chunk_weight(profile p, std::uint64_t max_weight, std::uint64_t se
                            std::uint64_t chunks) noexcept {
   switch (p) {
     case profile::ramp:
-      return chunks <= 1 ? 1 : 1 + (max_weight - 1) * chunk / (chunks - 1);
+      // Every weight 1..max_weight equally often (for chunks a multiple of max_weight).
+      return 1 + max_weight * chunk / chunks;
     case profile::heavy:
       return mix(seed, chunk) % 16 == 0 ? max_weight : 1;
     case profile::random: {

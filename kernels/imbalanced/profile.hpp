@@ -8,7 +8,7 @@
 namespace parbench::kernels::imbalanced {
 
 enum class profile {
-  ramp,    ///< weight rises linearly from 1 (first chunk) to the maximum (last chunk)
+  ramp,    ///< weight 1 + floor(max_weight * c / chunks): rises linearly from 1 to the maximum
   heavy,   ///< one chunk in 16, at seeded positions, has the maximum weight; the rest 1
   random,  ///< seeded, heavy-tailed: P(weight >= k) ~ 1/k (Pareto, alpha = 1), capped
 };

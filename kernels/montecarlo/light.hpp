@@ -2,7 +2,7 @@
 // The light generator: a counter hash keyed by (seed, chunk). Far cheaper than
 // Philox per sample, still counter-based (any split gives the same counts).
 // Within a chunk the samples are SplitMix64's output sequence from state `key`;
-// its statistical standing (and what is not covered) is in docs/kernel.md.
+// its statistical standing (and what is not covered) is in docs/kernels.md.
 // This file is the reference: the vector paths (pi_avx2.cpp, pi_avx512.cpp) and
 // the CUDA kernel compute the same functions.
 

@@ -17,7 +17,7 @@ inline constexpr int kernel_version = 1;
 /// Which counter-based generator draws the points.
 enum class rng_kind {
   philox,  ///< Philox4x32-10 (default; the field's standard, passes BigCrush)
-  light,   ///< a cheap counter hash, see docs/kernel.md for its statistical standing
+  light,   ///< a cheap counter hash, see docs/kernels.md for its statistical standing
 };
 
 std::string_view to_string(rng_kind rng) noexcept;
