@@ -3,8 +3,9 @@
 // - try_parse_csv never throws; parse_csv throws only parbench::error, exactly when
 //   try_parse_csv reports a problem;
 // - a parsed table written back with csv_writer parses to the same table;
-// - a results/overhead/break_even document that reads without error writes back
-//   (reports::to_csv) to a document that reads to the same records.
+// - a results/overhead/break_even document that reads without error (schema 2, or schema 1
+//   mapped onto schema 2 records) writes back (reports::to_csv, always the current schema) to
+//   a document that reads to the same records.
 // Anything else (another exception, a crash, a sanitizer report, a hang) is a finding.
 
 #include <cstddef>

@@ -46,8 +46,10 @@ std::string escape_markdown(const std::string& s) {
 
 std::string config_key::label() const {
   std::string mpi = ranks > 1 ? fmt::format(" ranks={}x{}", ranks, threads_per_rank) : std::string();
-  return fmt::format("{} W={}{} n={} ({} v{} {} {} {})", backend, workers, mpi, samples, kernel, kernel_version, rng,
-                     isa, scaling);
+  std::string details = fmt::format("{} v{}", kernel, kernel_version);
+  for (const std::string* part : {&params, &isa, &scaling})
+    if (!part->empty()) details += " " + *part;
+  return fmt::format("{} {} W={}{} n={} ({})", backend, schedule, workers, mpi, size, details);
 }
 
 const char* to_string(verdict v) {
@@ -65,6 +67,59 @@ std::size_t comparison::count(verdict v) const {
       std::count_if(rows.begin(), rows.end(), [v](const auto& r) { return r.result == v; }));
 }
 
+namespace {
+
+// The key without its schedule: what a schema 1 set (schedule not recorded) is matched on.
+config_key without_schedule(config_key k) {
+  k.schedule.clear();
+  return k;
+}
+
+struct matched_pair {
+  const sample_set* baseline;
+  const sample_set* current;
+  std::string note;  ///< how a schema 1 set was matched
+};
+
+// Matches the schema 1 sets of `legacy_side` left over after exact matching with the
+// other side's left-over sets of the same key but for the schedule, when there is exactly one.
+void match_schema_1(std::map<config_key, const sample_set*>& legacy_side,
+                    std::map<config_key, const sample_set*>& other, bool legacy_is_baseline,
+                    std::vector<matched_pair>& matched, std::vector<std::string>& warnings) {
+  for (auto it = legacy_side.begin(); it != legacy_side.end();) {
+    const sample_set* s = it->second;
+    if (s->schema_version != 1) {
+      ++it;
+      continue;
+    }
+    std::vector<std::map<config_key, const sample_set*>::iterator> candidates;
+    for (auto o = other.begin(); o != other.end(); ++o)
+      if (o->second->schema_version != 1 && without_schedule(o->first) == without_schedule(s->key))
+        candidates.push_back(o);
+    if (candidates.size() != 1) {
+      if (candidates.size() > 1) {
+        std::vector<std::string> names;
+        for (const auto& c : candidates) names.push_back(c->first.schedule);
+        warnings.push_back(fmt::format(
+            "{} comes from a schema 1 report, which did not record the schedule; the other report ran {} schedules "
+            "there ({}), so it is not compared",
+            s->key.label(), candidates.size(), fmt::join(names, ", ")));
+      }
+      ++it;
+      continue;
+    }
+    const sample_set* o = candidates.front()->second;
+    matched.push_back({legacy_is_baseline ? s : o, legacy_is_baseline ? o : s,
+                       fmt::format("{} is schema 1 (schedule not recorded): matched with schedule '{}', the only one "
+                                   "the other report ran",
+                                   legacy_is_baseline ? "baseline" : "current", o->key.schedule)});
+    other.erase(candidates.front());
+    it = legacy_side.erase(it);
+  }
+}
+
+}  // namespace
+
 comparison compare_sets(const std::vector<sample_set>& baseline, const std::vector<sample_set>& current,
                         const compare_options& options) {
   comparison out;
@@ -72,19 +127,34 @@ comparison compare_sets(const std::vector<sample_set>& baseline, const std::vect
   std::map<config_key, const sample_set*> base, cur;
   for (const auto& s : baseline) base[s.key] = &s;
   for (const auto& s : current) cur[s.key] = &s;
-  for (const auto& [key, s] : base)
-    if (!cur.contains(key)) out.only_baseline.push_back(key);
-  for (const auto& [key, s] : cur)
-    if (!base.contains(key)) out.only_current.push_back(key);
 
-  std::vector<std::pair<const sample_set*, const sample_set*>> matched;
-  for (const auto& [key, s] : base)
-    if (auto it = cur.find(key); it != cur.end()) matched.emplace_back(s, it->second);
+  std::vector<matched_pair> matched;
+  std::map<config_key, const sample_set*> base_left, cur_left;
+  for (const auto& [key, s] : base) {
+    if (auto it = cur.find(key); it != cur.end())
+      matched.push_back({s, it->second, {}});
+    else
+      base_left.emplace(key, s);
+  }
+  for (const auto& [key, s] : cur)
+    if (!base.contains(key)) cur_left.emplace(key, s);
+  std::vector<std::string> schema_warnings;
+  match_schema_1(base_left, cur_left, true, matched, schema_warnings);
+  match_schema_1(cur_left, base_left, false, matched, schema_warnings);
+  // Shown under the key of the side that recorded the schedule.
+  const auto shown_key = [](const matched_pair& m) -> const config_key& {
+    return m.baseline->schema_version == 1 ? m.current->key : m.baseline->key;
+  };
+  std::sort(matched.begin(), matched.end(),
+            [&](const matched_pair& a, const matched_pair& b) { return shown_key(a) < shown_key(b); });
+  for (const auto& [key, s] : base_left) out.only_baseline.push_back(key);
+  for (const auto& [key, s] : cur_left) out.only_current.push_back(key);
 
   // Every matched configuration counts towards the Holm family, testable or not.
   std::vector<double> p(matched.size(), 1.0);
   for (std::size_t i = 0; i < matched.size(); ++i) {
-    const auto& [b, c] = matched[i];
+    const sample_set* b = matched[i].baseline;
+    const sample_set* c = matched[i].current;
     if (!b->throughput.empty() && !c->throughput.empty()) p[i] = mann_whitney_u(b->throughput, c->throughput).p_value;
   }
   const std::vector<double> adjusted = holm_adjust(p);
@@ -92,14 +162,17 @@ comparison compare_sets(const std::vector<sample_set>& baseline, const std::vect
   std::size_t short_of_first_step = 0;
 
   for (std::size_t i = 0; i < matched.size(); ++i) {
-    const auto& [b, c] = matched[i];
+    const sample_set* b = matched[i].baseline;
+    const sample_set* c = matched[i].current;
     config_comparison r;
-    r.key = b->key;
+    r.key = shown_key(matched[i]);
+    r.unit = c->unit;
     r.n_baseline = b->throughput.size();
     r.n_current = c->throughput.size();
     r.p_value = p[i];
     r.p_adjusted = adjusted[i];
     std::vector<std::string> notes;
+    if (!matched[i].note.empty()) notes.push_back(matched[i].note);
     if (b->failed + c->failed > 0)
       notes.push_back(fmt::format("failed repetitions: {} baseline, {} current", b->failed, c->failed));
     if (r.n_baseline == 0 || r.n_current == 0) {
@@ -159,6 +232,7 @@ comparison compare_sets(const std::vector<sample_set>& baseline, const std::vect
         "{} of {} configurations have too few repetitions for Holm's correction over {} configurations (the first "
         "step needs p <= {:.4g}); use at least {} repetitions per side to be able to detect a change everywhere",
         short_of_first_step, matched.size(), matched.size(), first_step, repetitions_needed(first_step)));
+  out.warnings.insert(out.warnings.end(), schema_warnings.begin(), schema_warnings.end());
   if (!out.only_baseline.empty())
     out.warnings.push_back(fmt::format("{} configurations only in the baseline", out.only_baseline.size()));
   if (!out.only_current.empty())
@@ -224,17 +298,32 @@ std::vector<std::string> check_comparable(const compare_input& baseline, const c
   return warnings;
 }
 
+comparison compare_reports(const compare_input& baseline, const compare_input& current,
+                           const compare_options& options) {
+  std::vector<std::string> warnings = check_comparable(baseline, current, options);
+  comparison out = compare_sets(baseline.sets, current.sets, options);
+  warnings.insert(warnings.end(), out.warnings.begin(), out.warnings.end());
+  out.warnings = std::move(warnings);
+  for (const auto* in : {&baseline, &current}) out.notes.insert(out.notes.end(), in->notes.begin(), in->notes.end());
+  return out;
+}
+
 std::string format_console(const comparison& c) {
   std::string out;
+  for (const auto& n : c.notes) out += fmt::format("note: {}\n", n);
   std::size_t width = 13;
   for (const auto& r : c.rows) width = std::max(width, r.key.label().size());
   const int conf = static_cast<int>(std::lround(100 * (1 - c.options.alpha)));
-  out += fmt::format("{:<{}}  {:>7}  {:>11}  {:>11}  {:>7}  {:>17}  {:>9}  {}\n", "configuration", width, "reps",
-                     "base/s", "current/s", "change", fmt::format("{}% CI", conf), "p (Holm)", "verdict");
+  std::size_t unit_width = 4;
+  for (const auto& r : c.rows) unit_width = std::max(unit_width, r.unit.size() + 2);
+  out += fmt::format("{:<{}}  {:>7}  {:>11}  {:>11}  {:<{}}  {:>7}  {:>17}  {:>9}  {}\n", "configuration", width,
+                     "reps", "baseline", "current", "unit", unit_width, "change", fmt::format("{}% CI", conf),
+                     "p (Holm)", "verdict");
   for (const auto& r : c.rows) {
-    out += fmt::format("{:<{}}  {:>7}  {:>11.4g}  {:>11.4g}  {:>7}  {:>17}  {:>9}  {}", r.key.label(), width,
-                       fmt::format("{}/{}", r.n_baseline, r.n_current), r.baseline_median, r.current_median,
-                       percent(r.change), ci_text(r), p_text(r.p_adjusted), to_string(r.result));
+    out +=
+        fmt::format("{:<{}}  {:>7}  {:>11.4g}  {:>11.4g}  {:<{}}  {:>7}  {:>17}  {:>9}  {}", r.key.label(), width,
+                    fmt::format("{}/{}", r.n_baseline, r.n_current), r.baseline_median, r.current_median, r.unit + "/s",
+                    unit_width, percent(r.change), ci_text(r), p_text(r.p_adjusted), to_string(r.result));
     if (!r.note.empty()) out += fmt::format("  ({})", r.note);
     out += '\n';
   }
@@ -256,21 +345,21 @@ std::string format_markdown(const comparison& c, const std::string& baseline_nam
                        : std::string("## parbench compare: no regression\n\n");
   out += fmt::format(
       "Baseline `{}`, current `{}`. Threshold {}, alpha {} (Holm over {} configurations); change is "
-      "of the median throughput (samples/s, higher is better).\n\n",
+      "of the median throughput (the kernel's items per second, higher is better).\n\n",
       baseline_name, current_name, percent(c.options.threshold).substr(1), c.options.alpha, c.rows.size());
+  for (const auto& n : c.notes) out += fmt::format("Note: {}\n\n", escape_markdown(n));
   const int conf = static_cast<int>(std::lround(100 * (1 - c.options.alpha)));
   out += fmt::format(
-      "| configuration | reps | baseline (samples/s) | current (samples/s) | change | {}% CI | p (Holm) | "
-      "verdict | note |\n",
-      conf);
-  out += "|---|---:|---:|---:|---:|---:|---:|---|---|\n";
+      "| configuration | reps | baseline | current | unit | change | {}% CI | p (Holm) | verdict | note |\n", conf);
+  out += "|---|---:|---:|---:|---|---:|---:|---:|---|---|\n";
   for (const auto& r : c.rows) {
     const std::string v = r.result == verdict::regressed  ? "**regressed**"
                           : r.result == verdict::improved ? "improved"
                                                           : to_string(r.result);
-    out += fmt::format("| {} | {}/{} | {:.4g} | {:.4g} | {} | {} | {} | {} | {} |\n", escape_markdown(r.key.label()),
-                       r.n_baseline, r.n_current, r.baseline_median, r.current_median, percent(r.change), ci_text(r),
-                       p_text(r.p_adjusted), v, escape_markdown(r.note));
+    out += fmt::format("| {} | {}/{} | {:.4g} | {:.4g} | {}/s | {} | {} | {} | {} | {} |\n",
+                       escape_markdown(r.key.label()), r.n_baseline, r.n_current, r.baseline_median, r.current_median,
+                       escape_markdown(r.unit), percent(r.change), ci_text(r), p_text(r.p_adjusted), v,
+                       escape_markdown(r.note));
   }
   out += fmt::format("\n{} regressed, {} improved, {} same, {} inconclusive.\n", regressed, c.count(verdict::improved),
                      c.count(verdict::same), c.count(verdict::inconclusive));

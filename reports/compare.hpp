@@ -12,29 +12,36 @@
 
 namespace parbench::reports {
 
-/// What identifies one configuration across reports.
+/// What identifies one configuration across reports: rows of different kernels, parameters
+/// or schedules are never compared.
 struct config_key {
   std::string kernel;
   std::string kernel_version;
-  std::string rng;
+  std::string params;  ///< canonical "name=value;name=value"
   std::string isa;
   std::string backend;
+  std::string schedule;  ///< schema 1 reports: schema_1_schedule ("default")
   std::string scaling;
   unsigned workers = 1;
   unsigned ranks = 1;
   unsigned threads_per_rank = 1;
-  std::uint64_t samples = 0;
+  std::uint64_t size = 0;
 
   auto operator<=>(const config_key&) const = default;
-  /// Short human-readable name, e.g. "threads W=2 n=1000000 (pi philox avx2 strong)".
+  /// Short human-readable name, e.g. "threads static W=2 n=1000000 (pi v1 rng=philox avx2 strong)".
   [[nodiscard]] std::string label() const;
 };
 
-/// The ok raw repetitions of one configuration: throughput in samples/s (higher is better).
+/// The ok raw repetitions of one configuration: throughput in the kernel's items/s (higher
+/// is better).
 struct sample_set {
   config_key key;
   std::vector<double> throughput;
-  std::size_t failed = 0;  ///< raw rows with status=failed (excluded from `throughput`)
+  std::size_t failed = 0;        ///< raw rows with status=failed (excluded from `throughput`)
+  std::string unit = "samples";  ///< the kernel's unit of work
+  /// The schema of the report it was read from. A schema 1 set's schedule was not recorded:
+  /// compare_sets matches it with the other side's only schedule for that configuration.
+  int schema_version = 0;
 };
 
 /// A report as the gate sees it.
@@ -44,9 +51,13 @@ struct compare_input {
   /// strings as they are, other values as JSON text.
   std::map<std::string, std::string> metadata;
   std::vector<sample_set> sets;  ///< sorted by key
+  int schema_version = 0;        ///< of results.csv
+  /// What the reader wants said, e.g. "note: r/ is a schema 1 report (read as kernel pi)".
+  std::vector<std::string> notes;
 };
 
-/// Reads `dir`/results.csv and `dir`/metadata.json. Throws usage_error whose message starts with
+/// Reads `dir`/results.csv and `dir`/metadata.json, of any schema from
+/// bench::oldest_schema_version to bench::schema_version. Throws usage_error whose message starts with
 /// "file:line:column:" for: a missing or empty file, missing or unknown schema_version, missing
 /// columns, ragged rows, bad quoting, non-numeric cells, NaN, infinite or non-positive timings.
 [[nodiscard]] compare_input read_compare_input(const std::filesystem::path& dir);
@@ -67,7 +78,8 @@ struct config_comparison {
   config_key key;
   std::size_t n_baseline = 0;
   std::size_t n_current = 0;
-  double baseline_median = 0;  ///< samples/s
+  std::string unit;            ///< of the throughput: the kernel's unit per second
+  double baseline_median = 0;  ///< unit/s
   double current_median = 0;
   double change = 0;  ///< current_median / baseline_median - 1
   double ci_low = 0;  ///< confidence interval of the change (Hodges-Lehmann/Moses, log scale)
@@ -85,14 +97,18 @@ struct comparison {
   std::vector<config_key> only_baseline;
   std::vector<config_key> only_current;
   std::vector<std::string> warnings;
+  std::vector<std::string> notes;  ///< printed first, e.g. that a report is schema 1
   compare_options options;
 
   [[nodiscard]] std::size_t count(verdict v) const;
 };
 
-/// Compares matched configurations. A configuration is `regressed` when its Holm-adjusted
-/// p-value is <= alpha and its median throughput fell by at least `threshold`; `improved`
-/// likewise upwards; `same` when the confidence interval of the change lies within
+/// Compares matched configurations. Configurations match on their whole key; a schema 1
+/// set (schedule not recorded) that has no exact match matches the other side's set with the
+/// same key but for the schedule when there is exactly one such set (the backend ran one
+/// schedule there); with several it stays one-sided and a warning says why. A configuration is `regressed` when its
+/// Holm-adjusted p-value is <= alpha and its median throughput fell by at least `threshold`; `improved` likewise
+/// upwards; `same` when the confidence interval of the change lies within
 /// +-threshold, or the change is significant but smaller than the threshold; `inconclusive`
 /// otherwise (too few repetitions to ever reach significance, or too noisy to tell).
 [[nodiscard]] comparison compare_sets(const std::vector<sample_set>& baseline, const std::vector<sample_set>& current,
@@ -104,6 +120,11 @@ struct comparison {
 /// library versions, parbench versions).
 [[nodiscard]] std::vector<std::string> check_comparable(const compare_input& baseline, const compare_input& current,
                                                         const compare_options& options);
+
+/// The whole gate on two read reports: check_comparable, then compare_sets; the result
+/// carries both inputs' notes and check_comparable's warnings before compare_sets' own.
+[[nodiscard]] comparison compare_reports(const compare_input& baseline, const compare_input& current,
+                                         const compare_options& options);
 
 /// A fixed-width console table with the verdicts, warnings and one-sided configurations.
 [[nodiscard]] std::string format_console(const comparison& c);

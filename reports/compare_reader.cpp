@@ -8,18 +8,56 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <system_error>
 
+#include "bench/records.hpp"
 #include "core/errors.hpp"
 #include "core/parse.hpp"
 #include "reports/compare.hpp"
 #include "reports/csv.hpp"
+#include "reports/report_columns.hpp"
 
 namespace parbench::reports {
 namespace {
 
-constexpr int supported_schema = 1;
+bool supported(long long version) {
+  return version >= bench::oldest_schema_version && version <= bench::schema_version;
+}
+
+std::string supported_text() {
+  return fmt::format("schema {} to {}", bench::oldest_schema_version, bench::schema_version);
+}
+
+// The columns the gate reads, per schema; `throughput` is the items/s column's name there.
+struct gate_columns {
+  int schema;
+  std::vector<const char*> required;
+  const char* size;
+  const char* throughput;
+};
+
+const gate_columns& columns_for(int schema) {
+  static const gate_columns current{
+      bench::schema_version,
+      {"schema_version", "kernel", "kernel_version", "params", "isa", "backend", "schedule", "scaling", "workers",
+       "ranks", "threads_per_rank", "size", "unit", "row_type", "status", "wall_s", "items_per_s"},
+      "size",
+      "items_per_s"};
+  static const gate_columns v1{
+      1,
+      {"schema_version", "kernel", "kernel_version", "rng", "isa", "backend", "scaling", "workers", "ranks",
+       "threads_per_rank", "samples", "row_type", "status", "wall_s", "samples_per_s"},
+      "samples",
+      "samples_per_s"};
+  return schema == 1 ? v1 : current;
+}
+
+// A header with schema 1's `samples` and without `size` is a schema 1 file.
+int schema_of_header(const csv_table& t) {
+  return !t.column("size") && t.column("samples") ? 1 : bench::schema_version;
+}
 
 std::string read_whole(const std::filesystem::path& path, const char* what) {
   std::error_code ec;
@@ -120,9 +158,9 @@ std::map<std::string, std::string> read_metadata(const std::filesystem::path& pa
   if (!j.is_object()) throw usage_error(fmt::format("{}:1:1: expected a JSON object", path.string()));
   if (!j.contains("schema_version"))
     throw usage_error(fmt::format("{}:1:1: missing schema_version: not a parbench report's metadata", path.string()));
-  if (!j["schema_version"].is_number_integer() || j["schema_version"].get<long long>() != supported_schema)
-    throw usage_error(fmt::format("{}:{}: unknown schema_version {}: this parbench reads schema {}", path.string(),
-                                  locate(text, "\"schema_version\""), j["schema_version"].dump(), supported_schema));
+  if (!j["schema_version"].is_number_integer() || !supported(j["schema_version"].get<long long>()))
+    throw usage_error(fmt::format("{}:{}: unknown schema_version {}: this parbench reads {}", path.string(),
+                                  locate(text, "\"schema_version\""), j["schema_version"].dump(), supported_text()));
   std::map<std::string, std::string> flat;
   flatten(j, "", flat);
   return flat;
@@ -144,12 +182,10 @@ compare_input read_compare_input(const std::filesystem::path& dir) {
   const std::string text = read_whole(csv_path, "results.csv with a header row");
   const csv_table table = parse_csv(text, csv_path.string());
 
-  static const char* const required[] = {"schema_version", "kernel",   "kernel_version", "rng",    "isa",
-                                         "backend",        "scaling",  "workers",        "ranks",  "threads_per_rank",
-                                         "samples",        "row_type", "status",         "wall_s", "samples_per_s"};
+  const gate_columns& layout = columns_for(schema_of_header(table));
   std::map<std::string, std::size_t> cols;
   std::vector<std::string> missing;
-  for (const char* name : required) {
+  for (const char* name : layout.required) {
     if (const auto c = table.column(name)) {
       cols[name] = *c;
     } else {
@@ -157,8 +193,10 @@ compare_input read_compare_input(const std::filesystem::path& dir) {
     }
   }
   if (!missing.empty())
-    throw usage_error(fmt::format("{}:1:1: missing column{} {} in the header (see docs/report-format.md)",
-                                  csv_path.string(), missing.size() > 1 ? "s" : "", fmt::join(missing, ", ")));
+    throw usage_error(
+        fmt::format("{}:1:1: missing column{} {} in the header of a schema {} file (see "
+                    "docs/report-format.md)",
+                    csv_path.string(), missing.size() > 1 ? "s" : "", fmt::join(missing, ", "), layout.schema));
   if (table.rows.empty()) throw usage_error(fmt::format("{}:2:1: no data rows after the header", csv_path.string()));
 
   std::map<config_key, sample_set> sets;
@@ -166,9 +204,16 @@ compare_input read_compare_input(const std::filesystem::path& dir) {
     const row_reader row{table, r, cols};
     const std::string& schema = row.text("schema_version");
     if (schema.empty()) throw usage_error(fmt::format("{}: missing schema_version", row.where("schema_version")));
-    if (schema != std::to_string(supported_schema))
-      throw usage_error(fmt::format("{}: unknown schema_version '{}': this parbench reads schema {}",
-                                    row.where("schema_version"), schema, supported_schema));
+    if (schema != std::to_string(layout.schema)) {
+      long long v = 0;
+      const auto parsed = std::from_chars(schema.data(), schema.data() + schema.size(), v);
+      const bool known = parsed.ec == std::errc{} && parsed.ptr == schema.data() + schema.size() && supported(v);
+      throw usage_error(known
+                            ? fmt::format("{}: schema_version '{}' under a schema {} header: one file holds one schema",
+                                          row.where("schema_version"), schema, layout.schema)
+                            : fmt::format("{}: unknown schema_version '{}': this parbench reads {}",
+                                          row.where("schema_version"), schema, supported_text()));
+    }
     const std::string& type = row.text("row_type");
     if (type == "aggregate") continue;
     if (type != "raw")
@@ -176,16 +221,26 @@ compare_input read_compare_input(const std::filesystem::path& dir) {
     config_key key;
     key.kernel = row.nonempty("kernel");
     key.kernel_version = row.nonempty("kernel_version");
-    key.rng = row.nonempty("rng");
     key.isa = row.text("isa");
     key.backend = row.nonempty("backend");
     key.scaling = row.nonempty("scaling");
     key.workers = row.whole<unsigned>("workers");
     key.ranks = row.whole<unsigned>("ranks");
     key.threads_per_rank = row.whole<unsigned>("threads_per_rank");
-    key.samples = row.whole<std::uint64_t>("samples");
+    key.size = row.whole<std::uint64_t>(layout.size);
+    std::string unit = "samples";
+    if (layout.schema == 1) {
+      key.params = "rng=" + row.nonempty("rng");
+      key.schedule = std::string(schema_1_schedule);
+    } else {
+      key.params = row.text("params");
+      key.schedule = row.nonempty("schedule");
+      unit = row.nonempty("unit");
+    }
     auto& set = sets[key];
     set.key = key;
+    set.unit = unit;
+    set.schema_version = layout.schema;
     const std::string& status = row.text("status");
     if (status == "failed") {
       ++set.failed;
@@ -194,11 +249,19 @@ compare_input read_compare_input(const std::filesystem::path& dir) {
     if (status != "ok")
       throw usage_error(fmt::format("{}: status '{}' is neither ok nor failed", row.where("status"), status));
     (void)row.positive("wall_s");
-    set.throughput.push_back(row.positive("samples_per_s"));
+    set.throughput.push_back(row.positive(layout.throughput));
   }
   if (sets.empty())
     throw usage_error(fmt::format("{}: no raw rows: the gate compares individual repetitions", csv_path.string()));
   for (auto& [key, set] : sets) in.sets.push_back(std::move(set));
+  in.schema_version = layout.schema;
+  if (layout.schema == 1) {
+    std::set<std::string> kernels;
+    for (const auto& s : in.sets) kernels.insert(s.key.kernel);
+    in.notes.push_back(
+        fmt::format("{} is a schema 1 report (read as kernel {}, schedule '{}': schema 1 did not record schedules)",
+                    dir.string(), fmt::join(kernels, ","), schema_1_schedule));
+  }
   in.metadata = read_metadata(dir / "metadata.json");
   return in;
 }

@@ -14,10 +14,14 @@ namespace {
 bool needs_guard(std::string_view text) {
   if (text.empty()) return false;
   switch (text.front()) {
-    case '=': case '+': case '-': case '@': case '\t': case '\r': case '\'':
-      return true;
-    default:
-      return false;
+    case '=':
+    case '+':
+    case '-':
+    case '@':
+    case '\t':
+    case '\r':
+    case '\'': return true;
+    default: return false;
   }
 }
 
@@ -121,8 +125,7 @@ csv_parse_result try_parse_csv(std::string_view text, std::string_view source) {
   bool first_field_quoted = false;
   auto finish_record = [&]() -> bool {
     // A lone empty line is skipped (blank trailing line); it is not a record of one empty cell.
-    if (record.size() == 1 && record.front().empty() && !first_field_quoted &&
-        !(have_header && t.header.size() == 1)) {
+    if (record.size() == 1 && record.front().empty() && !first_field_quoted && !(have_header && t.header.size() == 1)) {
       record.clear();
       record_pos.clear();
       return true;

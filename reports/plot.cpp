@@ -4,9 +4,11 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
+#include "bench/records.hpp"
 #include "core/errors.hpp"
 #include "core/subprocess.hpp"
 
@@ -30,6 +32,13 @@ std::string plotter_message(const subprocess::output& r) {
 
 }  // namespace
 
+std::string plot_schema_versions() {
+  std::string out;
+  for (int v = bench::oldest_schema_version; v <= bench::schema_version; ++v)
+    out += fmt::format("{}{}", out.empty() ? "" : ",", v);
+  return out;
+}
+
 std::filesystem::path find_plot_python() {
   const auto probe = subprocess::find_python("import matplotlib");
   return probe ? std::filesystem::path(probe->python) : std::filesystem::path();
@@ -38,20 +47,25 @@ std::filesystem::path find_plot_python() {
 void make_plots(const std::filesystem::path& report_dir, const std::filesystem::path& out_dir) {
   const std::filesystem::path python = find_plot_python();
   if (python.empty())
-    throw report_error(fmt::format(
-        "no Python that can import matplotlib (tried {}): install the Debian package python3-matplotlib "
-        "(apt-get install python3-matplotlib), or point $PYTHON at an interpreter that has matplotlib",
-        subprocess::python_candidates()));
+    throw report_error(
+        fmt::format("no Python that can import matplotlib (tried {}): install the Debian package python3-matplotlib "
+                    "(apt-get install python3-matplotlib), or point $PYTHON at an interpreter that has matplotlib",
+                    subprocess::python_candidates()));
   const subprocess::located script = subprocess::find_companion(plot_script());
   if (script.path.empty()) throw report_error(script.problem);
-  const auto r =
-      subprocess::run({python.string(), script.path.string(), report_dir.string(), out_dir.string()}, plot_limit);
+  // plot.py has no schema version of its own: the accepted ones come from bench/records.hpp.
+  const auto r = subprocess::run({python.string(), script.path.string(), "--schema-versions", plot_schema_versions(),
+                                  report_dir.string(), out_dir.string()},
+                                 plot_limit);
   if (!r) throw report_error(fmt::format("cannot start {}: {}", python.string(), std::strerror(errno)));
   if (r->timed_out)
-    throw report_error(fmt::format("plotting {} took more than {} s; the plotter was stopped",
-                                   report_dir.string(), plot_limit.count()));
+    throw report_error(fmt::format("plotting {} took more than {} s; the plotter was stopped", report_dir.string(),
+                                   plot_limit.count()));
   switch (r->exit_code) {
-    case 0: return;
+    case 0:
+      // Its notes (e.g. that the report is schema 1) go to the user as they are.
+      if (!r->err.empty()) std::fputs(r->err.c_str(), stderr);
+      return;
     case 2: throw usage_error(fmt::format("cannot plot {}: {}", report_dir.string(), plotter_message(*r)));
     default:
       throw report_error(fmt::format("plotting {} failed ({} {} exited with {}): {}", report_dir.string(),

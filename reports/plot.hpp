@@ -7,7 +7,10 @@
 namespace parbench::reports {
 
 /// Draws speedup, efficiency, throughput, overhead and break-even plots (PNG and SVG) of the
-/// report in `report_dir` into `out_dir` (created when missing). Blocks until the plotter exits.
+/// report in `report_dir` into `out_dir` (created when missing): `speedup`, `efficiency`,
+/// `throughput` and `break_even` with one panel per kernel, `overhead`, and per kernel K
+/// `K_speedup`, `K_efficiency`, `K_throughput`, `K_break_even` (docs/ci.md). Reads every
+/// schema from bench::oldest_schema_version to bench::schema_version. Blocks until the plotter exits.
 /// Finds a Python that can import matplotlib: $PYTHON, then /usr/bin/python3, then python3 on
 /// PATH; finds plot.py through $PARBENCH_PLOT_SCRIPT, next to the executable, in
 /// <prefix>/share/parbench/, or in the source tree.
@@ -15,6 +18,9 @@ namespace parbench::reports {
 /// names it) and report_error when no usable Python or plot.py is found or the output cannot be
 /// written.
 void make_plots(const std::filesystem::path& report_dir, const std::filesystem::path& out_dir);
+
+/// The schema versions make_plots() tells plot.py to accept ("1,2"), from bench/records.hpp.
+[[nodiscard]] std::string plot_schema_versions();
 
 /// The interpreter make_plots() would use, or an empty path when none can import matplotlib.
 [[nodiscard]] std::filesystem::path find_plot_python();

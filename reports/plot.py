@@ -1,8 +1,14 @@
 """Plots of a parbench report (docs/report-format.md), drawn with matplotlib's Agg backend.
 
-Usage: python3 plot.py REPORT_DIR OUT_DIR
+Usage: python3 plot.py --schema-versions V[,V...] REPORT_DIR OUT_DIR
 
-Writes speedup, efficiency, throughput, overhead and break_even as .png and .svg into OUT_DIR.
+--schema-versions lists the schema_version values to accept; parbench passes them from
+bench/records.hpp (this script has no version of its own). Schema 1 reports (pi only) are read
+with their columns mapped onto schema 2 names.
+
+Writes into OUT_DIR, each as .png and .svg: speedup, efficiency, throughput and break_even with
+one panel per kernel, overhead, and per kernel K: K_speedup, K_efficiency, K_throughput and
+K_break_even.
 Exit codes follow parbench: 0 ok, 2 the report is unusable (the message names the file, line
 and column), 4 the plots could not be written. Invoked by `parbench plot` and `parbench run
 --plot`, which choose an interpreter that can import matplotlib.
@@ -12,6 +18,7 @@ import csv
 import json
 import math
 import os
+import re
 import sys
 import tempfile
 
@@ -40,14 +47,56 @@ except ImportError as e:  # the C++ side checks first; this is for direct use
     fail(EXIT_IO, "cannot import matplotlib (%s): install the Debian package python3-matplotlib" % e)
 
 
-RESULT_COLUMNS = ["schema_version", "backend", "rng", "scaling", "workers", "samples", "row_type", "status",
-                  "samples_per_s", "speedup", "speedup_min", "speedup_max", "efficiency"]
+# The columns each plot reads, per layout: the current schema, and schema 1 (pi only; its rows
+# are mapped onto current names by normalise_*). Which schema_version numbers are accepted is
+# not known here: parbench passes them (--schema-versions, from bench/records.hpp).
+RESULT_COLUMNS = ["schema_version", "kernel", "params", "backend", "schedule", "scaling", "workers", "size", "unit",
+                  "row_type", "status", "items_per_s", "speedup", "speedup_min", "speedup_max", "efficiency",
+                  "static_bound"]
+RESULT_COLUMNS_V1 = ["schema_version", "kernel", "backend", "rng", "scaling", "workers", "samples", "row_type",
+                     "status", "samples_per_s", "speedup", "speedup_min", "speedup_max", "efficiency"]
 OVERHEAD_COLUMNS = ["schema_version", "mechanism", "workers", "median_us", "min_us", "max_us"]
-BREAK_EVEN_COLUMNS = ["schema_version", "backend", "rng", "workers", "break_even_samples"]
+BREAK_EVEN_COLUMNS = ["schema_version", "kernel", "params", "backend", "schedule", "workers", "break_even_size",
+                      "unit"]
+BREAK_EVEN_COLUMNS_V1 = ["schema_version", "backend", "rng", "workers", "break_even_samples"]
+# Schema 1 did not record schedules; its rows get this one (reports/report_columns.hpp).
+SCHEMA_1_SCHEDULE = "default"
 
 
-def read_csv(path, required, optional_file=False):
-    """Rows of a report CSV as dicts with their line numbers; None if optional and absent."""
+def is_v1_results(header):
+    return "samples" in header and "size" not in header
+
+
+def is_v1_break_even(header):
+    return "break_even_samples" in header and "break_even_size" not in header
+
+
+def normalise_results_v1(row):
+    """A schema 1 results row under current column names (the pi rows map one to one)."""
+    row["size"] = row["samples"]
+    row["unit"] = "samples"
+    row["params"] = "rng=%s" % row["rng"] if row["rng"] else ""
+    row["result"] = row.get("hits", "")
+    row["items_per_s"] = row["samples_per_s"]
+    row["items_per_s_per_worker"] = row.get("samples_per_s_per_worker", "")
+    row["schedule"] = SCHEMA_1_SCHEDULE
+    row["static_bound"] = ""
+    row["_v1"] = True
+
+
+def normalise_break_even_v1(row):
+    row["kernel"] = "pi"
+    row["params"] = "rng=%s" % row["rng"] if row["rng"] else ""
+    row["schedule"] = SCHEMA_1_SCHEDULE
+    row["break_even_size"] = row["break_even_samples"]
+    row["unit"] = "samples"
+    row["_v1"] = True
+
+
+def read_csv(path, versions, required, required_v1=None, is_v1=None, normalise_v1=None, optional_file=False):
+    """Rows of a report CSV as dicts (current column names) with their line numbers; None if
+    optional and absent. Schema 1 files (is_v1 on the header) are checked against required_v1
+    and normalised."""
     if not os.path.exists(path):
         if optional_file:
             return None
@@ -59,7 +108,9 @@ def read_csv(path, required, optional_file=False):
     reader = csv.reader(text.splitlines(keepends=True), strict=True)
     try:
         header = next(reader)
-        missing = [c for c in required if c not in header]
+        v1 = is_v1 is not None and is_v1(header)
+        needed = required_v1 if v1 else required
+        missing = [c for c in needed if c not in header]
         if missing:
             raise ReportError("%s:1:1: missing column%s %s in the header (see docs/report-format.md)"
                               % (path, "s" if len(missing) > 1 else "", ", ".join("'%s'" % c for c in missing)))
@@ -77,9 +128,11 @@ def read_csv(path, required, optional_file=False):
     except csv.Error as e:
         raise ReportError("%s:%d:1: malformed CSV (%s)" % (path, reader.line_num, e))
     for row in rows:
-        if row["schema_version"] != "1":
-            raise ReportError("%s:%d:1: unknown schema_version '%s': this plotter reads schema 1"
-                              % (path, row["_line"], row["schema_version"]))
+        if row["schema_version"] not in versions:
+            raise ReportError("%s:%d:1: unknown schema_version '%s': this plotter reads schema %s"
+                              % (path, row["_line"], row["schema_version"], ", ".join(versions)))
+        if v1:
+            normalise_v1(row)
     return rows
 
 
@@ -121,13 +174,25 @@ def describe(meta):
     return title, caption
 
 
-def new_figure(what, meta, note=""):
+def new_figure(what, meta, panels=None, note=""):
+    """A figure with one axes per panel title (a single unnamed axes when panels is None)."""
     title, caption = describe(meta)
-    fig, ax = plt.subplots(figsize=(8, 5.2))
-    ax.set_title("%s\n%s" % (what, title), fontsize=10)
+    n = 1 if panels is None else max(1, len(panels))
+    fig, axes = plt.subplots(n, 1, figsize=(8, 5.2 if n == 1 else 1.2 + 4.2 * n), squeeze=False)
+    axes = [a[0] for a in axes]
+    if panels is None or n == 1:
+        head = what if not panels else "%s: %s" % (what, panels[0])
+        axes[0].set_title("%s\n%s" % (head, title), fontsize=10)
+    else:
+        fig.suptitle("%s\n%s" % (what, title), fontsize=10)
+        for ax, panel in zip(axes, panels):
+            ax.set_title(panel, fontsize=9)
     fig.text(0.01, 0.01, caption + (("\n" + note) if note else ""), fontsize=7, color="0.35", va="bottom")
-    fig.subplots_adjust(bottom=0.2)
-    return fig, ax
+    if n == 1:
+        fig.subplots_adjust(bottom=0.2)
+    else:
+        fig.subplots_adjust(bottom=0.9 / (1.2 + 4.2 * n), top=1 - 0.75 / (1.2 + 4.2 * n), hspace=0.45)
+    return fig, axes
 
 
 def save(fig, out_dir, name):
@@ -154,44 +219,95 @@ def empty_plot(ax, message):
     ax.set_yticks([])
 
 
-def scaling_series(path, results, meta):
-    """Strong-scaling aggregate rows per line (backend, rng) at the largest sample count each has.
+def kernels_of(*tables):
+    """Kernel names in the order they first appear in the report."""
+    out = []
+    for rows in tables:
+        for r in rows or []:
+            if r["kernel"] not in out:
+                out.append(r["kernel"])
+    return out
 
-    Sizes the suite asked for (metadata suite.samples) are preferred over the extra sizes of the
+
+def file_part(kernel):
+    """A kernel name as part of a file name."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", kernel) or "_"
+
+
+def series_label(r, several_params):
+    label = r["backend"] if r.get("_v1") else "%s %s" % (r["backend"], r["schedule"])
+    return label + (" (%s)" % r["params"] if several_params else "")
+
+
+def requested_sizes(meta):
+    suite = meta.get("suite")
+    if not isinstance(suite, dict):
+        return set()
+    for key in ("sizes", "samples"):  # schema 2 suites name them sizes, schema 1 samples
+        if isinstance(suite.get(key), list):
+            return {int(n) for n in suite[key] if isinstance(n, (int, float))}
+    return set()
+
+
+def scaling_series(path, results, meta, kernel):
+    """Strong-scaling aggregate rows of one kernel per line (backend, schedule, params) at the
+    largest size each has, and the static-split bound per params.
+
+    Sizes the suite asked for (metadata suite.sizes) are preferred over the extra sizes of the
     break-even sweep, which share results.csv.
     """
-    rows = [r for r in results if r["row_type"] == "aggregate" and r["status"] == "ok" and r["scaling"] == "strong"]
-    requested = set()
-    suite = meta.get("suite")
-    if isinstance(suite, dict) and isinstance(suite.get("samples"), list):
-        requested = {int(n) for n in suite["samples"] if isinstance(n, (int, float))}
-    if requested and any(int(number(path, r, "samples", False)) in requested for r in rows):
-        rows = [r for r in rows if int(r["samples"]) in requested]
-    rngs = sorted({r["rng"] for r in rows})
+    rows = [r for r in results if r["kernel"] == kernel and r["row_type"] == "aggregate" and r["status"] == "ok"
+            and r["scaling"] == "strong"]
+    requested = requested_sizes(meta)
+    if requested and any(int(number(path, r, "size", False)) in requested for r in rows):
+        rows = [r for r in rows if int(r["size"]) in requested]
+    several_params = len({r["params"] for r in rows}) > 1
     largest = {}
     for r in rows:
-        key = (r["backend"], r["rng"])
-        largest[key] = max(largest.get(key, 0), int(number(path, r, "samples", False)))
-    series = {}
+        key = (r["backend"], r["schedule"], r["params"])
+        largest[key] = max(largest.get(key, 0), int(number(path, r, "size", False)))
+    series, bounds = {}, {}
     for r in rows:
-        key = (r["backend"], r["rng"])
-        if int(r["samples"]) != largest[key]:
+        key = (r["backend"], r["schedule"], r["params"])
+        if int(r["size"]) != largest[key]:
             continue
-        label = r["backend"] if len(rngs) <= 1 else "%s (%s)" % (r["backend"], r["rng"])
-        series.setdefault(label, []).append(r)
+        series.setdefault(series_label(r, several_params), []).append(r)
+        bound = number(path, r, "static_bound")
+        if bound is not None:
+            label = "static split bound" + (" (%s)" % r["params"] if several_params else "")
+            bounds.setdefault(label, {})[int(r["workers"])] = bound
     for label in series:
         series[label].sort(key=lambda r: int(r["workers"]))
     sizes = sorted(set(largest.values()))
-    note = "strong scaling, n = %s samples" % ", ".join("%.3g" % s for s in sizes) if sizes else ""
-    return series, note
+    units = sorted({r["unit"] for r in rows})
+    unit = units[0] if len(units) == 1 else "items"
+    note = "strong scaling, n = %s %s" % (", ".join("%.3g" % s for s in sizes), unit) if sizes else ""
+    return series, bounds, note, unit
 
 
-def plot_speedup(path, results, meta, out_dir):
-    series, note = scaling_series(path, results, meta)
-    fig, ax = new_figure("Speedup vs workers (median, error bars: spread of repetitions)", meta, note)
-    if not series:
-        empty_plot(ax, "no strong-scaling aggregate rows with status ok")
+def panel_title(kernel, note):
+    return "%s (%s)" % (kernel, note) if note else kernel
+
+
+def scaling_figure(what, path, results, meta, kernels, draw):
+    """One figure with a panel per kernel; draw(ax, series, bounds, unit) fills a panel."""
+    panels = [(k,) + scaling_series(path, results, meta, k) for k in kernels]
+    if len(panels) == 1:
+        fig, axes = new_figure(what, meta, [panels[0][0]], panels[0][3])
     else:
+        fig, axes = new_figure(what, meta, [panel_title(k, note) for k, _, _, note, _ in panels] or None)
+    if not panels:
+        empty_plot(axes[0], "no strong-scaling aggregate rows with status ok")
+    for ax, (kernel, series, bounds, note, unit) in zip(axes, panels):
+        if not series:
+            empty_plot(ax, "no strong-scaling aggregate rows with status ok")
+        else:
+            draw(ax, series, bounds, unit)
+    return fig
+
+
+def draw_speedup(path):
+    def draw(ax, series, bounds, unit):
         top = 1
         for label, rows in sorted(series.items()):
             xs, ys, lo, hi = [], [], [], []
@@ -208,26 +324,29 @@ def plot_speedup(path, results, meta, out_dir):
             if xs:
                 ax.errorbar(xs, ys, yerr=[lo, hi], marker="o", capsize=3, label=label)
                 top = max(top, max(xs))
+        for label, by_w in sorted(bounds.items()):
+            ws = sorted(by_w)
+            ax.plot(ws, [by_w[w] for w in ws], ":", color="0.3", marker="x", linewidth=1.5, label=label)
+            top = max(top, max(ws))
         ax.plot([1, top], [1, top], "k--", linewidth=1, label="ideal")
         ax.set_xlabel("workers (W)")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel("speedup over serial")
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8)
-    save(fig, out_dir, "speedup")
+    return draw
 
 
-def plot_efficiency(path, results, meta, out_dir):
-    series, note = scaling_series(path, results, meta)
-    fig, ax = new_figure("Parallel efficiency (speedup / W) vs workers", meta, note)
-    if not series:
-        empty_plot(ax, "no strong-scaling aggregate rows with status ok")
-    else:
+def draw_efficiency(path):
+    def draw(ax, series, bounds, unit):
         for label, rows in sorted(series.items()):
             pts = [(int(r["workers"]), number(path, r, "efficiency")) for r in rows]
             pts = [(w, e) for w, e in pts if e is not None]
             if pts:
                 ax.plot([w for w, _ in pts], [e for _, e in pts], marker="o", label=label)
+        for label, by_w in sorted(bounds.items()):
+            ws = sorted(by_w)
+            ax.plot(ws, [by_w[w] / w for w in ws], ":", color="0.3", marker="x", linewidth=1.5, label=label)
         ax.axhline(1.0, color="k", linestyle="--", linewidth=1, label="ideal")
         ax.set_xlabel("workers (W)")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -235,36 +354,47 @@ def plot_efficiency(path, results, meta, out_dir):
         ax.set_ylim(bottom=0)
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8)
-    save(fig, out_dir, "efficiency")
+    return draw
 
 
-def plot_throughput(path, results, meta, out_dir):
-    series, note = scaling_series(path, results, meta)
-    fig, ax = new_figure("Throughput per backend and worker count (median samples/s)", meta, note)
-    if not series:
-        empty_plot(ax, "no strong-scaling aggregate rows with status ok")
-    else:
+def draw_throughput(path):
+    def draw(ax, series, bounds, unit):
         workers = sorted({int(r["workers"]) for rows in series.values() for r in rows})
         labels = sorted(series)
         width = 0.8 / len(labels)
         for i, label in enumerate(labels):
-            by_w = {int(r["workers"]): number(path, r, "samples_per_s") for r in series[label]}
+            by_w = {int(r["workers"]): number(path, r, "items_per_s") for r in series[label]}
             xs = [j + i * width - 0.4 + width / 2 for j, w in enumerate(workers) if by_w.get(w) is not None]
             ys = [by_w[w] for w in workers if by_w.get(w) is not None]
             ax.bar(xs, ys, width=width, label=label)
         ax.set_xticks(range(len(workers)))
         ax.set_xticklabels([str(w) for w in workers])
         ax.set_xlabel("workers (W)")
-        ax.set_ylabel("samples per second (log scale)")
+        ax.set_ylabel("%s per second (log scale)" % unit)
         # Log scale: peers (Python) and the GPU sit orders of magnitude from the CPU backends.
         ax.set_yscale("log")
         ax.grid(True, axis="y", which="both", alpha=0.3)
         ax.legend(fontsize=8)
-    save(fig, out_dir, "throughput")
+    return draw
+
+
+SCALING_PLOTS = [
+    ("speedup", "Speedup vs workers (median, error bars: spread of repetitions)", draw_speedup),
+    ("efficiency", "Parallel efficiency (speedup / W) vs workers", draw_efficiency),
+    ("throughput", "Throughput per backend, schedule and worker count (median items/s)", draw_throughput),
+]
+
+
+def plot_scaling(path, results, meta, out_dir, kernels):
+    for name, what, drawer in SCALING_PLOTS:
+        save(scaling_figure(what, path, results, meta, kernels, drawer(path)), out_dir, name)
+        for k in kernels:
+            save(scaling_figure(what, path, results, meta, [k], drawer(path)), out_dir,
+                 "%s_%s" % (file_part(k), name))
 
 
 def plot_overhead(path, overhead, meta, out_dir):
-    fig, ax = new_figure("Start-up overhead vs workers (median, error bars: min..max)", meta)
+    fig, (ax,) = new_figure("Start-up overhead vs workers (median, error bars: min..max)", meta)
     if overhead is None:
         empty_plot(ax, "this report has no overhead.csv")
     elif not overhead:
@@ -289,45 +419,70 @@ def plot_overhead(path, overhead, meta, out_dir):
     save(fig, out_dir, "overhead")
 
 
-def plot_break_even(path, break_even, meta, out_dir):
-    fig, ax = new_figure("Break-even size: smallest sample count at which each backend beats serial", meta)
+def draw_break_even(path, ax, rows):
+    rows = sorted(rows, key=lambda r: (r["backend"], r["schedule"], r["params"], int(r["workers"])))
+    several_params = len({r["params"] for r in rows}) > 1
+    labels, values, never = [], [], []
+    for r in rows:
+        labels.append("%s W=%s" % (series_label(r, several_params), r["workers"]))
+        v = number(path, r, "break_even_size")
+        values.append(v)
+        never.append(v is None)
+    known = [v for v in values if v is not None]
+    right = max(known) * 4 if known else 1e9
+    ys = list(range(len(labels)))
+    ax.barh([y for y, v in zip(ys, values) if v is not None], [v for v in values if v is not None], height=0.6,
+            color="C0")
+    for y, is_never in zip(ys, never):
+        if is_never:
+            ax.text(1.2, y, "never beat serial on the sweep", va="center", fontsize=8, color="C3",
+                    bbox={"facecolor": "white", "edgecolor": "none"})
+    ax.set_yticks(ys)
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.set_ylim(-0.6, len(labels) - 0.4)
+    ax.set_xscale("log")
+    ax.set_xlim(left=1, right=right)
+    units = sorted({r["unit"] for r in rows})
+    ax.set_xlabel("size (%s, log scale)" % (units[0] if len(units) == 1 else "items"))
+    ax.grid(True, axis="x", which="both", alpha=0.3)
+
+
+def break_even_figure(path, break_even, meta, kernels):
+    what = "Break-even size: smallest size at which each backend and schedule beats serial"
+    fig, axes = new_figure(what, meta, kernels or None)
+    fig.subplots_adjust(left=0.3)  # room for "backend schedule W=n" labels
     if break_even is None:
-        empty_plot(ax, "this report has no break_even.csv")
-    elif not break_even:
-        empty_plot(ax, "break_even.csv has no rows (break-even sweep not run)")
-    else:
-        rows = sorted(break_even, key=lambda r: (r["backend"], r["rng"], int(r["workers"])))
-        multi_rng = len({r["rng"] for r in rows}) > 1
-        labels, values, never = [], [], []
-        for r in rows:
-            label = "%s W=%s" % (r["backend"], r["workers"]) + (" (%s)" % r["rng"] if multi_rng else "")
-            labels.append(label)
-            v = number(path, r, "break_even_samples")
-            values.append(v)
-            never.append(v is None)
-        known = [v for v in values if v is not None]
-        right = max(known) * 4 if known else 1e9
-        ys = list(range(len(labels)))
-        ax.barh([y for y, v in zip(ys, values) if v is not None], [v for v in values if v is not None], height=0.6,
-                color="C0")
-        for y, is_never in zip(ys, never):
-            if is_never:
-                ax.text(1.2, y, "never beat serial on the sweep", va="center", fontsize=8, color="C3",
-                        bbox={"facecolor": "white", "edgecolor": "none"})
-        ax.set_yticks(ys)
-        ax.set_yticklabels(labels, fontsize=8)
-        ax.set_ylim(-0.6, len(labels) - 0.4)
-        ax.set_xscale("log")
-        ax.set_xlim(left=1, right=right)
-        ax.set_xlabel("samples (log scale)")
-        ax.grid(True, axis="x", which="both", alpha=0.3)
-    save(fig, out_dir, "break_even")
+        empty_plot(axes[0], "this report has no break_even.csv")
+        return fig
+    if not kernels:
+        empty_plot(axes[0], "break_even.csv has no rows (break-even sweep not run)")
+    for ax, kernel in zip(axes, kernels):
+        rows = [r for r in break_even if r["kernel"] == kernel]
+        if rows:
+            draw_break_even(path, ax, rows)
+        else:
+            empty_plot(ax, "no break-even rows for this kernel (break-even sweep not run)")
+    return fig
+
+
+def plot_break_even(path, break_even, meta, out_dir, kernels):
+    save(break_even_figure(path, break_even, meta, kernels), out_dir, "break_even")
+    for k in kernels:
+        save(break_even_figure(path, break_even, meta, [k]), out_dir, "%s_break_even" % file_part(k))
+
+
+def parse_args(argv):
+    usage = "usage: plot.py --schema-versions V[,V...] REPORT_DIR OUT_DIR"
+    if len(argv) != 5 or argv[1] != "--schema-versions":
+        fail(EXIT_BAD_REPORT, usage)
+    versions = [v for v in argv[2].split(",") if v]
+    if not versions or not all(v.isdigit() for v in versions):
+        fail(EXIT_BAD_REPORT, usage)
+    return versions, argv[3], argv[4]
 
 
 def main(argv):
-    if len(argv) != 3:
-        fail(EXIT_BAD_REPORT, "usage: plot.py REPORT_DIR OUT_DIR")
-    report, out_dir = argv[1], argv[2]
+    versions, report, out_dir = parse_args(argv)
     try:
         if not os.path.isdir(report):
             raise ReportError("%s: not a report directory" % report)
@@ -342,25 +497,37 @@ def main(argv):
         if not isinstance(meta, dict):
             raise ReportError("%s:1:1: expected a JSON object" % meta_path)
         results_path = os.path.join(report, "results.csv")
-        results = read_csv(results_path, RESULT_COLUMNS)
+        results = read_csv(results_path, versions, RESULT_COLUMNS, RESULT_COLUMNS_V1, is_v1_results,
+                           normalise_results_v1)
         overhead_path = os.path.join(report, "overhead.csv")
-        overhead = read_csv(overhead_path, OVERHEAD_COLUMNS, optional_file=True)
+        overhead = read_csv(overhead_path, versions, OVERHEAD_COLUMNS, optional_file=True)
         break_even_path = os.path.join(report, "break_even.csv")
-        break_even = read_csv(break_even_path, BREAK_EVEN_COLUMNS, optional_file=True)
+        break_even = read_csv(break_even_path, versions, BREAK_EVEN_COLUMNS, BREAK_EVEN_COLUMNS_V1, is_v1_break_even,
+                              normalise_break_even_v1, optional_file=True)
         try:
             os.makedirs(out_dir, exist_ok=True)
         except OSError as e:
             fail(EXIT_IO, "cannot create %s: %s" % (out_dir, e.strerror))
-        plot_speedup(results_path, results, meta, out_dir)
-        plot_efficiency(results_path, results, meta, out_dir)
-        plot_throughput(results_path, results, meta, out_dir)
+        kernels = kernels_of(results, break_even)
+        plot_scaling(results_path, results, meta, out_dir, kernels)
         plot_overhead(overhead_path, overhead, meta, out_dir)
-        plot_break_even(break_even_path, break_even, meta, out_dir)
+        plot_break_even(break_even_path, break_even, meta, out_dir, kernels)
     except ReportError as e:
         fail(EXIT_BAD_REPORT, str(e))
     except OSError as e:
         fail(EXIT_IO, "cannot write plots to %s: %s" % (out_dir, e))
-    print("plots written to %s" % out_dir)
+    if any(r.get("_v1") for r in results):
+        # On stderr: parbench passes the plotter's stderr on when it succeeds.
+        sys.stderr.write("note: %s is a schema 1 report (read as kernel pi, schedule '%s')\n"
+                         % (results_path, SCHEMA_1_SCHEDULE))
+    print("plots written to %s (%s)" % (out_dir, ", ".join(plot_names(kernels))))
+
+
+def plot_names(kernels):
+    """The plots written, without extension."""
+    names = [n for n, _, _ in SCALING_PLOTS] + ["overhead", "break_even"]
+    return names + ["%s_%s" % (file_part(k), n) for k in kernels for n in [n for n, _, _ in SCALING_PLOTS] +
+                    ["break_even"]]
 
 
 if __name__ == "__main__":

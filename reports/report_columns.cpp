@@ -27,10 +27,7 @@ struct is_optional<std::optional<T>> : std::true_type {};
 std::string to_cell(const std::string& v) { return v; }
 std::string to_cell(double v) { return csv_number(std::optional<double>(v)); }
 template <class T>
-  requires std::is_integral_v<T>
-std::string to_cell(T v) {
-  return std::to_string(v);
-}
+requires std::is_integral_v<T> std::string to_cell(T v) { return std::to_string(v); }
 template <class T>
 std::string to_cell(const std::optional<T>& v) {
   return v ? to_cell(*v) : std::string();
@@ -39,7 +36,7 @@ std::string to_cell(const std::optional<T>& v) {
 void from_cell(std::string_view s, std::string& v) { v = std::string(s); }
 
 template <class T>
-  requires std::is_integral_v<T>
+requires std::is_integral_v<T>
 void from_cell(std::string_view s, T& v) {
   T out{};
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
@@ -79,9 +76,21 @@ void from_cell(std::string_view s, std::optional<T>& v) {
 
 template <class Row, class T>
 column<Row> col(std::string_view name, T Row::*member) {
-  return column<Row>{name, std::is_same_v<T, std::string>,
-                     [member](const Row& r) { return to_cell(r.*member); },
+  return column<Row>{name, std::is_same_v<T, std::string>, [member](const Row& r) { return to_cell(r.*member); },
                      [member](Row& r, std::string_view s) { from_cell(s, r.*member); }};
+}
+
+// Schema 1's `rng` column: the pi kernel's only parameter, params "rng=<value>".
+template <class Row>
+column<Row> rng_col() {
+  return column<Row>{
+      "rng", true,
+      [](const Row& r) {
+        constexpr std::string_view prefix = "rng=";
+        const std::string_view p = r.params;
+        return std::string(p.substr(0, prefix.size()) == prefix ? p.substr(prefix.size()) : p);
+      },
+      [](Row& r, std::string_view s) { r.params = s.empty() ? std::string() : "rng=" + std::string(s); }};
 }
 
 template <class Row>
@@ -99,25 +108,31 @@ const std::vector<column<result_row>>& result_columns() {
       col("schema_version", &r::schema_version),
       col("kernel", &r::kernel),
       col("kernel_version", &r::kernel_version),
-      col("rng", &r::rng),
+      col("params", &r::params),
       col("isa", &r::isa),
       col("backend", &r::backend),
       col("kind", &r::kind),
+      col("schedule", &r::schedule),
       col("scaling", &r::scaling),
       col("workers", &r::workers),
+      col("workers_used", &r::workers_used),
       col("ranks", &r::ranks),
       col("threads_per_rank", &r::threads_per_rank),
-      col("samples", &r::samples),
+      col("size", &r::size),
+      col("unit", &r::unit),
       col("seed", &r::seed),
       col("row_type", &r::row_type),
       col("repetition", &r::repetition),
       col("status", &r::status),
       col("error", &r::error),
-      col("hits", &r::hits),
+      col("result", &r::result),
+      col("items", &r::items),
+      col("bytes", &r::bytes),
       col("wall_s", &r::wall_s),
       col("cpu_s", &r::cpu_s),
-      col("samples_per_s", &r::samples_per_s),
-      col("samples_per_s_per_worker", &r::samples_per_s_per_worker),
+      col("items_per_s", &r::items_per_s),
+      col("bytes_per_s", &r::bytes_per_s),
+      col("items_per_s_per_worker", &r::items_per_s_per_worker),
       col("repetitions", &r::repetitions),
       col("wall_s_mean", &r::wall_s_mean),
       col("wall_s_stddev", &r::wall_s_stddev),
@@ -129,6 +144,7 @@ const std::vector<column<result_row>>& result_columns() {
       col("speedup_max", &r::speedup_max),
       col("efficiency", &r::efficiency),
       col("karp_flatt", &r::karp_flatt),
+      col("static_bound", &r::static_bound),
   };
   return columns;
 }
@@ -156,14 +172,98 @@ const std::vector<column<break_even_row>>& break_even_columns() {
   using r = break_even_row;
   static const std::vector<column<r>> columns = {
       col("schema_version", &r::schema_version),
+      col("kernel", &r::kernel),
+      col("params", &r::params),
       col("backend", &r::backend),
-      col("rng", &r::rng),
+      col("schedule", &r::schedule),
       col("workers", &r::workers),
-      col("break_even_samples", &r::break_even_samples),
+      col("break_even_size", &r::break_even_size),
+      col("unit", &r::unit),
       col("sizes_tried", &r::sizes_tried),
   };
   return columns;
 }
+
+// Schema 1 (pi only): each column sets the schema-2 field it maps to (docs/report-format.md,
+// "Reading schema 1"); the getters give the schema-1 text of a pi row.
+const std::vector<column<result_row>>& result_columns_v1() {
+  using r = result_row;
+  static const std::vector<column<r>> columns = {
+      col("schema_version", &r::schema_version),
+      col("kernel", &r::kernel),
+      col("kernel_version", &r::kernel_version),
+      rng_col<r>(),
+      col("isa", &r::isa),
+      col("backend", &r::backend),
+      col("kind", &r::kind),
+      col("scaling", &r::scaling),
+      col("workers", &r::workers),
+      col("ranks", &r::ranks),
+      col("threads_per_rank", &r::threads_per_rank),
+      column<r>{"samples", false, [](const r& row) { return to_cell(row.size); },
+                [](r& row, std::string_view s) {
+                  from_cell(s, row.size);
+                  row.items = row.size;
+                  row.unit = "samples";
+                }},
+      col("seed", &r::seed),
+      col("row_type", &r::row_type),
+      col("repetition", &r::repetition),
+      col("status", &r::status),
+      col("error", &r::error),
+      column<r>{"hits", false, [](const r& row) { return row.result; },
+                [](r& row, std::string_view s) {
+                  std::optional<std::uint64_t> hits;
+                  from_cell(s, hits);
+                  row.result = to_cell(hits);
+                }},
+      col("wall_s", &r::wall_s),
+      col("cpu_s", &r::cpu_s),
+      col("samples_per_s", &r::items_per_s),
+      col("samples_per_s_per_worker", &r::items_per_s_per_worker),
+      col("repetitions", &r::repetitions),
+      col("wall_s_mean", &r::wall_s_mean),
+      col("wall_s_stddev", &r::wall_s_stddev),
+      col("wall_s_min", &r::wall_s_min),
+      col("wall_s_max", &r::wall_s_max),
+      col("wall_s_cv", &r::wall_s_cv),
+      col("speedup", &r::speedup),
+      col("speedup_min", &r::speedup_min),
+      col("speedup_max", &r::speedup_max),
+      col("efficiency", &r::efficiency),
+      col("karp_flatt", &r::karp_flatt),
+  };
+  return columns;
+}
+
+const std::vector<column<overhead_row>>& overhead_columns_v1() { return overhead_columns(); }
+
+const std::vector<column<break_even_row>>& break_even_columns_v1() {
+  using r = break_even_row;
+  static const std::vector<column<r>> columns = {
+      col("schema_version", &r::schema_version),
+      col("backend", &r::backend),
+      rng_col<r>(),
+      col("workers", &r::workers),
+      col("break_even_samples", &r::break_even_size),
+      col("sizes_tried", &r::sizes_tried),
+  };
+  return columns;
+}
+
+void complete_v1(result_row& row) {
+  row.schema_version = bench::schema_version;
+  row.schedule = std::string(schema_1_schedule);
+  row.unit = "samples";
+}
+
+void complete_v1(break_even_row& row) {
+  row.schema_version = bench::schema_version;
+  row.schedule = std::string(schema_1_schedule);
+  row.unit = "samples";
+}
+
+void complete_v1(overhead_row& row) { row.schema_version = bench::schema_version; }
 
 std::string field(const result_row& row, std::string_view name) { return field_of(result_columns(), row, name); }
 std::string field(const overhead_row& row, std::string_view name) { return field_of(overhead_columns(), row, name); }

@@ -1,7 +1,8 @@
 #pragma once
 // The one list of report columns: names, order and cell conversions for results.csv,
-// overhead.csv and break_even.csv. The writer, the reader and the schema test
-// (docs/report-format.md) all use it.
+// overhead.csv and break_even.csv (schema bench::schema_version), and the read-only
+// columns of schema 1 with their mapping onto schema-2 records. The writer, the reader
+// and the schema test (docs/report-format.md) all use it.
 
 #include <functional>
 #include <stdexcept>
@@ -35,6 +36,23 @@ const std::vector<column<bench::result_row>>& result_columns();
 const std::vector<column<bench::overhead_row>>& overhead_columns();
 /// Columns of break_even.csv, in file order.
 const std::vector<column<bench::break_even_row>>& break_even_columns();
+
+/// The schedule that rows read from a schema 1 report get (schema 1 did not record one).
+inline constexpr std::string_view schema_1_schedule = "default";
+
+/// Schema 1 columns (read only), in that schema's file order. Each sets the schema-2 field
+/// it maps to: samples -> size (and items, unit "samples"), hits -> result, rng -> params
+/// "rng=<value>", samples_per_s -> items_per_s, samples_per_s_per_worker ->
+/// items_per_s_per_worker, break_even_samples -> break_even_size. overhead.csv is unchanged.
+const std::vector<column<bench::result_row>>& result_columns_v1();
+const std::vector<column<bench::overhead_row>>& overhead_columns_v1();
+const std::vector<column<bench::break_even_row>>& break_even_columns_v1();
+
+/// Completes a record read from schema 1 columns: schema_version becomes the current one,
+/// schedule schema_1_schedule, unit "samples" (schema 1 knew only pi).
+void complete_v1(bench::result_row& row);
+void complete_v1(bench::overhead_row& row);
+void complete_v1(bench::break_even_row& row);
 
 /// The text of `row`'s cell in column `name` (as written to the CSV, before quoting);
 /// throws usage_error for an unknown column name.

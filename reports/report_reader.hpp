@@ -10,9 +10,13 @@
 
 namespace parbench::reports {
 
-/// Rows of a results.csv document. Every documented column must be present (in any
-/// order; unknown extra columns are ignored), schema_version must be 1, and every cell
-/// must convert (numbers, row_type raw|aggregate, status ok|failed).
+/// Rows of a results.csv document, as current (schema bench::schema_version) records.
+/// The first row's schema_version picks the columns: the current ones, or those of an older
+/// schema down to bench::oldest_schema_version, which are mapped onto current records
+/// (report_columns.hpp, result_columns_v1). Every column of that schema must be present (in
+/// any order; unknown extra columns are ignored), every row must carry the same
+/// schema_version, and every cell must convert (numbers, row_type raw|aggregate, status
+/// ok|failed).
 std::vector<bench::result_row> parse_results(std::string_view text, std::string_view source);
 std::vector<bench::result_row> read_results(const std::string& path);
 

@@ -1,8 +1,8 @@
 #include "reports/report_writer.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -42,7 +42,8 @@ std::string csv_of(const std::vector<Row>& rows, const std::vector<column<Row>>&
 // Removes a temporary file unless it was renamed into place.
 class temp_file {
  public:
-  explicit temp_file(const fs::path& target) : path_(target.parent_path() / fmt::format(".{}.tmp.XXXXXX", target.filename().string())) {
+  explicit temp_file(const fs::path& target)
+      : path_(target.parent_path() / fmt::format(".{}.tmp.XXXXXX", target.filename().string())) {
     std::string tmpl = path_.string();
     fd_ = ::mkstemp(tmpl.data());
     if (fd_ < 0)
@@ -79,8 +80,8 @@ class temp_file {
 
  private:
   [[noreturn]] void fail(const std::string& what) {
-    throw report_error(fmt::format("{} '{}': {} (disk full or folder not writable?)", what, path_.string(),
-                                   std::strerror(errno)));
+    throw report_error(
+        fmt::format("{} '{}': {} (disk full or folder not writable?)", what, path_.string(), std::strerror(errno)));
   }
   fs::path path_;
   int fd_ = -1;
@@ -97,23 +98,25 @@ void prepare_report_dir(const fs::path& dir) {
   std::error_code ec;
   const auto status = fs::status(dir, ec);
   if (fs::exists(status) && !fs::is_directory(status))
-    throw report_error(fmt::format("output path '{}' exists and is not a folder; pass a folder with --out",
-                                   dir.string()));
+    throw report_error(
+        fmt::format("output path '{}' exists and is not a folder; pass a folder with --out", dir.string()));
   if (!fs::exists(status)) {
     fs::create_directories(dir, ec);
     if (ec)
       throw report_error(fmt::format("cannot create output folder '{}': {}; choose a writable path with --out",
                                      dir.string(), ec.message()));
   }
-  for (const std::string_view name : {results_file, overhead_file, break_even_file, metadata_file, benchmark_json_file}) {
+  for (const std::string_view name :
+       {results_file, overhead_file, break_even_file, metadata_file, benchmark_json_file}) {
     const fs::path p = dir / name;
     if (fs::is_directory(fs::symlink_status(p, ec)))
-      throw report_error(fmt::format("cannot write '{}': a folder of that name is in the way; remove it or "
-                                     "choose another --out",
-                                     p.string()));
+      throw report_error(
+          fmt::format("cannot write '{}': a folder of that name is in the way; remove it or "
+                      "choose another --out",
+                      p.string()));
   }
   const signals::critical_section section;  // an interrupt waits until the probe is removed
-  temp_file probe(dir / "write-probe");  // throws when the folder is not writable; removed on scope exit
+  temp_file probe(dir / "write-probe");     // throws when the folder is not writable; removed on scope exit
 }
 
 void write_file_atomically(const fs::path& path, std::string_view content) {
@@ -121,8 +124,8 @@ void write_file_atomically(const fs::path& path, std::string_view content) {
   std::error_code ec;
   const auto existing = fs::symlink_status(path, ec);
   if (fs::exists(existing) && !fs::is_regular_file(existing))
-    throw report_error(fmt::format("cannot write '{}': it exists and is not a regular file; choose another path",
-                                   path.string()));
+    throw report_error(
+        fmt::format("cannot write '{}': it exists and is not a regular file; choose another path", path.string()));
   const signals::critical_section section;  // an interrupt waits for the rename (core/signals.hpp)
   temp_file tmp(path);
   tmp.write_all(content);

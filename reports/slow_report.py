@@ -2,9 +2,10 @@
 
 Usage: /usr/bin/python3 reports/slow_report.py REPORT_DIR OUT_DIR FACTOR
 
-Throughput columns (samples_per_s, samples_per_s_per_worker) are multiplied by FACTOR and wall
-times divided by it, on every ok row; everything else (metadata.json, the other CSVs) is copied
-unchanged, so `parbench compare REPORT_DIR OUT_DIR` must report a regression when FACTOR is well
+Throughput columns (items_per_s, items_per_s_per_worker, bytes_per_s; in a schema 1 report
+samples_per_s, samples_per_s_per_worker) are multiplied by FACTOR and wall times divided by it, on
+every ok row; columns are found by name, so any schema works. Everything else (metadata.json, the
+other CSVs) is copied unchanged, so `parbench compare REPORT_DIR OUT_DIR` must report a regression when FACTOR is well
 below 1. Only the Python standard library is used. Used by .ci/run; see docs/ci.md.
 """
 
@@ -13,7 +14,8 @@ import os
 import shutil
 import sys
 
-THROUGHPUT = ("samples_per_s", "samples_per_s_per_worker")
+THROUGHPUT = ("items_per_s", "items_per_s_per_worker", "bytes_per_s",
+              "samples_per_s", "samples_per_s_per_worker")  # the last two: schema 1
 TIMES = ("wall_s", "wall_s_mean", "wall_s_stddev", "wall_s_min", "wall_s_max")
 
 

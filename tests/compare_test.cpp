@@ -17,6 +17,12 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
+#include "bench/records.hpp"
+#include "reports/report_columns.hpp"
+#include "reports/report_reader.hpp"
+#include "reports/report_writer.hpp"
 #include "tests/cli_helpers.hpp"
 
 namespace parbench::reports {
@@ -25,8 +31,16 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-config_key key_for(const std::string& backend, unsigned workers, std::uint64_t samples = 1000000) {
-  return config_key{"pi", "1", "philox", "avx2", backend, "strong", workers, 1, 1, samples};
+config_key key_for(const std::string& backend, unsigned workers, std::uint64_t size = 1000000) {
+  return config_key{"pi", "1", "rng=philox", "avx2", backend, "static", "strong", workers, 1, 1, size};
+}
+
+sample_set set_of(const config_key& key, std::vector<double> throughput, int schema = bench::schema_version) {
+  sample_set s;
+  s.key = key;
+  s.throughput = std::move(throughput);
+  s.schema_version = schema;
+  return s;
 }
 
 // Log-normal throughput around `center` with coefficient of variation about `cv`.
@@ -46,9 +60,9 @@ std::pair<std::vector<sample_set>, std::vector<sample_set>> synthetic(std::uint6
   std::vector<sample_set> base, cur;
   for (std::size_t i = 0; i < configs.size(); ++i) {
     const double center = 1e8 * configs[i].second;
-    base.push_back({key_for(configs[i].first, configs[i].second), noisy(rng, center, cv, reps), 0});
+    base.push_back(set_of(key_for(configs[i].first, configs[i].second), noisy(rng, center, cv, reps)));
     const double factor = i == slow_index ? slow_factor : 1.0;
-    cur.push_back({key_for(configs[i].first, configs[i].second), noisy(rng, center * factor, cv, reps), 0});
+    cur.push_back(set_of(key_for(configs[i].first, configs[i].second), noisy(rng, center * factor, cv, reps)));
   }
   return {base, cur};
 }
@@ -129,57 +143,91 @@ TEST(CompareSets, ThreeRepetitionsPerSideCanNeverBeSignificant) {
 
 TEST(CompareSets, ConfigurationsOnOneSideAreListed) {
   auto [base, cur] = synthetic(11, 8, 0.02, configs.size(), 1.0);
-  base.push_back({key_for("fork", 2), {1e8, 1e8, 1e8}, 0});
-  cur.push_back({key_for("spawn", 2), {1e8, 1e8, 1e8}, 0});
+  base.push_back(set_of(key_for("fork", 2), {1e8, 1e8, 1e8}));
+  cur.push_back(set_of(key_for("spawn", 2), {1e8, 1e8, 1e8}));
   const comparison c = compare_sets(base, cur, compare_options{});
   ASSERT_EQ(c.only_baseline.size(), 1u);
   ASSERT_EQ(c.only_current.size(), 1u);
   EXPECT_EQ(c.only_baseline[0].backend, "fork");
   EXPECT_EQ(c.only_current[0].backend, "spawn");
-  EXPECT_THAT(format_console(c), HasSubstr("only in baseline: fork W=2"));
-  EXPECT_THAT(format_markdown(c, "a", "b"), HasSubstr("current only: spawn W=2"));
+  EXPECT_THAT(format_console(c), HasSubstr("only in baseline: fork static W=2"));
+  EXPECT_THAT(format_markdown(c, "a", "b"), HasSubstr("current only: spawn static W=2"));
+}
+
+// Kernel, params and schedule are part of the key: sets that differ in one of them are never
+// compared with each other, each is one-sided.
+TEST(CompareSets, KernelParamsAndScheduleAreNeverMixed) {
+  const std::vector<double> v{1e8, 1.01e8, 0.99e8, 1e8, 1.02e8, 0.98e8, 1e8, 1e8};
+  config_key other_kernel = key_for("threads", 2);
+  other_kernel.kernel = "imbalanced";
+  config_key other_params = key_for("threads", 2);
+  other_params.params = "rng=light";
+  config_key other_schedule = key_for("threads", 2);
+  other_schedule.schedule = "dynamic";
+  for (const config_key& k : {other_kernel, other_params, other_schedule}) {
+    const comparison c = compare_sets({set_of(key_for("threads", 2), v)}, {set_of(k, v)}, compare_options{});
+    EXPECT_TRUE(c.rows.empty()) << k.label();
+    ASSERT_EQ(c.only_baseline.size(), 1u);
+    ASSERT_EQ(c.only_current.size(), 1u);
+    EXPECT_EQ(c.only_current[0], k);
+  }
+  // Both schedules in both reports: each is compared with its own.
+  const comparison both =
+      compare_sets({set_of(key_for("threads", 2), v), set_of(other_schedule, v)},
+                   {set_of(key_for("threads", 2), v), set_of(other_schedule, v)}, compare_options{});
+  ASSERT_EQ(both.rows.size(), 2u);
+  EXPECT_EQ(both.rows[0].key.schedule, "dynamic");
+  EXPECT_EQ(both.rows[1].key.schedule, "static");
+  EXPECT_THAT(format_console(both), HasSubstr("threads dynamic W=2 n=1000000 (pi v1 rng=philox avx2 strong)"));
+}
+
+// A schema 1 set (schedule "default", not recorded) matches the other side's only schedule for
+// that configuration; with two schedules there it stays one-sided, with a warning.
+TEST(CompareSets, SchemaOneMatchesTheOnlyScheduleOfTheOtherSide) {
+  const std::vector<double> v{1e8, 1.01e8, 0.99e8, 1e8, 1.02e8, 0.98e8, 1e8, 1e8};
+  config_key old_key = key_for("threads", 2);
+  old_key.schedule = "default";
+  config_key dynamic = key_for("threads", 2);
+  dynamic.schedule = "dynamic";
+  const comparison one = compare_sets({set_of(old_key, v, 1)}, {set_of(key_for("threads", 2), v)}, compare_options{});
+  ASSERT_EQ(one.rows.size(), 1u);
+  EXPECT_TRUE(one.only_baseline.empty());
+  EXPECT_TRUE(one.only_current.empty());
+  EXPECT_EQ(one.rows[0].key.schedule, "static");  // shown under the schema 2 side's key
+  EXPECT_THAT(one.rows[0].note, HasSubstr("baseline is schema 1"));
+  EXPECT_THAT(one.rows[0].note, HasSubstr("'static'"));
+  // Either side may be the old one.
+  const comparison reversed =
+      compare_sets({set_of(key_for("threads", 2), v)}, {set_of(old_key, v, 1)}, compare_options{});
+  ASSERT_EQ(reversed.rows.size(), 1u);
+  EXPECT_THAT(reversed.rows[0].note, HasSubstr("current is schema 1"));
+
+  const comparison two =
+      compare_sets({set_of(old_key, v, 1)}, {set_of(key_for("threads", 2), v), set_of(dynamic, v)}, compare_options{});
+  EXPECT_TRUE(two.rows.empty());
+  EXPECT_EQ(two.only_baseline.size(), 1u);
+  EXPECT_EQ(two.only_current.size(), 2u);
+  EXPECT_THAT(fmt::format("{}", fmt::join(two.warnings, "\n")), HasSubstr("ran 2 schedules there (dynamic, static)"));
+  // "default" is no wildcard between two schema 2 reports.
+  const comparison no = compare_sets({set_of(old_key, v)}, {set_of(key_for("threads", 2), v)}, compare_options{});
+  EXPECT_TRUE(no.rows.empty());
 }
 
 // ---- The command on report directories -------------------------------------------------------
 
-const char* const header[] = {"schema_version",
-                              "kernel",
-                              "kernel_version",
-                              "rng",
-                              "isa",
-                              "backend",
-                              "kind",
-                              "scaling",
-                              "workers",
-                              "ranks",
-                              "threads_per_rank",
-                              "samples",
-                              "seed",
-                              "row_type",
-                              "repetition",
-                              "status",
-                              "error",
-                              "hits",
-                              "wall_s",
-                              "cpu_s",
-                              "samples_per_s",
-                              "samples_per_s_per_worker",
-                              "repetitions",
-                              "wall_s_mean",
-                              "wall_s_stddev",
-                              "wall_s_min",
-                              "wall_s_max",
-                              "wall_s_cv",
-                              "speedup",
-                              "speedup_min",
-                              "speedup_max",
-                              "efficiency",
-                              "karp_flatt"};
-constexpr std::size_t n_columns = sizeof(header) / sizeof(header[0]);
+// The writer's own columns (reports/report_columns.cpp): the gate reads what run writes.
+const std::vector<std::string>& header() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& c : result_columns()) out.emplace_back(c.name);
+    return out;
+  }();
+  return names;
+}
 
 std::size_t col(const std::string& name) {
-  for (std::size_t i = 0; i < n_columns; ++i)
-    if (name == header[i]) return i;
+  for (std::size_t i = 0; i < header().size(); ++i)
+    if (name == header()[i]) return i;
   ADD_FAILURE() << "no column " << name;
   return 0;
 }
@@ -189,54 +237,60 @@ using table = std::vector<std::vector<std::string>>;  // row 0 is the header
 table make_table(std::uint64_t seed, std::size_t reps, double slow_factor, const std::string& slow_backend) {
   std::mt19937_64 rng(seed);
   table t;
-  t.emplace_back(std::begin(header), std::end(header));
-  const std::uint64_t samples = 1000000;
+  t.push_back(header());
+  const std::size_t n_columns = header().size();
+  const std::uint64_t size = 1000000;
+  const std::string version = std::to_string(bench::schema_version);
   for (const auto& [backend, workers] : configs) {
     const double factor = backend == slow_backend && workers == 2 ? slow_factor : 1.0;
     for (std::size_t r = 0; r < reps; ++r) {
       std::vector<std::string> row(n_columns);
       const double rate = noisy(rng, 1e8 * workers * factor, 0.02, 1)[0];
-      row[col("schema_version")] = std::string("1");
+      row[col("schema_version")] = version;
       row[col("kernel")] = std::string("pi");
       row[col("kernel_version")] = std::string("1");
-      row[col("rng")] = std::string("philox");
+      row[col("params")] = std::string("rng=philox");
       row[col("isa")] = std::string("avx2");
       row[col("backend")] = backend;
       row[col("kind")] = std::string("backend");
+      row[col("schedule")] = std::string("static");
       row[col("scaling")] = std::string("strong");
       row[col("workers")] = std::to_string(workers);
       row[col("ranks")] = std::string("1");
       row[col("threads_per_rank")] = std::string("1");
-      row[col("samples")] = std::to_string(samples);
+      row[col("size")] = std::to_string(size);
+      row[col("unit")] = std::string("samples");
       row[col("seed")] = std::string("1");
       row[col("row_type")] = std::string("raw");
       row[col("repetition")] = std::to_string(r);
       row[col("status")] = std::string("ok");
-      row[col("hits")] = std::string("785398");
+      row[col("result")] = std::string("785398");
       char buf[64];
-      std::snprintf(buf, sizeof buf, "%.17g", static_cast<double>(samples) / rate);
+      std::snprintf(buf, sizeof buf, "%.17g", static_cast<double>(size) / rate);
       row[col("wall_s")] = buf;
       std::snprintf(buf, sizeof buf, "%.17g", rate);
-      row[col("samples_per_s")] = buf;
+      row[col("items_per_s")] = buf;
       t.push_back(row);
     }
     std::vector<std::string> agg(n_columns);  // aggregates are ignored by the gate
-    agg[col("schema_version")] = std::string("1");
+    agg[col("schema_version")] = version;
     agg[col("kernel")] = std::string("pi");
     agg[col("kernel_version")] = std::string("1");
-    agg[col("rng")] = std::string("philox");
+    agg[col("params")] = std::string("rng=philox");
     agg[col("isa")] = std::string("avx2");
     agg[col("backend")] = backend;
     agg[col("kind")] = std::string("backend");
+    agg[col("schedule")] = std::string("static");
     agg[col("scaling")] = std::string("strong");
     agg[col("workers")] = std::to_string(workers);
     agg[col("ranks")] = std::string("1");
     agg[col("threads_per_rank")] = std::string("1");
-    agg[col("samples")] = std::to_string(samples);
+    agg[col("size")] = std::to_string(size);
+    agg[col("unit")] = std::string("samples");
     agg[col("row_type")] = std::string("aggregate");
     agg[col("status")] = std::string("ok");
     agg[col("wall_s")] = std::string("0.01");
-    agg[col("samples_per_s")] = std::string("1e8");
+    agg[col("items_per_s")] = std::string("1e8");
     t.push_back(agg);
   }
   return t;
@@ -316,7 +370,7 @@ TEST_F(compare_command, SameReportPassesAndSlowedCopyFailsWithExitOne) {
   const auto r = compare(base, slow, "--markdown '" + md.string() + "'");
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_THAT(r.output, HasSubstr("1 of 6 configurations regressed"));
-  EXPECT_THAT(r.output, ::testing::ContainsRegex("threads W=2 [^\n]* regressed"));
+  EXPECT_THAT(r.output, ::testing::ContainsRegex("threads static W=2 [^\n]* regressed"));
   std::ifstream in(md);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_THAT(text, HasSubstr("## parbench compare: 1 regressed"));
@@ -379,7 +433,7 @@ TEST_F(compare_command, OneSidedConfigurationsAreListedAndStrictMakesThemAnError
   const auto cur = write_report("cur", to_csv(fewer));
   const auto r = compare(base, cur);
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("only in baseline: tbb W=2"));
+  EXPECT_THAT(r.output, HasSubstr("only in baseline: tbb static W=2"));
   const auto s = compare(base, cur, "--strict");
   EXPECT_EQ(s.exit_code, 2) << s.output;
   EXPECT_THAT(s.output, HasSubstr("--strict"));
@@ -443,8 +497,13 @@ TEST_F(compare_command, EmptyFile) { expect_bad("", "1:1", "empty file"); }
 
 TEST_F(compare_command, UnknownSchemaVersion) {
   table t = make_table(1, 6, 1.0, "");
-  t[3][col("schema_version")] = std::string("7");
-  expect_bad(to_csv(t), position(t, 3, col("schema_version")), "unknown schema_version '7'");
+  const std::string newer = std::to_string(bench::schema_version + 1);
+  t[3][col("schema_version")] = newer;
+  expect_bad(to_csv(t), position(t, 3, col("schema_version")), "unknown schema_version '" + newer + "'");
+  // An older version's number under the current header.
+  table u = make_table(1, 6, 1.0, "");
+  u[2][col("schema_version")] = std::to_string(bench::oldest_schema_version);
+  expect_bad(to_csv(u), position(u, 2, col("schema_version")), "one file holds one schema");
 }
 
 TEST_F(compare_command, MissingSchemaVersion) {
@@ -472,15 +531,16 @@ TEST_F(compare_command, UnknownMetadataSchemaVersion) {
 
 TEST_F(compare_command, MissingColumns) {
   table t = make_table(1, 6, 1.0, "");
-  const std::size_t c = col("samples_per_s");
+  const std::size_t c = col("items_per_s");
   for (auto& row : t) row.erase(row.begin() + static_cast<std::ptrdiff_t>(c));
-  expect_bad(to_csv(t), "1:1", "missing column 'samples_per_s'");
+  expect_bad(to_csv(t), "1:1", "missing column 'items_per_s'");
 }
 
 TEST_F(compare_command, RaggedRow) {
   table t = make_table(1, 6, 1.0, "");
   t[4].pop_back();
-  expect_bad(to_csv(t), "5:1", "row has 32 fields but the header has 33");
+  expect_bad(to_csv(t), "5:1",
+             fmt::format("row has {} fields but the header has {}", header().size() - 1, header().size()));
 }
 
 TEST_F(compare_command, BadQuoting) {
@@ -497,8 +557,8 @@ TEST_F(compare_command, BadQuoting) {
 
 TEST_F(compare_command, NonNumericTiming) {
   table t = make_table(1, 6, 1.0, "");
-  t[6][col("samples_per_s")] = std::string("fast");
-  expect_bad(to_csv(t), position(t, 6, col("samples_per_s")), "samples_per_s 'fast' is not a number");
+  t[6][col("items_per_s")] = std::string("fast");
+  expect_bad(to_csv(t), position(t, 6, col("items_per_s")), "items_per_s 'fast' is not a number");
 }
 
 TEST_F(compare_command, NanTiming) {
@@ -509,8 +569,8 @@ TEST_F(compare_command, NanTiming) {
 
 TEST_F(compare_command, InfiniteTiming) {
   table t = make_table(1, 6, 1.0, "");
-  t[3][col("samples_per_s")] = std::string("inf");
-  expect_bad(to_csv(t), position(t, 3, col("samples_per_s")), "infinite");
+  t[3][col("items_per_s")] = std::string("inf");
+  expect_bad(to_csv(t), position(t, 3, col("items_per_s")), "infinite");
 }
 
 TEST_F(compare_command, NonPositiveTiming) {
@@ -518,8 +578,85 @@ TEST_F(compare_command, NonPositiveTiming) {
   t[2][col("wall_s")] = std::string("0");
   expect_bad(to_csv(t), position(t, 2, col("wall_s")), "wall_s '0' is not positive");
   table u = make_table(1, 6, 1.0, "");
-  u[4][col("samples_per_s")] = std::string("-3e8");
-  expect_bad(to_csv(u), position(u, 4, col("samples_per_s")), "samples_per_s '-3e8' is not positive");
+  u[4][col("items_per_s")] = std::string("-3e8");
+  expect_bad(to_csv(u), position(u, 4, col("items_per_s")), "items_per_s '-3e8' is not positive");
+}
+
+// ---- Schema 1 reports (tests/data/schema1_report: written by parbench 0.1.0) -----------------
+
+const fs::path schema1_report = fs::path(PARBENCH_SOURCE_DIR) / "tests" / "data" / "schema1_report";
+
+TEST(SchemaOne, RealReportIsReadAsPiWithANote) {
+  const compare_input in = read_compare_input(schema1_report);
+  EXPECT_EQ(in.schema_version, 1);
+  ASSERT_EQ(in.notes.size(), 1u);
+  EXPECT_THAT(in.notes[0], HasSubstr(schema1_report.string() + " is a schema 1 report (read as kernel pi"));
+  ASSERT_EQ(in.sets.size(), 9u);  // serial W=1, threads W=1,2 at 3 sizes
+  for (const auto& s : in.sets) {
+    EXPECT_EQ(s.key.kernel, "pi");
+    EXPECT_EQ(s.key.params, "rng=philox");
+    EXPECT_EQ(s.key.schedule, schema_1_schedule);
+    EXPECT_EQ(s.unit, "samples");
+    EXPECT_EQ(s.schema_version, 1);
+    EXPECT_EQ(s.throughput.size(), 3u);
+  }
+  EXPECT_EQ(in.sets[0].key.backend, "serial");
+  EXPECT_EQ(in.sets[0].key.size, 4096u);
+  EXPECT_EQ(in.sets[0].throughput[0], 1537537525.1469808);
+}
+
+class schema_one_command : public compare_command {
+ protected:
+  // The fixture as a schema 2 report (as this parbench writes it) with schedule `schedule`,
+  // and, when `also` is set, a second copy of the threads rows with schedule `also`.
+  fs::path as_schema_2(const std::string& name, const std::string& schedule, const std::string& also = "") {
+    std::vector<bench::result_row> rows = read_results((schema1_report / "results.csv").string());
+    std::vector<bench::result_row> extra;
+    for (auto& r : rows) {
+      EXPECT_EQ(r.schema_version, bench::schema_version);
+      r.schedule = schedule;
+      if (!also.empty() && r.backend == "threads") {
+        extra.push_back(r);
+        extra.back().schedule = also;
+      }
+    }
+    rows.insert(rows.end(), extra.begin(), extra.end());
+    std::ifstream in(schema1_report / "metadata.json");
+    const std::string meta((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return write_report(name, reports::to_csv(rows), meta);
+  }
+};
+
+TEST_F(schema_one_command, SchemaOneAgainstSchemaTwoOfTheSameConfigurations) {
+  const auto current = as_schema_2("current", "static");
+  const comparison c = compare_reports(read_compare_input(schema1_report), read_compare_input(current), {});
+  EXPECT_EQ(c.rows.size(), 9u) << format_console(c);
+  EXPECT_TRUE(c.only_baseline.empty());
+  EXPECT_TRUE(c.only_current.empty());
+  for (const auto& r : c.rows) {
+    EXPECT_EQ(r.key.schedule, "static");
+    EXPECT_EQ(r.change, 0.0);  // the same repetitions
+    EXPECT_NE(r.result, verdict::regressed);
+  }
+  const std::string text = format_console(c);
+  EXPECT_EQ(text.rfind("note: " + schema1_report.string() + " is a schema 1 report (read as kernel pi", 0), 0u) << text;
+  EXPECT_THAT(format_markdown(c, "old", "new"), HasSubstr("is a schema 1 report"));
+
+  // Two schedules of threads in the current report: the old threads rows cannot be matched.
+  const auto two = as_schema_2("two", "static", "dynamic");
+  const comparison t = compare_reports(read_compare_input(schema1_report), read_compare_input(two), {});
+  EXPECT_EQ(t.rows.size(), 3u) << format_console(t);  // serial only
+  EXPECT_EQ(t.only_baseline.size(), 6u);
+  EXPECT_EQ(t.only_current.size(), 12u);
+  EXPECT_THAT(format_console(t), HasSubstr("did not record the schedule"));
+}
+
+TEST_F(schema_one_command, CommandReadsASchemaOneReportAndSaysSo) {
+  const auto current = as_schema_2("current", "static");
+  const auto r = compare(schema1_report, current);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("0 regressed"));
+  EXPECT_THAT(r.output, HasSubstr("note: " + schema1_report.string() + " is a schema 1 report"));
 }
 
 // docs/ci.md documents every flag that `parbench compare` and `parbench plot` accept.

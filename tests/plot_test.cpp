@@ -11,10 +11,16 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <tuple>
+#include <vector>
 
+#include "bench/records.hpp"
 #include "core/errors.hpp"
+#include "reports/report_columns.hpp"
+#include "reports/report_writer.hpp"
 #include "tests/cli_helpers.hpp"
 
 namespace parbench::reports {
@@ -23,75 +29,142 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
+// Written for every report; per kernel K also K_speedup, K_efficiency, K_throughput, K_break_even.
 const char* const plot_names[] = {"speedup", "efficiency", "throughput", "overhead", "break_even"};
+const char* const kernel_plot_names[] = {"speedup", "efficiency", "throughput", "break_even"};
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// A small report in the agreed format: serial and threads at W = 1, 2, raw and aggregate rows.
-void write_small_report(const fs::path& dir, bool drop_speedup_column = false) {
+bench::result_row row_for(const std::string& kernel, const std::string& params, const std::string& unit,
+                          const std::string& backend, const std::string& schedule, unsigned w, double wall) {
+  bench::result_row r;
+  r.kernel = kernel;
+  r.kernel_version = 1;
+  r.params = params;
+  r.isa = "avx2";
+  r.backend = backend;
+  r.kind = backend == "serial" ? "reference" : "backend";
+  r.schedule = schedule;
+  r.scaling = "strong";
+  r.workers = w;
+  r.threads_per_rank = w;
+  r.size = 1000000;
+  r.unit = unit;
+  r.seed = 1;
+  r.status = "ok";
+  r.result = "785398";
+  r.items = 1000000;
+  r.wall_s = wall;
+  r.items_per_s = 1e6 / wall;
+  return r;
+}
+
+// A small schema 2 report in the writer's own format: kernels pi (serial, threads static at
+// W = 1, 2) and imbalanced (unit "draws", threads static and dynamic, with static_bound).
+void write_small_report(const fs::path& dir, const std::string& drop_column = "") {
   fs::create_directories(dir);
-  std::string header =
-      "schema_version,kernel,kernel_version,rng,isa,backend,kind,scaling,workers,ranks,threads_per_rank,samples,"
-      "seed,row_type,repetition,status,error,hits,wall_s,cpu_s,samples_per_s,samples_per_s_per_worker,repetitions,"
-      "wall_s_mean,wall_s_stddev,wall_s_min,wall_s_max,wall_s_cv,speedup,speedup_min,speedup_max,efficiency,"
-      "karp_flatt";
-  std::string csv = header + "\n";
-  auto add = [&](const std::string& backend, int w, const std::string& type, const std::string& rep, double wall,
-                 const std::string& s, const std::string& smin, const std::string& smax, const std::string& e) {
-    csv += "1,pi,1,philox,avx2," + backend + ",backend,strong," + std::to_string(w) + ",1,1,1000000,1," + type + "," +
-           rep + ",ok,,785398," + std::to_string(wall) + ",," + std::to_string(1e6 / wall) + ",,,,,,,," + s + "," +
-           smin + "," + smax + "," + e + ",\n";
+  std::vector<bench::result_row> rows;
+  auto add = [&](bench::result_row r, double speedup, std::optional<double> bound = std::nullopt) {
+    for (unsigned rep = 0; rep < 3; ++rep) {
+      bench::result_row raw = r;
+      raw.row_type = "raw";
+      raw.repetition = rep;
+      raw.wall_s = *r.wall_s * (1 + 0.01 * rep);
+      raw.workers_used = r.workers;
+      rows.push_back(raw);
+    }
+    r.row_type = "aggregate";
+    r.repetitions = 3;
+    r.speedup = speedup;
+    r.speedup_min = speedup * 0.97;
+    r.speedup_max = speedup * 1.02;
+    r.efficiency = speedup / r.workers;
+    r.static_bound = bound;
+    rows.push_back(r);
   };
-  for (int r = 0; r < 3; ++r) add("serial", 1, "raw", std::to_string(r), 0.010 + 0.0002 * r, "", "", "", "");
-  add("serial", 1, "aggregate", "", 0.0102, "1", "0.98", "1.02", "1");
-  for (int w : {1, 2}) {
-    for (int r = 0; r < 3; ++r) add("threads", w, "raw", std::to_string(r), 0.0105 / w + 0.0001 * r, "", "", "", "");
-    const double s = 0.0102 / (0.0106 / w);
-    add("threads", w, "aggregate", "", 0.0106 / w, std::to_string(s), std::to_string(s * 0.97),
-        std::to_string(s * 1.02), std::to_string(s / w));
+  add(row_for("pi", "rng=philox", "samples", "serial", "static", 1, 0.0102), 1);
+  for (unsigned w : {1u, 2u}) add(row_for("pi", "rng=philox", "samples", "threads", "static", w, 0.0106 / w), 0.96 * w);
+  const std::string ip = "profile=ramp;max_weight=16;rng=philox";
+  add(row_for("imbalanced", ip, "draws", "serial", "static", 1, 0.08), 1, 1.0);
+  for (unsigned w : {1u, 2u}) {
+    add(row_for("imbalanced", ip, "draws", "threads", "static", w, w == 1 ? 0.081 : 0.058), w == 1 ? 0.99 : 1.38,
+        w == 1 ? 1.0 : 1.4);
+    add(row_for("imbalanced", ip, "draws", "threads", "dynamic", w, 0.081 / w), 0.99 * w, w == 1 ? 1.0 : 1.4);
   }
-  if (drop_speedup_column) {
-    // Remove the 29th column ("speedup") from every line.
+  std::string csv = reports::to_csv(rows);
+  if (!drop_column.empty()) {
+    // Remove column `drop_column` from every line (no cell of this report is quoted).
+    std::size_t index = 0;
+    for (const auto& c : result_columns()) {
+      if (c.name == drop_column) break;
+      ++index;
+    }
     std::string out, line;
     std::istringstream in(csv);
     while (std::getline(in, line)) {
       std::size_t start = 0;
-      for (int i = 0; i < 28; ++i) start = line.find(',', start) + 1;
+      for (std::size_t i = 0; i < index; ++i) start = line.find(',', start) + 1;
       const std::size_t end = line.find(',', start);
-      out += line.substr(0, start) + line.substr(end + 1) + "\n";
+      out += line.substr(0, start) + (end == std::string::npos ? "" : line.substr(end + 1)) + "\n";
     }
     csv = out;
   }
-  std::ofstream(dir / "results.csv") << csv;
-  std::ofstream(dir / "overhead.csv")
-      << "schema_version,mechanism,backend,workers,median_us,min_us,max_us,stddev_us,inner_reps,outer_reps,"
-         "reference_us,parent_rss_bytes\n"
-         "1,thread,threads,1,20,18,25,2,100,5,0.1,1000000\n1,thread,threads,2,35,30,41,3,100,5,0.1,1000000\n"
-         "1,fork,fork,1,300,280,350,20,10,5,0.1,1000000\n1,fork,fork,2,560,500,640,40,10,5,0.1,1000000\n";
-  std::ofstream(dir / "break_even.csv") << "schema_version,backend,rng,workers,break_even_samples,sizes_tried\n"
-                                           "1,threads,philox,2,65536,4096;16384;65536\n"
-                                           "1,fork,philox,2,,4096;16384;65536\n";
+  std::ofstream(dir / "results.csv", std::ios::binary) << csv;
+  std::vector<bench::overhead_row> overhead;
+  for (const auto& [mech, backend, w, us] :
+       {std::tuple{"thread", "threads", 1u, 20.0}, std::tuple{"thread", "threads", 2u, 35.0},
+        std::tuple{"fork", "fork", 1u, 300.0}, std::tuple{"fork", "fork", 2u, 560.0}}) {
+    bench::overhead_row o;
+    o.mechanism = mech;
+    o.backend = backend;
+    o.workers = w;
+    o.median_us = us;
+    o.min_us = us * 0.9;
+    o.max_us = us * 1.2;
+    overhead.push_back(o);
+  }
+  std::ofstream(dir / "overhead.csv", std::ios::binary) << reports::to_csv(overhead);
+  std::vector<bench::break_even_row> be(3);
+  be[0].kernel = "pi";
+  be[0].params = "rng=philox";
+  be[0].backend = "threads";
+  be[0].schedule = "static";
+  be[0].workers = 2;
+  be[0].break_even_size = 65536;
+  be[0].sizes_tried = "4096;16384;65536";
+  be[1] = be[0];
+  be[1].kernel = "imbalanced";
+  be[1].params = ip;
+  be[1].unit = "draws";
+  be[2] = be[1];
+  be[2].schedule = "dynamic";
+  be[2].break_even_size.reset();
+  std::ofstream(dir / "break_even.csv", std::ios::binary) << reports::to_csv(be);
   std::ofstream(dir / "metadata.json")
-      << R"({"schema_version":1,"parbench_version":"0.1.0","timestamp":"2026-11-26T02:00:00Z",)"
+      << R"({"schema_version":2,"parbench_version":"0.1.0","timestamp":"2026-11-26T02:00:00Z",)"
          R"("command_line":"parbench run","seed":1,"git_commit":"abc","machine":{"hostname":"h",)"
          R"("cpu_model":"AMD EPYC 9R14","logical_cpus":2},"build":{"type":"Release","compiler":"GNU 12.2.0",)"
          R"("flags":"-O3","isa":"avx2","native":false},"libraries":{}})";
 }
 
-void expect_valid_plots(const fs::path& out) {
-  for (const char* name : plot_names) {
-    const std::string png = slurp(out / (std::string(name) + ".png"));
-    ASSERT_GT(png.size(), 1000u) << name;
-    EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8)) << name;
-    const std::string svg = slurp(out / (std::string(name) + ".svg"));
-    ASSERT_GT(svg.size(), 1000u) << name;
-    EXPECT_TRUE(svg.rfind("<?xml", 0) == 0 || svg.rfind("<svg", 0) == 0) << name;
-    EXPECT_THAT(svg, HasSubstr("<svg")) << name;
-    EXPECT_THAT(svg, HasSubstr("</svg>")) << name;
-  }
+void expect_valid_plot(const fs::path& out, const std::string& name) {
+  const std::string png = slurp(out / (name + ".png"));
+  ASSERT_GT(png.size(), 1000u) << name;
+  EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8)) << name;
+  const std::string svg = slurp(out / (name + ".svg"));
+  ASSERT_GT(svg.size(), 1000u) << name;
+  EXPECT_TRUE(svg.rfind("<?xml", 0) == 0 || svg.rfind("<svg", 0) == 0) << name;
+  EXPECT_THAT(svg, HasSubstr("<svg")) << name;
+  EXPECT_THAT(svg, HasSubstr("</svg>")) << name;
+}
+
+void expect_valid_plots(const fs::path& out, const std::vector<std::string>& kernels = {"pi"}) {
+  for (const char* name : plot_names) expect_valid_plot(out, name);
+  for (const auto& k : kernels)
+    for (const char* name : kernel_plot_names) expect_valid_plot(out, k + "_" + name);
 }
 
 class plot_files : public ::testing::Test {
@@ -113,12 +186,69 @@ TEST_F(plot_files, FindsAPythonWithMatplotlibEvenWhenPythonPointsElsewhere) {
   EXPECT_NE(py, fs::path("/bin/false"));
 }
 
-TEST_F(plot_files, SmallReportGivesValidPngAndSvg) {
+TEST_F(plot_files, SmallReportGivesValidPngAndSvgPerKernel) {
   write_small_report(dir_ / "report");
   make_plots(dir_ / "report", dir_ / "out");
-  expect_valid_plots(dir_ / "out");
-  // The title carries machine, build and date.
-  EXPECT_THAT(slurp(dir_ / "out" / "speedup.svg"), HasSubstr("AMD EPYC 9R14"));
+  expect_valid_plots(dir_ / "out", {"pi", "imbalanced"});
+  // The title carries machine, build and date; the overview has a panel per kernel.
+  const std::string overview = slurp(dir_ / "out" / "speedup.svg");
+  EXPECT_THAT(overview, HasSubstr("AMD EPYC 9R14"));
+  EXPECT_THAT(overview, HasSubstr("pi (strong scaling"));
+  EXPECT_THAT(overview, HasSubstr("imbalanced (strong scaling"));
+  // Per kernel: only that kernel's lines, one per (backend, schedule), and its static bound.
+  const std::string pi = slurp(dir_ / "out" / "pi_speedup.svg");
+  const std::string imbalanced = slurp(dir_ / "out" / "imbalanced_speedup.svg");
+  EXPECT_THAT(pi, HasSubstr("threads static"));
+  EXPECT_THAT(pi, ::testing::Not(HasSubstr("threads dynamic")));
+  EXPECT_THAT(pi, ::testing::Not(HasSubstr("static split bound")));
+  EXPECT_THAT(imbalanced, HasSubstr("threads static"));
+  EXPECT_THAT(imbalanced, HasSubstr("threads dynamic"));
+  EXPECT_THAT(imbalanced, HasSubstr("static split bound"));
+  EXPECT_THAT(slurp(dir_ / "out" / "imbalanced_efficiency.svg"), HasSubstr("static split bound"));
+  // Throughput in the kernel's unit.
+  EXPECT_THAT(slurp(dir_ / "out" / "pi_throughput.svg"), HasSubstr("samples per second"));
+  EXPECT_THAT(slurp(dir_ / "out" / "imbalanced_throughput.svg"), HasSubstr("draws per second"));
+  EXPECT_THAT(slurp(dir_ / "out" / "imbalanced_break_even.svg"), HasSubstr("size (draws, log scale)"));
+  EXPECT_THAT(slurp(dir_ / "out" / "imbalanced_break_even.svg"), HasSubstr("threads dynamic W=2"));
+}
+
+// plot.py accepts the versions bench/records.hpp names, passed by make_plots: a report at the
+// current version plots (above), the next version is refused.
+TEST_F(plot_files, SchemaVersionsComeFromRecordsHpp) {
+  std::string expected;
+  for (int v = bench::oldest_schema_version; v <= bench::schema_version; ++v)
+    expected += (expected.empty() ? "" : ",") + std::to_string(v);
+  EXPECT_EQ(plot_schema_versions(), expected);
+  write_small_report(dir_ / "report");
+  std::string csv = slurp(dir_ / "report" / "results.csv");
+  const std::string current = "\r\n" + std::to_string(bench::schema_version) + ",";
+  const std::string next = "\r\n" + std::to_string(bench::schema_version + 1) + ",";
+  csv.replace(csv.find(current), current.size(), next);
+  std::ofstream(dir_ / "report" / "results.csv", std::ios::binary) << csv;
+  try {
+    make_plots(dir_ / "report", dir_ / "out");
+    FAIL() << "expected an error";
+  } catch (const usage_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("results.csv:2:1: unknown schema_version '" +
+                                    std::to_string(bench::schema_version + 1) + "'"));
+  }
+}
+
+// A report written by parbench 0.1.0 (schema 1: pi only, no schedule): tests/data.
+TEST_F(plot_files, SchemaOneReportPlotsAsPi) {
+  const fs::path old = fs::path(PARBENCH_SOURCE_DIR) / "tests" / "data" / "schema1_report";
+  make_plots(old, dir_ / "out");
+  expect_valid_plots(dir_ / "out", {"pi"});
+  EXPECT_FALSE(fs::exists(dir_ / "out" / "imbalanced_speedup.png"));
+  const std::string speedup = slurp(dir_ / "out" / "pi_speedup.svg");
+  EXPECT_THAT(speedup, HasSubstr("AMD EPYC"));
+  EXPECT_THAT(speedup, HasSubstr("threads"));
+  EXPECT_THAT(speedup, HasSubstr("n = 1e+06 samples"));  // the suite's size, not the break-even sweep's
+  EXPECT_THAT(slurp(dir_ / "out" / "pi_throughput.svg"), HasSubstr("samples per second"));
+  const auto r = test::run_parbench("plot '" + old.string() + "' -o '" + (dir_ / "cmd").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("is a schema 1 report (read as kernel pi"));
+  expect_valid_plots(dir_ / "cmd", {"pi"});
 }
 
 TEST_F(plot_files, CommandWritesIntoTheReportByDefault) {
@@ -126,7 +256,7 @@ TEST_F(plot_files, CommandWritesIntoTheReportByDefault) {
   const auto r = test::run_parbench("plot '" + (dir_ / "report").string() + "'");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("plots written to"));
-  expect_valid_plots(dir_ / "report" / "plots");
+  expect_valid_plots(dir_ / "report" / "plots", {"pi", "imbalanced"});
 }
 
 TEST_F(plot_files, RealReportFromParbenchRun) {
@@ -137,13 +267,13 @@ TEST_F(plot_files, RealReportFromParbenchRun) {
       report.string() + "'");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   make_plots(report, report / "plots");
-  expect_valid_plots(report / "plots");
+  expect_valid_plots(report / "plots", {"pi"});
   // The scaling plots use the suite's size, not the break-even sweep's sizes that share results.csv.
   EXPECT_THAT(slurp(report / "plots" / "speedup.svg"), HasSubstr("n = 1e+05 samples"));
 }
 
 TEST_F(plot_files, MissingColumnIsAClearError) {
-  write_small_report(dir_ / "report", /*drop_speedup_column=*/true);
+  write_small_report(dir_ / "report", "speedup");
   try {
     make_plots(dir_ / "report", dir_ / "out");
     FAIL() << "expected an error";
