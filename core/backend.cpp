@@ -26,7 +26,7 @@ bool supports_kernel(const backend_abilities& abilities, std::string_view kernel
          std::find(abilities.kernels.begin(), abilities.kernels.end(), kernel) != abilities.kernels.end();
 }
 
-const schedule_option& resolve_schedule(std::string_view backend_name, const backend_abilities& abilities,
+schedule_option resolve_schedule(std::string_view backend_name, const backend_abilities& abilities,
                                         const schedule& s) {
   PARBENCH_ASSERT(!abilities.schedules.empty());
   if (s.name.empty()) return abilities.schedules.front();

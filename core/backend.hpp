@@ -133,7 +133,8 @@ class backend {
 
 /// `s` resolved against the backend's options: an empty name becomes the default; throws
 /// usage_error for a schedule the backend does not offer. Backends call it first in run().
-[[nodiscard]] const schedule_option& resolve_schedule(std::string_view backend_name,
-                                                     const backend_abilities& abilities, const schedule& s);
+/// Returns a copy: `abilities` is often a temporary.
+[[nodiscard]] schedule_option resolve_schedule(std::string_view backend_name,
+                                            const backend_abilities& abilities, const schedule& s);
 
 }  // namespace parbench

@@ -107,6 +107,11 @@ void reader::finish() const {
   if (at_ != payload_.size()) throw codec_error(fmt::format("{} bytes left over", payload_.size() - at_));
 }
 
+std::uint64_t frame_size(std::string_view header) noexcept {
+  const auto length = get<std::uint64_t>(header.substr(8, 8));
+  return length > max_message ? UINT64_MAX : length + header_size;
+}
+
 std::string encode_job(const job_spec& spec, chunk_range range) {
   writer w;
   w.spec(spec);

@@ -58,11 +58,17 @@ class reader {
 /// The magic numbers of the messages parbench sends.
 inline constexpr std::uint32_t job_magic = 0x314a4250;     // "PBJ1": a job and its chunk range
 inline constexpr std::uint32_t result_magic = 0x31524250;  // "PBR1": a worker's result
+inline constexpr std::uint32_t task_magic = 0x31544250;    // "PBT1": a range for a dynamic worker
 
 /// Size of a frame's header (magic, version, length), so a reader can size its buffer.
 inline constexpr std::size_t header_size = 16;
 /// The most bytes a message may have; a longer one is garbled (bounds worker pipes).
 inline constexpr std::size_t max_message = std::size_t{1} << 20;
+
+/// Total bytes of the frame whose first header_size bytes are `header` (header plus the
+/// payload length it announces), so a stream reader knows where a message ends; UINT64_MAX
+/// when the announced length exceeds max_message.
+std::uint64_t frame_size(std::string_view header) noexcept;
 
 /// A job as one message: spec plus chunk range.
 std::string encode_job(const job_spec& spec, chunk_range range);

@@ -1,11 +1,12 @@
-// The mpi backend end to end: the real binary under mpiexec with 1, 2 and 3 ranks.
-// (The in-process contract, one rank, is covered with every backend in backends_test.)
+// The mpi backend end to end: the real binary under mpiexec with 1, 2 and 3 ranks, every
+// inner model's schedule inside the ranks, and the pi and imbalanced kernels.
+// (The in-process contract, one rank, is covered with every backend in contract_test.)
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <array>
 #include <chrono>
@@ -21,7 +22,8 @@
 #include <thread>
 #include <vector>
 
-#include "kernels/montecarlo/sampler.hpp"
+#include "core/kernel.hpp"
+#include "kernels/registry.hpp"
 #include "tests/proc_helpers.hpp"
 
 using ::testing::HasSubstr;
@@ -67,9 +69,20 @@ std::string mpiexec(int ranks) {
 
 std::string parbench() { return std::string(PARBENCH_BINARY) + " "; }
 
+// The serial result of a job: its words, as results.csv writes them ("hits;draws").
+std::string serial_result(const char* kernel, std::uint64_t size, std::uint64_t seed,
+                          const parbench::param_values& params = {}) {
+  const auto job = parbench::make_job(kernel, size, seed, params);
+  std::string out;
+  for (const auto w : parbench::compute(*job, {0, job->chunk_count()})) {
+    if (!out.empty()) out += ';';
+    out += std::to_string(w);
+  }
+  return out;
+}
+
 std::uint64_t serial_hits(std::uint64_t samples, std::uint64_t seed) {
-  const parbench::kernels::pi_job job{samples, seed, parbench::kernels::rng_kind::philox};
-  return parbench::kernels::count_hits(job, 0, job.chunk_count());
+  return std::stoull(serial_result("pi", samples, seed));
 }
 
 struct mpi_row {
@@ -78,15 +91,34 @@ struct mpi_row {
   std::uint64_t samples = 0, hits = 0;
 };
 
-// The `mpi` row of `parbench pi`'s table.
+// The `mpi` row of `parbench pi`'s table, by the header's column names (the size column is
+// "samples" or "size", the result "hits" or "result").
 mpi_row find_row(const std::string& output) {
   std::istringstream lines(output);
   std::string line;
+  std::map<std::string, std::size_t> column;
   mpi_row row;
   while (std::getline(lines, line)) {
     std::istringstream fields(line);
-    std::string name;
-    if (fields >> name && name == "mpi" && fields >> row.workers >> row.samples >> row.hits) row.found = true;
+    std::vector<std::string> cells;
+    for (std::string cell; fields >> cell;) cells.push_back(cell);
+    if (cells.empty()) continue;
+    if (cells[0] == "backend") {
+      for (std::size_t i = 0; i < cells.size(); ++i) column[cells[i]] = i;
+      continue;
+    }
+    if (cells[0] != "mpi" || column.empty()) continue;
+    const auto at = [&](std::initializer_list<const char*> names) -> std::string {
+      for (const char* n : names)
+        if (const auto it = column.find(n); it != column.end() && it->second < cells.size()) return cells[it->second];
+      return {};
+    };
+    const std::string workers = at({"workers"}), size = at({"samples", "size"}), result = at({"hits", "result"});
+    if (workers.empty() || size.empty() || result.empty()) continue;
+    row.workers = static_cast<unsigned>(std::stoul(workers));
+    row.samples = std::stoull(size);
+    row.hits = std::stoull(result);
+    row.found = true;
   }
   return row;
 }
@@ -103,10 +135,12 @@ struct hybrid_case {
   unsigned workers;
   std::uint64_t samples;
   std::uint64_t seed;
+  const char* schedule = "";  ///< the inner model's schedule; empty = its default
 };
 
 void PrintTo(const hybrid_case& c, std::ostream* os) {
-  *os << c.ranks << " ranks x " << c.workers << " " << c.inner << ", n=" << c.samples << ", seed=" << c.seed;
+  *os << c.ranks << " ranks x " << c.workers << " " << c.inner << " " << c.schedule << ", n=" << c.samples
+      << ", seed=" << c.seed;
 }
 
 class mpi_ranks : public ::testing::TestWithParam<hybrid_case> {};
@@ -114,9 +148,10 @@ class mpi_ranks : public ::testing::TestWithParam<hybrid_case> {};
 // R ranks x W inner workers return exactly the serial hit count, and only rank 0 prints.
 TEST_P(mpi_ranks, match_serial_and_print_once) {
   const auto& c = GetParam();
+  const std::string schedule = *c.schedule != '\0' ? std::string(" --schedule ") + c.schedule : "";
   const auto r = run(mpiexec(c.ranks) + parbench() + "pi --backend mpi --inner " + c.inner + " --workers " +
                      std::to_string(c.workers) + " --samples " + std::to_string(c.samples) + " --seed " +
-                     std::to_string(c.seed));
+                     std::to_string(c.seed) + schedule);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const mpi_row row = find_row(r.output);
   ASSERT_TRUE(row.found) << r.output;
@@ -130,13 +165,18 @@ TEST_P(mpi_ranks, match_serial_and_print_once) {
 INSTANTIATE_TEST_SUITE_P(ranks, mpi_ranks,
                          ::testing::Values(hybrid_case{1, "threads", 1, 7 * 65536 + 3, 11},
                                            hybrid_case{2, "threads", 2, 7 * 65536 + 3, 12},
+                                           hybrid_case{2, "threads", 3, 9 * 65536 + 3, 16, "dynamic"},
                                            hybrid_case{2, "tbb", 2, 1000003, 13},
                                            hybrid_case{3, "openmp", 1, 7 * 65536 + 3, 14},
+                                           hybrid_case{2, "openmp", 2, 9 * 65536 + 1, 17, "guided:2"},
                                            hybrid_case{3, "serial", 1, 1000, 15}),
                          [](const ::testing::TestParamInfo<hybrid_case>& param_info) {
                            const auto& c = param_info.param;
+                           std::string schedule = c.schedule;
+                           for (char& ch : schedule)
+                             if (ch == ':') ch = '_';
                            return "np" + std::to_string(c.ranks) + "_" + c.inner + "_x" + std::to_string(c.workers) +
-                                  "_n" + std::to_string(c.samples);
+                                  "_n" + std::to_string(c.samples) + (schedule.empty() ? "" : "_" + schedule);
                          });
 
 TEST(mpi, runs_as_one_rank_without_a_launcher) {
@@ -157,6 +197,13 @@ TEST(mpi, rejects_bad_arguments_without_hanging) {
   const auto samples = run(mpiexec(2) + parbench() + "pi --backend mpi --samples 0");
   EXPECT_EQ(samples.exit_code, 2) << samples.output;
   EXPECT_THAT(samples.output, HasSubstr("must be at least 1"));
+
+  // A schedule the inner model does not offer is rejected before any rank works.
+  const auto schedule =
+      run(mpiexec(2) + parbench() + "pi --backend mpi --inner openmp --schedule bogus --samples 1000");
+  EXPECT_EQ(schedule.exit_code, 2) << schedule.output;
+  EXPECT_THAT(schedule.output, HasSubstr("unknown schedule 'bogus'"));
+  EXPECT_LT(schedule.seconds, 60.0);
 }
 
 // Only rank 0's command line counts: rank 1, started here with a bad sample count and
@@ -170,12 +217,15 @@ TEST(mpi, other_ranks_follow_rank_0s_command_line) {
   EXPECT_EQ(row.workers, 2u);
 }
 
-// A rank whose inner model fails says so on stderr, and the job fails.
+// A rank whose inner model fails says so on stderr, and the job fails: rank 1 alone has an
+// instruction-set path its kernel rejects (rank 0 validated the run with its own).
 TEST(mpi, a_failing_rank_fails_the_job) {
-  const auto r = run(mpiexec(2) + parbench() + "pi --backend mpi --inner openmp --schedule bogus --samples 1000");
-  EXPECT_EQ(r.exit_code, 2) << r.output;
+  const auto r = run(mpiexec(1) + parbench() + "pi --backend mpi --samples 400000 : -np 1 env PARBENCH_ISA=bogus " +
+                     parbench() + "pi --backend mpi --samples 400000");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_THAT(r.output, HasSubstr("mpi: rank 1 of 2 on "));
-  EXPECT_THAT(r.output, HasSubstr("unknown schedule 'bogus'"));
+  EXPECT_THAT(r.output, HasSubstr("PARBENCH_ISA=bogus"));
+  EXPECT_THAT(r.output, HasSubstr("1 of 2 ranks failed"));
   EXPECT_LT(r.seconds, 60.0);
 }
 
@@ -213,8 +263,10 @@ signalled_job signal_a_rank(int victim, const std::string& signal) {
   if (::mkdtemp(dir_template) == nullptr) return {};
   const std::filesystem::path dir = dir_template;
   const std::string out = (dir / "report").string();
-  const std::string args = "run --backend mpi --workers 1 --samples 1e11 --repetitions 3 --no-overhead "
-                           "--no-break-even -q --out " + out;
+  const std::string args =
+      "run --backend mpi --workers 1 --samples 1e11 --repetitions 3 --no-overhead "
+      "--no-break-even -q --out " +
+      out;
   const std::string plain = parbench() + args;
   const std::string doomed =
       "/bin/sh -c '(sleep 2; kill -" + signal + " $$) >/dev/null 2>&1 & exec " + parbench() + args + "'";
@@ -300,7 +352,7 @@ TEST(mpi, run_writes_one_report_from_rank_0) {
     EXPECT_EQ(row.at("ranks"), "2");
     const unsigned per_rank = static_cast<unsigned>(std::stoul(row.at("threads_per_rank")));
     EXPECT_EQ(row.at("workers"), std::to_string(2 * per_rank));
-    EXPECT_EQ(row.at("hits"), std::to_string(serial_hits(1000003, 1)));
+    EXPECT_EQ(row.at("result"), serial_result("pi", 1000003, 1));
   }
   EXPECT_EQ(mpi_rows, 4u) << "W = 1, 2 x 2 repetitions";
 
@@ -318,6 +370,34 @@ TEST(mpi, run_writes_one_report_from_rank_0) {
   EXPECT_EQ(meta["mpi"]["ranks"], 2);
   EXPECT_EQ(meta["mpi"]["hosts"].size(), 2u);
   EXPECT_EQ(meta["mpi"]["threads_per_rank"], nlohmann::json::array({1, 2}));
+  std::filesystem::remove_all(dir);
+}
+
+// The imbalanced kernel (two result words, uneven chunk costs) over 3 ranks x 2 threads, with
+// the inner model's static split and its dynamic counter inside the ranks: every row carries
+// the serial result words exactly.
+TEST(mpi, imbalanced_kernel_matches_serial_under_every_inner_schedule) {
+  char dir_template[] = "/tmp/parbench_mpi_imbalanced_XXXXXX";
+  ASSERT_NE(::mkdtemp(dir_template), nullptr);
+  const std::filesystem::path dir = dir_template;
+  const auto r = run(mpiexec(3) + parbench() +
+                     "run --backend mpi --inner threads --kernel imbalanced --param profile=heavy,rng=light "
+                     "--workers 2 --schedule static,dynamic:2 --samples 1000003 --repetitions 1 --no-overhead "
+                     "--no-break-even -q --out " +
+                     (dir / "report").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string expected = serial_result("imbalanced", 1000003, 1, {{"profile", "heavy"}, {"rng", "light"}});
+  ASSERT_NE(expected.find(';'), std::string::npos) << "two words: hits and draws";
+  std::vector<std::string> schedules;
+  for (const auto& row : read_csv(dir / "report" / "results.csv")) {
+    if (row.at("backend") != "mpi" || row.at("row_type") != "raw") continue;
+    EXPECT_EQ(row.at("status"), "ok") << row.at("error");
+    EXPECT_EQ(row.at("kernel"), "imbalanced");
+    EXPECT_EQ(row.at("result"), expected) << row.at("schedule");
+    EXPECT_EQ(row.at("ranks"), "3");
+    schedules.push_back(row.at("schedule"));
+  }
+  EXPECT_THAT(schedules, ::testing::UnorderedElementsAre("static", "dynamic:2"));
   std::filesystem::remove_all(dir);
 }
 

@@ -1,6 +1,7 @@
-// The process backends (fork, spawn, forkserver): exact answers, exactly W processes, and the
-// robustness contract: a failing worker gives a run_error naming it and the cause, and leaves
-// no child process and no file descriptor behind.
+// The process backends (fork, spawn, forkserver): exact answers under both schedules (static
+// block split, dynamic task queue), exactly W processes, and the robustness contract: a failing
+// worker gives a run_error naming it and the cause, and leaves no child process and no file
+// descriptor behind.
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -25,8 +26,13 @@
 
 #include "backends/process/child.hpp"
 #include "backends/process/forkserver.hpp"
+#include "backends/process/spawn.hpp"
+#include "backends/process/unique_fd.hpp"
+#include "backends/process/worker.hpp"
 #include "backends/registry.hpp"
 #include "core/errors.hpp"
+#include "core/job_codec.hpp"
+#include "kernels/registry.hpp"
 #include "tests/cli_helpers.hpp"
 #include "tests/proc_helpers.hpp"
 
@@ -77,7 +83,27 @@ class fault_env {
   fault_env& operator=(const fault_env&) = delete;
 };
 
-std::uint64_t serial_hits(const kernels::pi_job& job) { return kernels::count_hits(job, 0, job.chunk_count()); }
+constexpr std::uint64_t chunk = std::uint64_t{1} << 16;  // pi's and imbalanced's base chunk
+
+using job_ptr = std::shared_ptr<const kernel_job>;
+
+job_ptr pi(std::uint64_t n, std::uint64_t seed, const char* rng = "light") {
+  return make_job("pi", n, seed, {{"rng", rng}});
+}
+
+result_words serial(const job_ptr& job) { return compute(*job, {0, job->chunk_count()}); }
+
+run_request request(const job_ptr& job, unsigned workers, std::chrono::milliseconds timeout,
+                    parbench::schedule schedule = {}) {
+  run_request r;
+  r.job = job;
+  r.workers = workers;
+  r.schedule = std::move(schedule);
+  r.timeout = timeout;
+  return r;
+}
+
+const parbench::schedule schedules[] = {{"static", 0}, {"dynamic", 0}, {"dynamic", 3}};
 
 class process_backend : public ::testing::TestWithParam<const char*> {
  protected:
@@ -102,40 +128,88 @@ class process_backend : public ::testing::TestWithParam<const char*> {
   int fds_before_ = 0;
 };
 
+TEST_P(process_backend, declares_its_abilities) {
+  const backend_abilities a = backend_->abilities();
+  ASSERT_EQ(a.schedules.size(), 2u);
+  EXPECT_EQ(a.schedules[0].name, "static") << "static is the default";
+  EXPECT_TRUE(a.schedules[0].fixed_split);
+  EXPECT_FALSE(a.schedules[0].takes_grain);
+  EXPECT_EQ(a.schedules[1].name, "dynamic");
+  EXPECT_FALSE(a.schedules[1].fixed_split);
+  EXPECT_TRUE(a.schedules[1].takes_grain);
+  EXPECT_TRUE(a.honours_subranges);
+  EXPECT_FALSE(a.nestable);
+  EXPECT_TRUE(a.kernels.empty()) << "every kernel";
+}
+
+TEST_P(process_backend, rejects_schedules_it_does_not_offer) {
+  const job_ptr job = pi(1000, 1);
+  EXPECT_THROW(backend_->run(request(job, 2, 60s, {"bogus", 0})), usage_error);
+  EXPECT_THROW(backend_->run(request(job, 2, 60s, {"static", 4})), usage_error) << "static takes no chunk count";
+  EXPECT_EQ(backend_->run(request(job, 2, 60s, {})).result, serial(job)) << "empty = the default";
+}
+
 TEST_P(process_backend, agrees_exactly_with_serial) {
-  const std::uint64_t sizes[] = {1, kernels::chunk_samples - 1, kernels::chunk_samples, kernels::chunk_samples + 1,
-                                 10000003};
-  for (std::uint64_t seed : {std::uint64_t{1}, std::uint64_t{20261126}}) {
-    for (std::uint64_t n : sizes) {
-      const kernels::pi_job job{n, seed, kernels::rng_kind::light};
-      const std::uint64_t expected = serial_hits(job);
-      for (unsigned w : {1u, 2u, 3u, 4u, 7u, 8u}) {
-        const run_result r = backend_->run({job, w, {}, 60s});
-        EXPECT_EQ(r.hits, expected) << GetParam() << " W=" << w << " n=" << n << " seed=" << seed;
-        EXPECT_EQ(r.workers_started, w);
-        EXPECT_EQ(r.workers_used, std::min<std::uint64_t>(w, job.chunk_count()));
+  const std::uint64_t sizes[] = {1, chunk - 1, chunk, chunk + 1, 10000003};
+  for (const auto& sched : schedules) {
+    for (std::uint64_t seed : {std::uint64_t{1}, std::uint64_t{20261126}}) {
+      for (std::uint64_t n : sizes) {
+        const job_ptr job = pi(n, seed);
+        const result_words expected = serial(job);
+        const std::uint64_t tasks = sched.name == "static"
+                                        ? job->chunk_count()
+                                        : (job->chunk_count() + std::max<std::uint64_t>(sched.grain, 1) - 1) /
+                                              std::max<std::uint64_t>(sched.grain, 1);
+        for (unsigned w : {1u, 2u, 3u, 7u, 8u}) {
+          const run_result r = backend_->run(request(job, w, 60s, sched));
+          EXPECT_EQ(r.result, expected) << GetParam() << " " << to_string(sched) << " W=" << w << " n=" << n
+                                        << " seed=" << seed;
+          EXPECT_EQ(r.workers_started, w);
+          // A dynamic worker gets its first task as it starts, so min(W, tasks) workers run one.
+          EXPECT_EQ(r.workers_used, std::min<std::uint64_t>(w, tasks)) << to_string(sched) << " W=" << w;
+        }
       }
     }
   }
 }
 
+// The imbalanced kernel under every profile: two result words (hits, draws), chunk costs that
+// vary, so the dynamic queue hands chunks out in an order that depends on timing.
+TEST_P(process_backend, imbalanced_kernel_agrees_exactly_with_serial) {
+  for (const char* profile : {"ramp", "heavy", "random"}) {
+    const job_ptr job =
+        make_job("imbalanced", 20 * chunk + 7, 3, {{"profile", profile}, {"max_weight", "4"}, {"rng", "light"}});
+    const result_words expected = serial(job);
+    ASSERT_EQ(expected.size(), 2u);
+    for (const auto& sched : schedules)
+      for (unsigned w : {1u, 2u, 3u, 7u}) {
+        const run_result r = backend_->run(request(job, w, 60s, sched));
+        EXPECT_EQ(r.result, expected) << GetParam() << " " << profile << " " << to_string(sched) << " W=" << w;
+        EXPECT_EQ(r.workers_started, w);
+      }
+  }
+}
+
 TEST_P(process_backend, runs_only_the_requested_chunks) {
-  const kernels::pi_job job{40 * kernels::chunk_samples + 5, 7, kernels::rng_kind::light};
-  run_request request{job, 3, {}, 60s};
-  request.chunks = chunk_range{11, 29};
-  const run_result r = backend_->run(request);
-  EXPECT_EQ(r.hits, kernels::count_hits(job, 11, 29));
-  EXPECT_EQ(r.workers_used, 3u);
+  const job_ptr job = pi(40 * chunk + 5, 7);
+  for (const auto& sched : schedules) {
+    run_request r = request(job, 3, 60s, sched);
+    r.chunks = chunk_range{11, 29};
+    const run_result out = backend_->run(r);
+    EXPECT_EQ(out.result, compute(*job, {11, 29})) << to_string(sched);
+    EXPECT_EQ(out.workers_used, 3u) << to_string(sched);
+  }
 }
 
 TEST_P(process_backend, starts_exactly_w_processes_and_reports_their_cpu_time) {
-  const kernels::pi_job job{64 * kernels::chunk_samples, 3, kernels::rng_kind::philox};
-  for (unsigned w : {1u, 3u, 8u}) {
-    const run_result r = backend_->run({job, w, {}, 60s});
-    EXPECT_EQ(r.workers_started, w);
-    EXPECT_EQ(r.workers_used, w);
-    EXPECT_GT(r.children_cpu_seconds, 0.0) << "the children's rusage is collected";
-  }
+  const job_ptr job = pi(64 * chunk, 3, "philox");
+  for (const auto& sched : schedules)
+    for (unsigned w : {1u, 3u, 8u}) {
+      const run_result r = backend_->run(request(job, w, 60s, sched));
+      EXPECT_EQ(r.workers_started, w);
+      EXPECT_EQ(r.workers_used, w);
+      EXPECT_GT(r.children_cpu_seconds, 0.0) << "the children's rusage is collected";
+    }
 }
 
 struct fault_case {
@@ -144,58 +218,65 @@ struct fault_case {
 };
 
 TEST_P(process_backend, injected_faults_fail_cleanly_naming_worker_and_cause) {
+  // A pi result message: 16 bytes of header, worker (4), range (16), word count (8), one word.
+  ASSERT_EQ(process::result_message_size(1), 52u);
   const fault_case cases[] = {
       {"crash", "killed by signal SIGSEGV (Segmentation fault)"},
       {"hang", "did not answer within the timeout of 0.3 s"},
-      {"short", "sent a short result (8 of 16 bytes)"},
-      {"garbage", "sent a garbled result"},
+      {"short", "sent a short result (26 of 52 bytes)"},
+      {"garbage", "sent a garbled result (wrong magic number"},
       {"exit", "exited with status 42"},
       {"start", "could not start worker 2"},
   };
-  const kernels::pi_job job{64 * kernels::chunk_samples, 5, kernels::rng_kind::light};
-  for (const auto& c : cases) {
-    const fault_env fault(std::string(GetParam()) + ":2:" + c.mode);
-    const auto start = std::chrono::steady_clock::now();
-    try {
-      backend_->run({job, 4, {}, 300ms});
-      ADD_FAILURE() << GetParam() << " " << c.mode << ": no error";
-    } catch (const run_error& e) {
-      const std::string what = e.what();
-      EXPECT_NE(what.find(c.cause), std::string::npos) << what;
-      EXPECT_NE(what.find("worker 2"), std::string::npos) << what;
-      EXPECT_EQ(what.rfind(GetParam(), 0), 0u) << "the message starts with the backend: " << what;
+  const job_ptr job = pi(64 * chunk, 5);
+  for (const auto& sched : schedules) {
+    for (const auto& c : cases) {
+      const fault_env fault(std::string(GetParam()) + ":2:" + c.mode);
+      const auto start = std::chrono::steady_clock::now();
+      try {
+        backend_->run(request(job, 4, 300ms, sched));
+        ADD_FAILURE() << GetParam() << " " << to_string(sched) << " " << c.mode << ": no error";
+      } catch (const run_error& e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find(c.cause), std::string::npos) << to_string(sched) << ": " << what;
+        EXPECT_NE(what.find("worker 2"), std::string::npos) << to_string(sched) << ": " << what;
+        EXPECT_EQ(what.rfind(GetParam(), 0), 0u) << "the message starts with the backend: " << what;
+      }
+      EXPECT_LT(std::chrono::steady_clock::now() - start, 10s) << c.mode << " took too long";
+      EXPECT_EQ(leftover_children(), std::vector<pid_t>{}) << to_string(sched) << " " << c.mode;
+      EXPECT_EQ(open_fd_count(), fds_before_) << to_string(sched) << " " << c.mode;
     }
-    EXPECT_LT(std::chrono::steady_clock::now() - start, 10s) << c.mode << " took too long";
-    EXPECT_EQ(leftover_children(), std::vector<pid_t>{}) << c.mode;
-    EXPECT_EQ(open_fd_count(), fds_before_) << c.mode;
+    // The same backend object still works after every failure.
+    EXPECT_EQ(backend_->run(request(job, 4, 60s, sched)).result, serial(job)) << to_string(sched);
   }
-  // The same backend object still works after every failure.
-  EXPECT_EQ(backend_->run({job, 4, {}, 60s}).hits, serial_hits(job));
 }
 
 TEST_P(process_backend, a_fault_for_another_backend_or_worker_is_ignored) {
-  const kernels::pi_job job{8 * kernels::chunk_samples, 5, kernels::rng_kind::light};
-  {
-    const fault_env fault("threads:0:crash");
-    EXPECT_EQ(backend_->run({job, 2, {}, 60s}).hits, serial_hits(job));
+  const job_ptr job = pi(8 * chunk, 5);
+  for (const auto& sched : schedules) {
+    {
+      const fault_env fault("threads:0:crash");
+      EXPECT_EQ(backend_->run(request(job, 2, 60s, sched)).result, serial(job));
+    }
+    const fault_env fault(std::string(GetParam()) + ":9:crash");
+    EXPECT_EQ(backend_->run(request(job, 2, 60s, sched)).result, serial(job));
   }
-  const fault_env fault(std::string(GetParam()) + ":9:crash");
-  EXPECT_EQ(backend_->run({job, 2, {}, 60s}).hits, serial_hits(job));
 }
 
 TEST_P(process_backend, malformed_fault_spec_is_a_usage_error) {
-  const kernels::pi_job job{1000, 5, kernels::rng_kind::light};
+  const job_ptr job = pi(1000, 5);
   const std::string name = GetParam();
   for (const std::string& spec : {name, name + ":1", name + ":1:explode", name + ":-1:crash", name + "::crash"}) {
     const fault_env fault(spec);
-    EXPECT_THROW(backend_->run({job, 2, {}, 60s}), usage_error) << spec;
+    EXPECT_THROW(backend_->run(request(job, 2, 60s)), usage_error) << spec;
   }
 }
 
 TEST_P(process_backend, hundred_runs_leak_nothing) {
-  const kernels::pi_job job{3 * kernels::chunk_samples, 11, kernels::rng_kind::light};
-  const std::uint64_t expected = serial_hits(job);
-  for (int i = 0; i < 100; ++i) ASSERT_EQ(backend_->run({job, 3, {}, 60s}).hits, expected) << "run " << i;
+  const job_ptr job = pi(3 * chunk, 11);
+  const result_words expected = serial(job);
+  for (int i = 0; i < 100; ++i)
+    ASSERT_EQ(backend_->run(request(job, 3, 60s, schedules[i % 3])).result, expected) << "run " << i;
   EXPECT_EQ(open_fd_count(), fds_before_);
 }
 
@@ -206,8 +287,10 @@ TEST_P(process_backend, raises_a_low_descriptor_limit_for_many_workers) {
   rlimit low = saved;
   low.rlim_cur = 64;
   ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
-  const kernels::pi_job job{100 * kernels::chunk_samples, 4, kernels::rng_kind::light};
-  EXPECT_EQ(backend_->run({job, 100, {}, 60s}).hits, serial_hits(job));
+  const job_ptr job = pi(100 * chunk, 4);
+  EXPECT_EQ(backend_->run(request(job, 100, 60s)).result, serial(job));
+  // Dynamic workers hold two descriptors each in the parent.
+  EXPECT_EQ(backend_->run(request(job, 100, 60s, {"dynamic", 0})).result, serial(job));
   ::setrlimit(RLIMIT_NOFILE, &saved);
 }
 
@@ -224,8 +307,9 @@ TEST_P(process_backend, buffered_stdout_is_not_duplicated_by_workers) {
   ::dup2(file, STDOUT_FILENO);
   ::close(file);
   std::printf("marker line\n");  // buffered: stdout is a file now
-  const kernels::pi_job job{4 * kernels::chunk_samples, 1, kernels::rng_kind::light};
-  const run_result r = backend_->run({job, 4, {}, 60s});
+  const job_ptr job = pi(4 * chunk, 1);
+  const run_result r = backend_->run(request(job, 4, 60s));
+  const run_result d = backend_->run(request(job, 4, 60s, {"dynamic", 0}));
   std::fflush(stdout);
   ::dup2(saved, STDOUT_FILENO);
   ::close(saved);
@@ -233,7 +317,8 @@ TEST_P(process_backend, buffered_stdout_is_not_duplicated_by_workers) {
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   ::unlink(path);
   EXPECT_EQ(text, "marker line\n");
-  EXPECT_EQ(r.hits, serial_hits(job));
+  EXPECT_EQ(r.result, serial(job));
+  EXPECT_EQ(d.result, serial(job));
 }
 
 INSTANTIATE_TEST_SUITE_P(all, process_backend, ::testing::ValuesIn(process_backends),
@@ -242,15 +327,17 @@ INSTANTIATE_TEST_SUITE_P(all, process_backend, ::testing::ValuesIn(process_backe
 // Forked children must stay clear of the OpenMP and TBB runtimes whose pools are alive here.
 TEST(process_backends, run_after_openmp_and_tbb_in_one_process) {
   ::setenv("PARBENCH_WORKER_EXE", PARBENCH_BINARY, 0);
-  const kernels::pi_job job{2 * kernels::chunk_samples * 8 + 3, 9, kernels::rng_kind::light};
-  const std::uint64_t expected = serial_hits(job);
+  const job_ptr job = pi(2 * chunk * 8 + 3, 9);
+  const result_words expected = serial(job);
   for (const auto& entry : registered_backends()) {
     auto b = entry.make();
-    if (!b->probe().usable) continue;
+    if (!b->probe().usable || !supports_kernel(b->abilities(), "pi")) continue;
     // The timeout turns a child that would hang in a runtime into a failed run, not a hung test.
-    EXPECT_EQ(b->run({job, 4, {}, 20s}).hits, expected) << entry.name;
+    EXPECT_EQ(b->run(request(job, 4, 20s)).result, expected) << entry.name;
   }
-  for (const char* name : process_backends) EXPECT_EQ(find_backend(name).make()->run({job, 4, {}, 20s}).hits, expected);
+  for (const char* name : process_backends)
+    for (const auto& sched : schedules)
+      EXPECT_EQ(find_backend(name).make()->run(request(job, 4, 20s, sched)).result, expected) << name;
   EXPECT_EQ(leftover_children(), std::vector<pid_t>{});
 }
 
@@ -263,7 +350,7 @@ TEST(process_backends, process_limit_is_a_clear_error_and_cleans_up) {
   ASSERT_GE(helper, 0);
   if (helper == 0) {
     if (::getuid() != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(77);
-    const kernels::pi_job job{64 * kernels::chunk_samples, 1, kernels::rng_kind::light};
+    const job_ptr job = pi(64 * chunk, 1);
     int failures = 0;
     for (const char* name : process_backends) {
       // A checkout under a private home directory is not executable for nobody: no EAGAIN to see.
@@ -272,7 +359,7 @@ TEST(process_backends, process_limit_is_a_clear_error_and_cleans_up) {
       const rlimit limit{3, 3};
       ::setrlimit(RLIMIT_NPROC, &limit);
       try {
-        find_backend(name).make()->run({job, 8, {}, 20s});
+        find_backend(name).make()->run(request(job, 8, 20s));
         std::fprintf(stderr, "%s: no error\n", name);
         ++failures;
       } catch (const run_error& e) {
@@ -303,7 +390,7 @@ TEST(spawn_backend, missing_worker_executable_is_a_clear_error) {
   auto b = find_backend("spawn").make();
   EXPECT_FALSE(b->probe().usable);
   try {
-    b->run({{1000, 1, kernels::rng_kind::light}, 2, {}, 10s});
+    b->run(request(pi(1000, 1), 2, 10s));
     ADD_FAILURE() << "no error";
   } catch (const run_error& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/parbench"), std::string::npos) << e.what();
@@ -317,17 +404,94 @@ TEST(spawn_backend, hidden_worker_mode_rejects_bad_arguments) {
   const auto r = test::run_parbench("__worker 1 2");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("internal worker mode"), std::string::npos) << r.output;
-  EXPECT_EQ(test::run_parbench("__worker 100 1 philox 0 5 0 none 1").exit_code, 2) << "chunks beyond the job";
+  const std::string beyond = codec::to_hex(codec::encode_job(pi(100, 1)->spec(), {0, 5}));
+  EXPECT_EQ(test::run_parbench("__worker " + beyond + " 0 none static 1").exit_code, 2) << "chunks beyond the job";
+  EXPECT_EQ(test::run_parbench("__worker 0123 0 none static 1").exit_code, 2) << "not a job message";
+  const std::string unknown = codec::to_hex(codec::encode_job({"no-such-kernel", 100, 1, {}}, {0, 1}));
+  const auto u = test::run_parbench("__worker " + unknown + " 0 none static 1");
+  EXPECT_EQ(u.exit_code, 2) << "a kernel this binary does not have";
+  EXPECT_NE(u.output.find("no-such-kernel"), std::string::npos) << u.output;
+}
+
+// What spawn puts on a worker's command line: the job and its chunk range as one hex codec
+// message. The real binary decodes it, rebuilds the job with make_job and answers with the
+// exact partial result, which this test decodes with the same codec.
+TEST(spawn_backend, hex_job_on_the_command_line_round_trips) {
+  const job_ptr job = make_job("imbalanced", 12 * chunk + 5, 77, {{"profile", "heavy"}, {"rng", "light"}});
+  process::assignment a;
+  a.job = job;
+  a.range = {3, 11};
+  a.worker = 5;
+  const std::vector<std::string> args = process::worker_arguments(a, ::getpid());
+  ASSERT_EQ(args.size(), 5u);
+  const codec::decoded_job decoded = codec::decode_job(codec::from_hex(args[0]));
+  EXPECT_EQ(decoded.spec, job->spec());
+  EXPECT_EQ(decoded.range.first, 3u);
+  EXPECT_EQ(decoded.range.last, 11u);
+
+  process::pipe_fds out = process::make_pipe();
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::dup2(out.write.get(), STDOUT_FILENO);
+    std::vector<std::string> argv_text = {PARBENCH_BINARY, process::worker_mode_argument};
+    argv_text.insert(argv_text.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& arg : argv_text) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    ::execv(PARBENCH_BINARY, argv.data());
+    ::_exit(127);
+  }
+  out.write.reset();
+  std::string message(process::result_message_size(2) + 1, '\0');
+  const ssize_t n = process::read_full(out.read.get(), message.data(), message.size());
+  process::child_process worker(pid);
+  const process::exit_info info = worker.wait();
+  EXPECT_TRUE(info.success()) << process::describe_status(info.status);
+  ASSERT_EQ(n, static_cast<ssize_t>(process::result_message_size(2))) << "one message, then end of file";
+  message.resize(static_cast<std::size_t>(n));
+  const process::worker_result r = process::decode_result(message);
+  EXPECT_EQ(r.worker, 5u);
+  EXPECT_EQ(r.range.first, 3u);
+  EXPECT_EQ(r.range.last, 11u);
+  EXPECT_EQ(r.words, compute(*job, {3, 11}));
+}
+
+// The task and result messages of the dynamic protocol, and the frame sizes a stream reader uses.
+TEST(process_worker, task_and_result_messages_round_trip) {
+  const std::string task = process::encode_task(chunk_range{4, 9});
+  EXPECT_EQ(codec::frame_size(task), task.size());
+  const auto decoded = process::decode_task(task);
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(decoded->first, 4u);
+  EXPECT_EQ(decoded->last, 9u);
+  EXPECT_FALSE(process::decode_task(process::encode_task(std::nullopt)).has_value()) << "the end marker";
+  EXPECT_THROW((void)process::decode_task(process::encode_result({0, {4, 9}, {1}}, codec::result_magic)),
+               codec::codec_error);
+
+  const process::worker_result r{3, {1, 2}, {10, 20, 30}};
+  const std::string m = process::encode_result(r, codec::result_magic);
+  EXPECT_EQ(m.size(), process::result_message_size(3));
+  EXPECT_EQ(codec::frame_size(m), m.size());
+  const process::worker_result back = process::decode_result(m);
+  EXPECT_EQ(back.worker, 3u);
+  EXPECT_EQ(back.words, r.words);
+  EXPECT_THROW((void)process::decode_result(m.substr(0, m.size() / 2)), codec::codec_error);
+  EXPECT_THROW((void)process::decode_result(process::encode_result(r, ~codec::result_magic)), codec::codec_error);
+  std::string huge = m;
+  huge[15] = '\x7f';  // a payload length far beyond codec::max_message
+  EXPECT_EQ(codec::frame_size(huge), UINT64_MAX);
 }
 
 TEST(forkserver_backend, restarts_after_the_server_was_killed) {
   auto b = find_backend("forkserver").make();
-  const kernels::pi_job job{5 * kernels::chunk_samples, 2, kernels::rng_kind::light};
+  const job_ptr job = pi(5 * chunk, 2);
   b->start_empty(1);
   const pid_t first = process::forkserver_pid();
   ASSERT_GT(first, 0);
   ::kill(first, SIGKILL);
-  EXPECT_EQ(b->run({job, 3, {}, 20s}).hits, serial_hits(job));
+  EXPECT_EQ(b->run(request(job, 3, 20s, {"dynamic", 0})).result, serial(job));
   EXPECT_NE(process::forkserver_pid(), first);
   EXPECT_GT(process::forkserver_pid(), 0);
 }

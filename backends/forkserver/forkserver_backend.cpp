@@ -13,24 +13,23 @@ class forkserver_backend final : public backend {
  public:
   std::string_view name() const noexcept override { return "forkserver"; }
   std::string_view description() const noexcept override {
-    return "workers forked by a small server started early in main, results through pipes";
+    return "workers forked by a small server started early in main, results through pipes; static split or a task "
+           "queue";
   }
   std::string_view mechanism() const noexcept override { return "forkserver request"; }
+  backend_abilities abilities() const override { return process::process_abilities(); }
 
   run_result run(const run_request& request) override {
     const process::process_plan plan = process::plan_for(request, name());
-    (void)kernels::count_hits(request.job, 0, 0);  // a bad PARBENCH_ISA is a usage error here
+    (void)compute(*request.job, {plan.chunks.first, plan.chunks.first});  // a bad PARBENCH_ISA: usage error here
     return finish(plan);
   }
 
-  void start_empty(unsigned workers) override {
-    finish(process::empty_plan(workers));
-  }
+  void start_empty(unsigned workers) override { (void)finish(process::empty_plan(workers)); }
 
  private:
   static run_result finish(const process::process_plan& plan) {
-    const process::process_outcome o = process::run_on_forkserver(plan);
-    return process::to_run_result(plan, o);
+    return process::to_run_result(plan, process::run_on_forkserver(plan));
   }
 };
 

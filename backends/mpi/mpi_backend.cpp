@@ -1,21 +1,23 @@
 // MPI: R ranks (started by mpirun/srun) each run a block of the chunks with W workers
-// of an inner in-process model; the counts are summed exactly with MPI_Allreduce.
+// of an inner in-process model (any backend that declares itself nestable), under the inner
+// model's schedule; the ranks' partial results are gathered and combined exactly.
 //
 // Rank 0 runs parbench as usual. Every other rank waits in `serve` (called from main)
 // for rank 0's commands: each `mpi` run or start-up measurement on rank 0 broadcasts its
-// configuration, every rank runs its share, and one MPI_Allreduce combines the counts.
+// configuration (through the job codec), every rank runs its share, and one MPI_Allgather
+// brings every rank's result words to every rank, where combine() adds them up.
 // So rank 0 alone parses arguments, measures the other backends and writes reports,
 // while the other ranks sleep.
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
+#include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <exception>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -25,111 +27,136 @@
 #include "core/assert.hpp"
 #include "core/backend.hpp"
 #include "core/errors.hpp"
+#include "core/job_codec.hpp"
 #include "core/partition.hpp"
+#include "kernels/registry.hpp"
 
 namespace parbench::backends {
 namespace {
 
-// Models that run inside one process and so can run inside a rank.
-constexpr std::array<std::string_view, 4> inner_models = {"threads", "openmp", "tbb", "serial"};
+constexpr std::string_view self_name = "mpi";
 constexpr std::string_view default_inner = "threads";
+constexpr std::uint32_t command_magic = 0x314d4250;  // "PBM1"
 
-enum class command_kind : std::uint64_t { run = 1, start_empty = 2 };
+enum class command_kind : std::uint32_t { run = 1, start_empty = 2 };
 
-// A command as rank 0 sends it: fixed-width integers, then strings. Every rank runs
-// the same binary, so a plain byte copy is a faithful encoding.
+// A command as rank 0 sends it. `words` is the job's result size, so that every rank joins
+// the gather with the same count even if its own copy of the job could not be built.
 struct command {
   command_kind kind = command_kind::run;
-  run_request request;
+  run_request request;  // request.job is null for start_empty
+  std::size_t words = 0;
 };
-
-void put_u64(std::string& out, std::uint64_t v) { out.append(reinterpret_cast<const char*>(&v), sizeof v); }
-void put_str(std::string& out, const std::string& s) {
-  put_u64(out, s.size());
-  out += s;
-}
-std::uint64_t get_u64(const std::string& in, std::size_t& at) {
-  PARBENCH_ASSERT(at + sizeof(std::uint64_t) <= in.size());
-  std::uint64_t v = 0;
-  std::memcpy(&v, in.data() + at, sizeof v);
-  at += sizeof v;
-  return v;
-}
-std::string get_str(const std::string& in, std::size_t& at) {
-  const auto n = static_cast<std::size_t>(get_u64(in, at));
-  PARBENCH_ASSERT(at + n <= in.size());
-  std::string s = in.substr(at, n);
-  at += n;
-  return s;
-}
 
 std::string encode(const command& c) {
   const run_request& r = c.request;
-  std::string out;
-  put_u64(out, static_cast<std::uint64_t>(c.kind));
-  put_u64(out, r.job.samples);
-  put_u64(out, r.job.seed);
-  put_u64(out, static_cast<std::uint64_t>(r.job.rng));
-  put_u64(out, r.workers);
-  put_u64(out, static_cast<std::uint64_t>(r.timeout.count()));
-  put_u64(out, r.chunks ? 1 : 0);
-  put_u64(out, r.chunks ? r.chunks->first : 0);
-  put_u64(out, r.chunks ? r.chunks->last : 0);
-  put_str(out, r.schedule);
-  put_str(out, r.inner);
+  codec::writer w;
+  w.u32(static_cast<std::uint32_t>(c.kind));
+  w.u32(r.job ? 1 : 0);
+  w.spec(r.job ? r.job->spec() : job_spec{});
+  w.u64(c.words);
+  w.u64(r.workers);
+  w.u64(static_cast<std::uint64_t>(r.timeout.count()));
+  w.u32(r.chunks ? 1 : 0);
+  w.u64(r.chunks ? r.chunks->first : 0);
+  w.u64(r.chunks ? r.chunks->last : 0);
+  w.str(r.schedule.name);
+  w.u64(r.schedule.grain);
+  w.str(r.inner);
+  return w.finish(command_magic);
+}
+
+// A command as another rank receives it; throws codec_error when it is garbled. A job that does
+// not bind here (make_job throws) is reported in `job_error`, the rank still takes part.
+struct received_command {
+  command c;
+  std::optional<usage_error> job_error;
+};
+
+received_command decode(std::string_view in) {
+  codec::reader rd(in, command_magic);
+  received_command out;
+  command& c = out.c;
+  run_request& r = c.request;
+  const std::uint32_t kind = rd.u32();
+  if (kind != static_cast<std::uint32_t>(command_kind::run) &&
+      kind != static_cast<std::uint32_t>(command_kind::start_empty))
+    throw codec::codec_error("unknown command");
+  c.kind = static_cast<command_kind>(kind);
+  const bool has_job = rd.u32() != 0;
+  const job_spec spec = rd.spec();
+  c.words = static_cast<std::size_t>(rd.u64());
+  if (c.words > codec::max_message / 8) throw codec::codec_error("result word count out of range");
+  r.workers = static_cast<unsigned>(rd.u64());
+  r.timeout = std::chrono::milliseconds(static_cast<long long>(rd.u64()));
+  const bool has_chunks = rd.u32() != 0;
+  const std::uint64_t first = rd.u64(), last = rd.u64();
+  if (has_chunks) r.chunks = chunk_range{first, last};
+  r.schedule.name = rd.str();
+  r.schedule.grain = rd.u64();
+  r.inner = rd.str();
+  rd.finish();
+  if (has_job) {
+    try {
+      r.job = make_job(spec);
+    } catch (const usage_error& e) {
+      out.job_error = e;
+    }
+  }
   return out;
 }
 
-command decode(const std::string& in) {
-  command c;
-  run_request& r = c.request;
-  std::size_t at = 0;
-  c.kind = static_cast<command_kind>(get_u64(in, at));
-  r.job.samples = get_u64(in, at);
-  r.job.seed = get_u64(in, at);
-  r.job.rng = static_cast<kernels::rng_kind>(get_u64(in, at));
-  r.workers = static_cast<unsigned>(get_u64(in, at));
-  r.timeout = std::chrono::milliseconds(static_cast<long long>(get_u64(in, at)));
-  const bool has_chunks = get_u64(in, at) != 0;
-  const std::uint64_t first = get_u64(in, at), last = get_u64(in, at);
-  if (has_chunks) r.chunks = chunk_range{first, last};
-  r.schedule = get_str(in, at);
-  r.inner = get_str(in, at);
-  return c;
+// Backends that can run inside a rank, as "threads, openmp, ...", for messages.
+std::string nestable_names() {
+  std::string out;
+  for (const auto& e : registered_backends()) {
+    if (e.name == self_name || !e.make()->abilities().nestable) continue;
+    out += fmt::format("{}{}{}", out.empty() ? "" : ", ", e.name, e.name == default_inner ? " (default)" : "");
+  }
+  return out;
 }
 
-// Rank 0's check of a request, before any rank does work. Fills in the default inner model.
+// Rank 0's check of a request, before any rank does work. Fills in the default inner model;
+// the schedule must be one the inner model offers.
 void validate(run_request& r) {
   if (r.inner.empty()) r.inner = std::string(default_inner);
-  if (std::find(inner_models.begin(), inner_models.end(), r.inner) == inner_models.end())
-    throw usage_error(fmt::format(
-        "mpi: --inner '{}' cannot run inside a rank; choose threads (default), openmp, tbb or serial", r.inner));
+  std::unique_ptr<backend> inner;
   try {
-    (void)find_backend(r.inner);  // built into this binary?
+    inner = find_backend(r.inner).make();  // built into this binary?
   } catch (const usage_error& e) {
     throw usage_error(fmt::format("mpi: --inner: {}", e.what()));
   }
+  const backend_abilities abilities = inner->abilities();
+  if (r.inner == self_name || !abilities.nestable || !abilities.honours_subranges)
+    throw usage_error(fmt::format("mpi: --inner '{}' cannot run inside a rank; choose {}", r.inner, nestable_names()));
+  if (!supports_kernel(abilities, r.job->spec().kernel))
+    throw usage_error(
+        fmt::format("mpi: --inner {}: kernel {} is not supported by this backend", r.inner, r.job->spec().kernel));
+  (void)resolve_schedule(fmt::format("mpi --inner {}", r.inner), abilities, r.schedule);
   if (r.workers < 1 || r.workers > max_workers)
     throw usage_error(fmt::format("mpi: {} workers per rank; choose 1..{}", r.workers, max_workers));
   const chunk_range all = requested_chunks(r);
-  PARBENCH_ASSERT(all.first <= all.last && all.last <= r.job.chunk_count());
+  PARBENCH_ASSERT(all.first <= all.last && all.last <= r.job->chunk_count());
 }
 
 // What one rank contributes to a command, and the job-wide totals.
 struct share_outcome {
-  // hits, workers started, workers used, failed ranks: summed over all ranks.
-  std::vector<std::uint64_t> totals = std::vector<std::uint64_t>(4, 0);
+  std::uint64_t failed_ranks = 0, workers_started = 0, workers_used = 0;
+  result_words result;               ///< combined over every rank (when none failed)
   std::optional<usage_error> usage;  ///< this rank's inner model rejected the request
   std::string failure;               ///< this rank's inner model failed
 };
 
-// This rank's block of the chunks on the inner model, then the reduction (collective).
+// This rank's block of the chunks on the inner model, then the gather (collective).
 // `env` is null for a job of one rank started without a launcher: no MPI at all.
-share_outcome run_share(const mpi::environment* env, const command& c) {
+share_outcome run_share(const mpi::environment* env, const command& c, const std::optional<usage_error>& job_error) {
   const unsigned rank = env != nullptr ? static_cast<unsigned>(env->rank()) : 0;
   const unsigned size = env != nullptr ? static_cast<unsigned>(env->size()) : 1;
   share_outcome out;
+  // Every rank sends: failed, workers started, workers used, then the job's result words.
+  std::vector<std::uint64_t> mine(3 + c.words, 0);
   try {
+    if (job_error) throw *job_error;
     if (c.kind == command_kind::start_empty) {
       find_backend(default_inner).make()->start_empty(c.request.workers);
     } else {
@@ -137,17 +164,37 @@ share_outcome run_share(const mpi::environment* env, const command& c) {
       const chunk_range block = partition(all.last - all.first, size, rank);
       run_request share = c.request;
       share.chunks = chunk_range{all.first + block.first, all.first + block.last};
+      // Touch the kernel once on this thread (an empty range), so that a lazily failing setup
+      // (a PARBENCH_ISA this rank's CPU lacks) is this rank's usage error, not a worker's.
+      (void)compute(*c.request.job, {share.chunks->first, share.chunks->first});
       share.inner.clear();
-      const run_result mine = find_backend(c.request.inner).make()->run(share);
-      out.totals = {mine.hits, mine.workers_started, mine.workers_used, 0};
+      const run_result r = find_backend(c.request.inner).make()->run(share);
+      if (r.result.size() != c.words)
+        throw run_error(fmt::format("--inner {} returned {} result words, the job has {}", c.request.inner,
+                                    r.result.size(), c.words));
+      mine[1] = r.workers_started;
+      mine[2] = r.workers_used;
+      std::copy(r.result.begin(), r.result.end(), mine.begin() + 3);
     }
   } catch (const usage_error& e) {
     out.usage = e;
   } catch (const std::exception& e) {
     out.failure = e.what();
   }
-  if (out.usage || !out.failure.empty()) out.totals = {0, 0, 0, 1};
-  if (env != nullptr) env->sum_all(out.totals);
+  if (out.usage || !out.failure.empty()) {
+    std::fill(mine.begin(), mine.end(), 0);
+    mine[0] = 1;
+  }
+  const std::vector<std::uint64_t> all = env != nullptr ? env->gather_all(mine) : mine;
+  const std::size_t stride = mine.size();
+  if (c.request.job) out.result = identity(c.request.job->layout());
+  for (std::size_t at = 0; at < all.size(); at += stride) {
+    out.failed_ranks += all[at];
+    out.workers_started += all[at + 1];
+    out.workers_used += all[at + 2];
+    if (c.request.job)
+      combine(c.request.job->layout(), out.result, std::span<const std::uint64_t>(all.data() + at + 3, stride - 3));
+  }
   return out;
 }
 
@@ -162,15 +209,16 @@ share_outcome run_command(const command& c) {
     size = env.size();
     if (size > 1) env.send_command(encode(c));
     env.set_in_command(true);
-    out = run_share(&env, c);
+    out = run_share(&env, c, std::nullopt);
     env.set_in_command(false);
   } else {
-    out = run_share(nullptr, c);
+    out = run_share(nullptr, c, std::nullopt);
   }
   if (out.usage) throw *out.usage;
   if (!out.failure.empty()) throw run_error(fmt::format("mpi: rank 0 of {}: {}", size, out.failure));
-  if (out.totals[3] != 0)
-    throw run_error(fmt::format("mpi: {} of {} ranks failed; each printed its reason on stderr", out.totals[3], size));
+  if (out.failed_ranks != 0)
+    throw run_error(
+        fmt::format("mpi: {} of {} ranks failed; each printed its reason on stderr", out.failed_ranks, size));
   return out;
 }
 
@@ -179,43 +227,100 @@ std::optional<int> serve() {
   if (!mpi::launcher_rank()) return std::nullopt;
   auto& env = mpi::environment::get();
   if (env.is_root() || env.size() == 1) return std::nullopt;
+  const auto where = [&] {
+    return fmt::format("mpi: rank {} of {} on {}", env.rank(), env.size(),
+                       env.hosts()[static_cast<std::size_t>(env.rank())]);
+  };
   while (true) {
     const std::string blob = env.receive_command();
     if (blob.empty()) return 0;
-    const share_outcome out = run_share(&env, decode(blob));
+    received_command received;
+    try {
+      received = decode(blob);
+    } catch (const codec::codec_error& e) {
+      // The ranks can no longer agree on the collective that follows: end the job.
+      std::fprintf(stderr, "parbench: error: %s: garbled command from rank 0: %s\n", where().c_str(), e.what());
+      env.abort(3);
+    }
+    const share_outcome out = run_share(&env, received.c, received.job_error);
     if (out.usage || !out.failure.empty())
-      std::fprintf(stderr, "parbench: error: mpi: rank %d of %d on %s: %s\n", env.rank(), env.size(),
-                   env.hosts()[static_cast<std::size_t>(env.rank())].c_str(),
+      std::fprintf(stderr, "parbench: error: %s: %s\n", where().c_str(),
                    out.usage ? out.usage->what() : out.failure.c_str());
   }
 }
 
 [[maybe_unused]] const bool serve_hook_installed = (mpi::detail::serve_hook() = &serve, true);
 
+// The schedules of the nestable backends (default inner model first), merged by name: a
+// schedule runs inside each rank on the inner model, which checks it against its own options.
+std::vector<schedule_option> inner_schedules() {
+  struct merged {
+    schedule_option option;
+    std::vector<std::string> models;
+  };
+  std::vector<merged> all;
+  const auto add = [&](const backend_entry& e) {
+    for (const auto& o : e.make()->abilities().schedules) {
+      const auto it = std::find_if(all.begin(), all.end(), [&](const merged& m) { return m.option.name == o.name; });
+      if (it == all.end()) {
+        all.push_back({o, {e.name}});
+      } else {
+        it->option.takes_grain = it->option.takes_grain || o.takes_grain;
+        it->option.fixed_split = it->option.fixed_split && o.fixed_split;
+        it->models.push_back(e.name);
+      }
+    }
+  };
+  std::vector<const backend_entry*> nestable;
+  for (const auto& e : registered_backends())
+    if (e.name != self_name && e.make()->abilities().nestable) nestable.push_back(&e);
+  std::stable_partition(nestable.begin(), nestable.end(),
+                        [](const backend_entry* e) { return e->name == default_inner; });
+  for (const backend_entry* e : nestable) add(*e);
+  std::vector<schedule_option> out;
+  for (auto& m : all) {
+    std::string models;
+    for (const auto& name : m.models) models += fmt::format("{}{}", models.empty() ? "" : ", ", name);
+    m.option.description = fmt::format("inside each rank (--inner {}): {}", models, m.option.description);
+    out.push_back(std::move(m.option));
+  }
+  if (out.empty()) out.push_back({"static", "inside each rank: the inner model's only schedule", false, true});
+  return out;
+}
+
 class mpi_backend final : public backend {
  public:
-  std::string_view name() const noexcept override { return "mpi"; }
+  std::string_view name() const noexcept override { return self_name; }
   std::string_view description() const noexcept override {
-    return "MPI ranks (mpirun -np R) x W workers of --inner threads|openmp|tbb|serial, exact MPI_Allreduce";
+    return "MPI ranks (mpirun -np R) x W workers of a nestable --inner model (default threads), exact "
+           "MPI_Allgather of the results";
   }
-  std::string_view mechanism() const noexcept override {
-    return "MPI Ibcast + W threads/rank + Allreduce";
+  std::string_view mechanism() const noexcept override { return "MPI Ibcast + W threads/rank + Allgather"; }
+
+  // Static across ranks; inside each rank the inner model's schedule (checked in run()).
+  backend_abilities abilities() const override {
+    static const std::vector<schedule_option> schedules = inner_schedules();
+    backend_abilities a;
+    a.schedules = schedules;
+    a.honours_subranges = true;
+    a.nestable = false;
+    return a;
   }
 
   run_result run(const run_request& request) override {
-    command c{command_kind::run, request};
+    command c{command_kind::run, request, request.job->layout().size()};
     validate(c.request);
-    const share_outcome out = run_command(c);
+    share_outcome out = run_command(c);
     run_result result;
-    result.hits = out.totals[0];
-    result.workers_started = static_cast<unsigned>(out.totals[1]);
-    result.workers_used = static_cast<unsigned>(out.totals[2]);
+    result.result = std::move(out.result);
+    result.workers_started = static_cast<unsigned>(out.workers_started);
+    result.workers_used = static_cast<unsigned>(out.workers_used);
     return result;
   }
 
-  // W idle workers of the default inner model on every rank, then one reduction.
+  // W idle workers of the default inner model on every rank, then one gather.
   void start_empty(unsigned workers) override {
-    command c{command_kind::start_empty, {}};
+    command c{command_kind::start_empty, {}, 0};
     c.request.workers = workers;
     (void)run_command(c);
   }

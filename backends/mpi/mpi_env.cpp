@@ -15,9 +15,7 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-double seconds_since(clock::time_point start) {
-  return std::chrono::duration<double>(clock::now() - start).count();
-}
+double seconds_since(clock::time_point start) { return std::chrono::duration<double>(clock::now() - start).count(); }
 
 void check(int rc, const char* what) {
   if (rc == MPI_SUCCESS) return;
@@ -72,8 +70,9 @@ environment::environment() {
     we_initialised_ = true;
     if (provided < MPI_THREAD_FUNNELED) {
       MPI_Finalize();
-      throw run_error("mpi: the MPI library grants only MPI_THREAD_SINGLE; parbench needs MPI_THREAD_FUNNELED "
-                      "(threads inside a rank): use an MPI built with thread support");
+      throw run_error(
+          "mpi: the MPI library grants only MPI_THREAD_SINGLE; parbench needs MPI_THREAD_FUNNELED "
+          "(threads inside a rank): use an MPI built with thread support");
     }
   } else {
     MPI_Query_thread(&job_.thread_level);
@@ -96,7 +95,8 @@ environment::environment() {
   check(MPI_Allgather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, all.data(), MPI_MAX_PROCESSOR_NAME, MPI_CHAR,
                       MPI_COMM_WORLD),
         "MPI_Allgather of host names");
-  for (int r = 0; r < job_.ranks; ++r) job_.hosts.emplace_back(&all[static_cast<std::size_t>(r) * MPI_MAX_PROCESSOR_NAME]);
+  for (int r = 0; r < job_.ranks; ++r)
+    job_.hosts.emplace_back(&all[static_cast<std::size_t>(r) * MPI_MAX_PROCESSOR_NAME]);
 
   char library[MPI_MAX_LIBRARY_VERSION_STRING] = {};
   if (MPI_Get_library_version(library, &length) == MPI_SUCCESS) {
@@ -152,10 +152,12 @@ void environment::abort_if_in_command(int code) const noexcept {
   if (in_command_) abort(code);
 }
 
-void environment::sum_all(std::vector<std::uint64_t>& values) const {
-  check(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_UINT64_T, MPI_SUM,
-                      MPI_COMM_WORLD),
-        "MPI_Allreduce of the counts");
+std::vector<std::uint64_t> environment::gather_all(const std::vector<std::uint64_t>& mine) const {
+  std::vector<std::uint64_t> all(mine.size() * static_cast<std::size_t>(size()));
+  const int n = static_cast<int>(mine.size());
+  check(MPI_Allgather(mine.data(), n, MPI_UINT64_T, all.data(), n, MPI_UINT64_T, MPI_COMM_WORLD),
+        "MPI_Allgather of the results");
+  return all;
 }
 
 std::uint64_t environment::sum_to_root(std::uint64_t value) const {

@@ -36,8 +36,9 @@ class environment {
   /// Rank 0 marks the span in which other ranks take part in a command: an error exit
   /// inside it must MPI_Abort, outside it the other ranks are idle and told to stop.
   void set_in_command(bool in) noexcept { in_command_ = in; }
-  /// Element-wise exact sum of `values` over all ranks, result on every rank.
-  void sum_all(std::vector<std::uint64_t>& values) const;
+  /// Every rank's `mine` (the same length on every rank), concatenated in rank order, on
+  /// every rank (MPI_Allgather).
+  [[nodiscard]] std::vector<std::uint64_t> gather_all(const std::vector<std::uint64_t>& mine) const;
   /// Sum of one value on rank 0 (MPI_Reduce); other ranks get 0.
   [[nodiscard]] std::uint64_t sum_to_root(std::uint64_t value) const;
   /// Ends every rank of the job with exit status `code` (MPI_Abort).

@@ -46,12 +46,10 @@ int main(int argc, char** argv) {
   const double first_us =
       std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - first_start).count();
 
-  const auto reduce = time_calls(iterations, [&] {
-    MPI_Reduce(&one, &sum, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
-  });
-  const auto allreduce = time_calls(iterations, [&] {
-    MPI_Allreduce(&one, &sum, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
-  });
+  const auto reduce =
+      time_calls(iterations, [&] { MPI_Reduce(&one, &sum, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD); });
+  const auto allreduce =
+      time_calls(iterations, [&] { MPI_Allreduce(&one, &sum, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD); });
   if (rank == 0) {
     std::printf("ranks %d, %d iterations (rank 0's clock)\n", size, iterations);
     std::printf("MPI_Init_thread           %10.1f us\n", init_s * 1e6);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -17,35 +18,88 @@
 #include "backends/process/child.hpp"
 #include "backends/process/unique_fd.hpp"
 #include "core/errors.hpp"
+#include "core/job_codec.hpp"
+#include "kernels/registry.hpp"
 
 namespace parbench::process {
 namespace {
 
 constexpr std::uint32_t request_magic = 0x51534650;  // "PFSQ"
 constexpr std::uint32_t reply_magic = 0x52534650;    // "PFSR"
+// An error text in a reply is cut to this many bytes (a message must fit the socket buffer).
+constexpr std::size_t max_error_text = 4096;
 
-struct request_wire {
-  std::uint32_t magic = request_magic;
-  std::uint32_t workers = 0;
-  std::uint64_t samples = 0;
-  std::uint64_t seed = 0;
-  std::uint64_t first_chunk = 0;
-  std::uint64_t last_chunk = 0;
-  std::uint32_t rng = 0;
-  std::uint32_t empty = 0;
-  std::int64_t timeout_ms = 0;
-  std::uint32_t fault_worker = 0;
-  std::uint32_t fault_mode = 0;
-};
+// A request: the plan, through the job codec.
+std::string encode_request(const process_plan& plan) {
+  codec::writer w;
+  w.u32(plan.workers);
+  w.u32(plan.job ? 1 : 0);
+  w.spec(plan.job ? plan.job->spec() : job_spec{});
+  w.u64(plan.chunks.first);
+  w.u64(plan.chunks.last);
+  w.u64(static_cast<std::uint64_t>(plan.timeout.count()));
+  w.u32(plan.fault.worker);
+  w.u32(static_cast<std::uint32_t>(plan.fault.mode));
+  w.u32(plan.dynamic ? 1 : 0);
+  w.u64(plan.grain);
+  return w.finish(request_magic);
+}
 
-struct reply_wire {
-  std::uint32_t magic = reply_magic;
-  std::uint32_t ok = 0;
-  std::uint64_t hits = 0;
-  double cpu_seconds = 0;
-  std::uint32_t workers_used = 0;
-  char message[2044] = {};
-};
+// The server's side: rebuilds the job (throws usage_error when it does not bind, codec_error
+// when the message is garbled).
+process_plan decode_request(std::string_view message) {
+  codec::reader r(message, request_magic);
+  process_plan plan;
+  plan.workers = r.u32();
+  const bool has_job = r.u32() != 0;
+  const job_spec spec = r.spec();
+  plan.chunks.first = r.u64();
+  plan.chunks.last = r.u64();
+  plan.timeout = std::chrono::milliseconds(static_cast<long long>(r.u64()));
+  plan.fault.worker = r.u32();
+  const std::uint32_t mode = r.u32();
+  plan.dynamic = r.u32() != 0;
+  plan.grain = r.u64();
+  r.finish();
+  if (mode > static_cast<std::uint32_t>(fault_mode::start)) throw codec::codec_error("unknown fault mode");
+  plan.fault.mode = static_cast<fault_mode>(mode);
+  if (plan.workers < 1 || plan.workers > max_workers) throw codec::codec_error("worker count out of range");
+  if (plan.chunks.first > plan.chunks.last) throw codec::codec_error("chunk range ends before it starts");
+  if (has_job) {
+    plan.job = make_job(spec);
+    if (plan.chunks.last > plan.job->chunk_count()) throw codec::codec_error("chunks beyond the job");
+  }
+  return plan;
+}
+
+std::string encode_reply(const process_outcome* outcome, std::string_view error) {
+  codec::writer w;
+  w.u32(outcome != nullptr ? 1 : 0);
+  w.words(outcome != nullptr ? outcome->result : result_words{});
+  w.u32(outcome != nullptr ? outcome->workers_used : 0);
+  w.u64(std::bit_cast<std::uint64_t>(outcome != nullptr ? outcome->cpu_seconds : 0.0));
+  w.str(error.substr(0, max_error_text));
+  return w.finish(reply_magic);
+}
+
+// One message from a SOCK_SEQPACKET socket into `out`: its length, 0 at end of file, -1 on an
+// error (errno set). A message longer than codec::max_message is dropped and reads as -1 with
+// errno EMSGSIZE.
+ssize_t receive_message(int fd, std::string& out) {
+  ssize_t n = 0;
+  do n = ::recv(fd, nullptr, 0, MSG_PEEK | MSG_TRUNC);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0) return n;
+  const bool too_long = static_cast<std::size_t>(n) > codec::max_message;
+  out.resize(too_long ? 1 : static_cast<std::size_t>(n));
+  do n = ::recv(fd, out.data(), out.size(), 0);
+  while (n < 0 && errno == EINTR);
+  if (n > 0 && too_long) {
+    errno = EMSGSIZE;
+    return -1;
+  }
+  return n;
+}
 
 // Plain data only: the atexit handler and forked children must not depend on destructors.
 struct server_state {
@@ -59,33 +113,29 @@ server_state state;
 std::mutex state_mutex;
 
 [[noreturn]] void serve(int fd) noexcept {
+  std::string request;
   for (;;) {
-    request_wire request;
-    ssize_t n = 0;
-    do n = ::recv(fd, &request, sizeof request, 0);
-    while (n < 0 && errno == EINTR);
+    const ssize_t n = receive_message(fd, request);
     if (n == 0) ::_exit(0);  // parbench closed its end or exited
-    if (n != static_cast<ssize_t>(sizeof request) || request.magic != request_magic) ::_exit(2);
-    reply_wire reply;
+    if (n < 0) ::_exit(2);
+    std::string reply;
     try {
-      process_plan plan;
-      plan.job = {request.samples, request.seed,
-                  request.rng == 0 ? kernels::rng_kind::philox : kernels::rng_kind::light};
-      plan.chunks = {request.first_chunk, request.last_chunk};
-      plan.workers = request.workers;
-      plan.timeout = std::chrono::milliseconds(request.timeout_ms);
-      plan.fault = {request.fault_worker, static_cast<fault_mode>(request.fault_mode)};
-      plan.empty = request.empty != 0;
-      const process_outcome outcome = run_process_workers("forkserver", plan, &fork_worker);
-      reply.ok = 1;
-      reply.hits = outcome.hits;
-      reply.workers_used = outcome.workers_used;
-      reply.cpu_seconds = outcome.cpu_seconds;
-    } catch (const std::exception& e) {
-      const std::size_t len = std::min(std::strlen(e.what()), sizeof reply.message - 1);
-      std::memcpy(reply.message, e.what(), len);
+      try {
+        const process_plan plan = decode_request(request);
+        const process_outcome outcome = run_process_workers("forkserver", plan, &fork_worker);
+        reply = encode_reply(&outcome, {});
+      } catch (const codec::codec_error& e) {
+        reply = encode_reply(nullptr, fmt::format("forkserver: the server received a garbled request: {}", e.what()));
+      } catch (const std::exception& e) {
+        reply = encode_reply(nullptr, e.what());
+      }
+    } catch (...) {
+      ::_exit(2);  // out of memory while encoding: the harness sees the server end and restarts it
     }
-    if (::send(fd, &reply, sizeof reply, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof reply)) ::_exit(0);
+    ssize_t sent = 0;
+    do sent = ::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+    while (sent < 0 && errno == EINTR);
+    if (sent != static_cast<ssize_t>(reply.size())) ::_exit(0);
   }
 }
 
@@ -159,28 +209,18 @@ void stop_forkserver() noexcept {
 
 process_outcome run_on_forkserver(const process_plan& plan) {
   const std::lock_guard lock(state_mutex);
-  request_wire request;
-  request.workers = plan.workers;
-  request.samples = plan.job.samples;
-  request.seed = plan.job.seed;
-  request.first_chunk = plan.chunks.first;
-  request.last_chunk = plan.chunks.last;
-  request.rng = plan.job.rng == kernels::rng_kind::philox ? 0 : 1;
-  request.empty = plan.empty ? 1 : 0;
-  request.timeout_ms = plan.timeout.count();
-  request.fault_worker = plan.fault.worker;
-  request.fault_mode = static_cast<std::uint32_t>(plan.fault.mode);
+  const std::string request = encode_request(plan);
 
   // A server that died before it could answer (killed since the last run, or its starting
   // thread ended) is restarted and asked once more: a run is pure computation, so a repeat is safe.
-  reply_wire reply;
+  std::string reply;
   for (int attempt = 0;; ++attempt) {
     const bool last = attempt > 0;
     start_locked();
     ssize_t sent = 0;
-    do sent = ::send(state.fd, &request, sizeof request, MSG_NOSIGNAL);
+    do sent = ::send(state.fd, request.data(), request.size(), MSG_NOSIGNAL);
     while (sent < 0 && errno == EINTR);
-    if (sent != static_cast<ssize_t>(sizeof request)) {
+    if (sent != static_cast<ssize_t>(request.size())) {
       const int err = errno;
       if (!last && (err == EPIPE || err == ECONNRESET)) {
         drop_server_locked(true);
@@ -196,26 +236,32 @@ process_outcome run_on_forkserver(const process_plan& plan) {
     do ready = ::poll(&pfd, 1, wait_ms);
     while (ready < 0 && errno == EINTR);
     if (ready == 0) server_failed("the server did not reply within the run's timeout plus 10 s", true);
-    ssize_t n = 0;
-    do n = ::recv(state.fd, &reply, sizeof reply, 0);
-    while (n < 0 && errno == EINTR);
+    const ssize_t n = receive_message(state.fd, reply);
     const bool died = n == 0 || (n < 0 && errno == ECONNRESET);
     if (died && !last) {
       drop_server_locked(true);
       continue;
     }
     if (died) server_failed("the server ended during the run", false);
-    if (n != static_cast<ssize_t>(sizeof reply) || reply.magic != reply_magic)
-      server_failed(n < 0 ? fmt::format("reading the reply failed: {}", std::strerror(errno))
-                          : std::string("the server sent a garbled reply"),
-                    true);
+    if (n < 0) server_failed(fmt::format("reading the reply failed: {}", std::strerror(errno)), true);
     break;
   }
-  if (reply.ok == 0) {
-    reply.message[sizeof reply.message - 1] = '\0';
-    throw run_error(reply.message);
+  bool ok = false;
+  process_outcome outcome;
+  std::string error;
+  try {
+    codec::reader r(reply, reply_magic);
+    ok = r.u32() != 0;
+    outcome.result = r.words();
+    outcome.workers_used = r.u32();
+    outcome.cpu_seconds = std::bit_cast<double>(r.u64());
+    error = r.str();
+    r.finish();
+  } catch (const codec::codec_error& e) {
+    server_failed(fmt::format("the server sent a garbled reply: {}", e.what()), true);
   }
-  return {reply.hits, reply.workers_used, reply.cpu_seconds};
+  if (!ok) throw run_error(error);
+  return outcome;
 }
 
 }  // namespace parbench::process

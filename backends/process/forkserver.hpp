@@ -1,10 +1,10 @@
 #pragma once
 // The forkserver: a small single-threaded process, forked from parbench at the top of main()
 // before any thread pool exists, that forks workers on request. The harness sends one request
-// per run over a SOCK_SEQPACKET socketpair; the server runs the workers exactly as the fork
-// backend does (run_process_workers with fork_worker) and replies with the outcome or the
-// error text. The server dies with its parent (PR_SET_PDEATHSIG) and exits at end of file on
-// its socket, so it never outlives parbench.
+// per run (the plan, its job as a spec, in a job-codec frame) over a SOCK_SEQPACKET socketpair;
+// the server rebuilds the job with make_job, runs the workers exactly as the fork backend does
+// (run_process_workers with fork_worker) and replies with the outcome or the error text. The server dies with its
+// parent (PR_SET_PDEATHSIG) and exits at end of file on its socket, so it never outlives parbench.
 
 #include <sys/types.h>
 

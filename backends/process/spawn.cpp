@@ -5,15 +5,17 @@
 #include <spawn.h>
 #include <unistd.h>
 
-#include <array>
 #include <atomic>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
+#include <vector>
 
 #include "core/errors.hpp"
+#include "core/job_codec.hpp"
+#include "kernels/registry.hpp"
 
 extern char** environ;
 
@@ -54,24 +56,23 @@ std::optional<std::string> worker_executable() {
   return std::nullopt;
 }
 
-pid_t spawn_worker(const std::string& exe, const assignment& a, int result_fd) {
-  // argv: exe __worker samples seed rng first last worker fault parent
-  std::array<std::string, 10> args = {exe,
-                                      worker_mode_argument,
-                                      std::to_string(a.job.samples),
-                                      std::to_string(a.job.seed),
-                                      std::string(kernels::to_string(a.job.rng)),
-                                      std::to_string(a.first_chunk),
-                                      std::to_string(a.last_chunk),
-                                      std::to_string(a.worker),
-                                      std::string(to_string(a.fault)),
-                                      std::to_string(::getpid())};
-  std::array<char*, args.size() + 1> argv{};
-  for (std::size_t i = 0; i < args.size(); ++i) argv[i] = args[i].data();
+std::vector<std::string> worker_arguments(const assignment& a, pid_t parent) {
+  return {codec::to_hex(encode_assignment_job(a)), std::to_string(a.worker), std::string(to_string(a.fault)),
+          a.dynamic ? "dynamic" : "static", std::to_string(parent)};
+}
+
+pid_t spawn_worker(const std::string& exe, const assignment& a, int result_fd, int task_fd) {
+  std::vector<std::string> args = {exe, worker_mode_argument};
+  for (auto& arg : worker_arguments(a, ::getpid())) args.push_back(std::move(arg));
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
 
   spawn_setup setup;
-  // The pipe is close-on-exec; dup2 onto stdout makes it the one descriptor the worker keeps.
+  // The descriptors are close-on-exec; dup2 onto stdout (and stdin) makes them the ones the
+  // worker keeps.
   ::posix_spawn_file_actions_adddup2(&setup.actions, result_fd, STDOUT_FILENO);
+  if (task_fd >= 0) ::posix_spawn_file_actions_adddup2(&setup.actions, task_fd, STDIN_FILENO);
   sigset_t none;
   sigemptyset(&none);
   ::posix_spawnattr_setsigmask(&setup.attr, &none);
@@ -88,24 +89,31 @@ pid_t spawn_worker(const std::string& exe, const assignment& a, int result_fd) {
 }
 
 int worker_main(int argc, char** argv) {
-  const auto usage = [] {
-    std::fputs("parbench __worker: internal worker mode of the spawn backend; not for direct use\n", stderr);
+  const auto usage = [](const char* why) {
+    std::fprintf(stderr, "parbench __worker: internal worker mode of the spawn backend; not for direct use (%s)\n",
+                 why);
     return 2;
   };
-  if (argc != 10) return usage();
+  if (argc != 7) return usage("wrong number of arguments");
   assignment a;
   pid_t parent = 0;
-  const std::string_view rng = argv[4];
-  const auto fault = parse_fault_mode(argv[8]);
-  if (!parse_number(argv[2], a.job.samples) || !parse_number(argv[3], a.job.seed) ||
-      (rng != "philox" && rng != "light") || !parse_number(argv[5], a.first_chunk) ||
-      !parse_number(argv[6], a.last_chunk) || !parse_number(argv[7], a.worker) || !fault ||
-      !parse_number(argv[9], parent) || a.first_chunk > a.last_chunk || a.last_chunk > a.job.chunk_count())
-    return usage();
-  a.job.rng = rng == "philox" ? kernels::rng_kind::philox : kernels::rng_kind::light;
+  const std::string_view mode = argv[5];
+  const auto fault = parse_fault_mode(argv[4]);
+  if (!parse_number(argv[3], a.worker) || !fault || (mode != "static" && mode != "dynamic") ||
+      !parse_number(argv[6], parent))
+    return usage("malformed arguments");
+  try {
+    const codec::decoded_job job = codec::decode_job(codec::from_hex(argv[2]));
+    a.range = job.range;
+    if (!job.spec.kernel.empty()) a.job = make_job(job.spec);
+  } catch (const std::exception& e) {
+    return usage(e.what());
+  }
+  if (a.job ? a.range.last > a.job->chunk_count() : !a.range.empty()) return usage("chunks beyond the job");
   a.fault = *fault;
+  a.dynamic = mode == "dynamic";
   bind_to_parent(parent);
-  run_worker(a, STDOUT_FILENO);
+  run_worker(a, STDOUT_FILENO, STDIN_FILENO);
 }
 
 }  // namespace parbench::process

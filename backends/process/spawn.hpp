@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "backends/process/worker.hpp"
 
@@ -19,12 +20,18 @@ inline constexpr const char* worker_mode_argument = "__worker";
 /// example in a unit-test binary without PARBENCH_WORKER_EXE).
 std::optional<std::string> worker_executable();
 
-/// The spawn launcher: starts `exe __worker <assignment> <parent pid>` with its stdout on
-/// `result_fd`. Throws run_error when posix_spawn fails.
-pid_t spawn_worker(const std::string& exe, const assignment& a, int result_fd);
+/// The spawn launcher: starts `exe __worker <job> <worker> <fault> <static|dynamic> <parent pid>`
+/// (<job>: the job and its chunk range as one codec message in hex, encode_assignment_job) with
+/// its stdout on `result_fd` and, when dynamic, its stdin on `task_fd`. Throws run_error when
+/// posix_spawn fails.
+pid_t spawn_worker(const std::string& exe, const assignment& a, int result_fd, int task_fd);
 
-/// The hidden worker mode: parses the assignment from argv (argv[1] == "__worker"), runs it with
-/// the result on stdout and never returns on success; returns 2 for malformed arguments.
+/// The argv of a spawned worker for `a` (after the executable and worker_mode_argument).
+std::vector<std::string> worker_arguments(const assignment& a, pid_t parent);
+
+/// The hidden worker mode: decodes the assignment from argv (argv[1] == "__worker"), rebuilds
+/// the job with make_job, runs it with the results on stdout (tasks on stdin) and never returns
+/// on success; returns 2 for malformed arguments or a job that does not bind.
 int worker_main(int argc, char** argv);
 
 /// Marks this process as parbench (able to serve as its own spawn worker).

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <poll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +19,7 @@
 #include "backends/process/child.hpp"
 #include "backends/process/unique_fd.hpp"
 #include "core/errors.hpp"
+#include "core/job_codec.hpp"
 #include "core/partition.hpp"
 
 namespace parbench::process {
@@ -27,12 +30,18 @@ using clock = std::chrono::steady_clock;
 struct slot {
   unsigned worker = 0;
   child_process child;
-  unique_fd result;
-  // One byte more than a message, so that an over-long answer is seen as such.
-  char buffer[sizeof(result_message) + 1] = {};
-  std::size_t got = 0;
-  bool has_chunks = false;
+  unique_fd result;                 // read end of its result pipe
+  unique_fd tasks;                  // dynamic: the parent's end of its task channel, until the end marker
+  std::string buffer;               // result bytes not yet decoded
+  std::deque<chunk_range> pending;  // the chunks it owes results for, in the order given
+  bool ended = false;               // dynamic: the end marker was sent
+  bool used = false;                // it computed at least one chunk
 };
+
+// Tasks a dynamic worker holds at once: the one it computes and the next, so that it never
+// waits for the parent between two tasks (a round trip costs tens of microseconds, as much as a
+// small chunk). A worker thus takes at most one task more than it needs at the end of the queue.
+constexpr std::size_t tasks_in_flight = 2;
 
 // Kills every child first so that they die in parallel, then reaps them all.
 void stop_all(std::vector<slot>& slots) noexcept {
@@ -50,45 +59,327 @@ std::string worker_label(const slot& s, unsigned workers) {
 }
 
 std::string status_hint(int status) {
-  const exit_info info{status, 0.0};
-  if (info.success()) return {};
   std::string text = describe_status(status);
   if (WIFEXITED(status) && WEXITSTATUS(status) == worker_status_kernel_failed) return text + " (its kernel failed)";
   if (WIFEXITED(status) && WEXITSTATUS(status) == worker_status_write_failed)
     return text + " (it could not send its result)";
+  if (WIFEXITED(status) && WEXITSTATUS(status) == worker_status_bad_task) return text + " (it received a garbled task)";
   return text;
 }
 
-// The error in a finished worker's answer, or nothing when it is a valid result.
-std::optional<std::string> check_answer(const slot& s, int status) {
-  if (!exit_info{status, 0.0}.success()) return status_hint(status);
-  if (s.got < sizeof(result_message))
-    return fmt::format("sent a short result ({} of {} bytes)", s.got, sizeof(result_message));
-  if (s.got > sizeof(result_message))
-    return fmt::format("sent a garbled result (more than {} bytes)", sizeof(result_message));
-  result_message m;
-  std::memcpy(&m, s.buffer, sizeof m);
-  if (m.magic != result_magic || m.worker != s.worker)
-    return fmt::format("sent a garbled result (magic {:#x}, worker {})", m.magic, m.worker);
-  return std::nullopt;
-}
-
-// Every running worker holds one pipe descriptor here; with W up to 1024 the common soft limit
-// of 1024 is too small, so raise it (never beyond the hard limit) when a run needs more.
-void ensure_descriptors(unsigned workers) noexcept {
+// Every running worker holds one or two descriptors here; with W up to 1024 the common soft
+// limit of 1024 is too small, so raise it (never beyond the hard limit) when a run needs more.
+void ensure_descriptors(rlim_t needed) noexcept {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
-  const rlim_t wanted = workers + rlim_t{256};
+  const rlim_t wanted = needed + rlim_t{256};
   if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= wanted) return;
   limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
   ::setrlimit(RLIMIT_NOFILE, &limit);
 }
 
+// A task channel: a socketpair rather than a pipe, so that a task sent to a worker that has
+// just died is EPIPE (MSG_NOSIGNAL) and not a SIGPIPE for the whole harness.
+struct channel_fds {
+  unique_fd parent;
+  unique_fd worker;
+};
+
+channel_fds make_channel() {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+    const int err = errno;
+    throw run_error(fmt::format("could not create a task channel: {}{}", std::strerror(err),
+                                err == EMFILE || err == ENFILE
+                                    ? " (each worker needs descriptors: raise `ulimit -n` or lower --workers)"
+                                    : ""));
+  }
+  return {unique_fd(fds[0]), unique_fd(fds[1])};
+}
+
 double to_seconds(std::chrono::milliseconds ms) { return static_cast<double>(ms.count()) / 1000.0; }
+
+// The chunks still to hand out in dynamic mode, `grain` at a time.
+struct task_queue {
+  std::uint64_t next = 0, last = 0, grain = 1;
+  std::optional<chunk_range> take() noexcept {
+    if (next == last) return std::nullopt;
+    const std::uint64_t end = last - next > grain ? next + grain : last;
+    const chunk_range r{next, end};
+    next = end;
+    return r;
+  }
+};
+
+// One run: the slots, what is collected, and the checks of every answer.
+class supervisor {
+ public:
+  supervisor(std::string_view backend, const process_plan& plan)
+      : backend_(backend),
+        plan_(plan),
+        slots_(plan.workers),
+        words_(plan.job ? plan.job->layout().size() : 0),
+        queue_{plan.chunks.first, plan.job ? plan.chunks.last : plan.chunks.first,
+               std::max<std::uint64_t>(plan.grain, 1)} {
+    outcome_.result = plan.job ? identity(plan.job->layout()) : result_words{};
+  }
+
+  process_outcome run(const launcher& launch) {
+    start(launch);
+    collect();
+    return std::move(outcome_);
+  }
+
+ private:
+  void start(const launcher& launch) {
+    const unsigned workers = plan_.workers;
+    const chunk_range all = plan_.job ? plan_.chunks : chunk_range{plan_.chunks.first, plan_.chunks.first};
+    unsigned started = 0;
+    for (unsigned w = 0; w < workers; ++w) {
+      assignment a;
+      a.job = plan_.job;
+      a.worker = w;
+      a.dynamic = plan_.dynamic;
+      if (plan_.dynamic) {
+        a.range = all;
+      } else {
+        const chunk_range block = partition(all.last - all.first, workers, w);
+        a.range = {all.first + block.first, all.first + block.last};
+      }
+      if (plan_.fault.mode != fault_mode::none && plan_.fault.worker == w) a.fault = plan_.fault.mode;
+      slot& s = slots_[w];
+      s.worker = w;
+      try {
+        if (a.fault == fault_mode::start)
+          throw run_error(
+              fmt::format("could not start worker {}: {} (injected by PARBENCH_FAULT)", w, std::strerror(EAGAIN)));
+        pipe_fds pipe = make_pipe();
+        channel_fds channel;
+        if (plan_.dynamic) channel = make_channel();
+        s.child = child_process(launch(a, pipe.write.get(), plan_.dynamic ? channel.worker.get() : -1));
+        s.result = std::move(pipe.read);
+        s.tasks = std::move(channel.parent);
+        // The worker's ends close here, before the next worker is forked, so that each pipe has
+        // exactly one writer and end of file means that worker is gone.
+      } catch (const run_error& e) {
+        stop_all(slots_);
+        throw run_error(fmt::format("{}: {}; {} already started {} stopped", backend_, e.what(),
+                                    started == 1 ? "the 1 worker" : fmt::format("the {} workers", started),
+                                    started == 1 ? "was" : "were"));
+      }
+      ++started;
+      // A dynamic worker gets its first task at once, so it computes while the others start;
+      // its second once every worker has a first one.
+      if (plan_.dynamic) {
+        give_tasks(s, 1);
+      } else {
+        s.pending.push_back(a.range);
+      }
+    }
+    if (plan_.dynamic)
+      for (auto& s : slots_) give_tasks(s, tasks_in_flight);
+  }
+
+  // Tops `s` up to `depth` tasks from the queue; once the queue is empty, sends the end marker
+  // (after the tasks it holds, which it answers first) and closes its channel.
+  void give_tasks(slot& s, std::size_t depth) {
+    while (!s.ended && s.pending.size() < depth) {
+      const std::optional<chunk_range> task = queue_.take();
+      send_task(s, task);
+      if (task) {
+        s.pending.push_back(*task);
+      } else {
+        s.ended = true;
+        s.tasks.reset();
+      }
+    }
+  }
+
+  void send_task(slot& s, const std::optional<chunk_range>& task) {
+    const std::string message = encode_task(task);
+    ssize_t sent = 0;
+    do sent = ::send(s.tasks.get(), message.data(), message.size(), MSG_NOSIGNAL);
+    while (sent < 0 && errno == EINTR);
+    // A worker that died cannot take it: its end of file and exit status say why, below.
+    if (sent < 0 && errno != EPIPE && errno != ECONNRESET)
+      fail(backend_, slots_,
+           fmt::format("sending a task to {} failed: {}", worker_label(s, plan_.workers), std::strerror(errno)));
+    // The channel holds at most this one small message, so a short send cannot happen.
+    if (sent >= 0 && static_cast<std::size_t>(sent) != message.size())
+      fail(backend_, slots_, fmt::format("sending a task to {} was cut short", worker_label(s, plan_.workers)));
+  }
+
+  [[noreturn]] void garbled(const slot& s, const std::string& why) {
+    fail(backend_, slots_, fmt::format("{} sent a garbled result ({})", worker_label(s, plan_.workers), why));
+  }
+
+  // Decodes every complete message in `s.buffer`.
+  void take_messages(slot& s) {
+    while (s.buffer.size() >= codec::header_size) {
+      const std::uint64_t size = codec::frame_size(s.buffer);
+      if (size == UINT64_MAX) garbled(s, fmt::format("a message longer than {} bytes", codec::max_message));
+      if (s.buffer.size() < size) return;
+      if (s.pending.empty()) garbled(s, "more than the results it was asked for");
+      worker_result r;
+      try {
+        r = decode_result(std::string_view(s.buffer).substr(0, static_cast<std::size_t>(size)));
+      } catch (const codec::codec_error& e) {
+        garbled(s, e.what());
+      }
+      if (r.worker != s.worker) garbled(s, fmt::format("it says it is worker {}", r.worker));
+      const chunk_range expected = s.pending.front();
+      if (r.range.first != expected.first || r.range.last != expected.last)
+        garbled(s, fmt::format("chunks {}..{} instead of {}..{}", r.range.first, r.range.last, expected.first,
+                               expected.last));
+      if (r.words.size() != words_) garbled(s, fmt::format("{} result words, the job has {}", r.words.size(), words_));
+      if (plan_.job) combine(plan_.job->layout(), outcome_.result, r.words);
+      s.used = s.used || !r.range.empty();
+      s.pending.pop_front();
+      s.buffer.erase(0, static_cast<std::size_t>(size));
+      if (plan_.dynamic) give_tasks(s, tasks_in_flight);
+    }
+  }
+
+  // End of file on `s`'s result pipe: the worker is exiting. Reap it (within the deadline) and
+  // check that it answered everything it was given.
+  void finish_slot(slot& s) {
+    const std::string label = worker_label(s, plan_.workers);
+    s.result.reset();
+    s.tasks.reset();
+    std::optional<exit_info> info;
+    if (!timed()) {
+      info = s.child.wait();
+    } else {
+      while (!(info = s.child.try_wait()) && clock::now() < deadline_) {
+        const timespec pause{0, 50'000};
+        ::nanosleep(&pause, nullptr);
+      }
+      if (!info)
+        fail(backend_, slots_,
+             fmt::format("{} closed its result pipe but did not exit within the timeout of {} s and was killed", label,
+                         to_seconds(plan_.timeout)));
+    }
+    outcome_.cpu_seconds += info->cpu_seconds;
+    if (!info->success()) fail(backend_, slots_, label + " " + status_hint(info->status));
+    if (!s.pending.empty()) {
+      if (s.buffer.empty()) fail(backend_, slots_, label + " exited without sending its result");
+      fail(backend_, slots_,
+           fmt::format("{} sent a short result ({} of {} bytes)", label, s.buffer.size(), result_message_size(words_)));
+    }
+    if (!s.buffer.empty())
+      fail(backend_, slots_,
+           fmt::format("{} sent a garbled result ({} bytes after its results)", label, s.buffer.size()));
+    if (s.used) ++outcome_.workers_used;
+  }
+
+  bool timed() const noexcept { return plan_.timeout.count() > 0; }
+
+  void collect() {
+    const unsigned workers = plan_.workers;
+    deadline_ = clock::now() + plan_.timeout;
+    std::vector<pollfd> fds;
+    std::vector<slot*> open;
+    fds.reserve(workers);
+    open.reserve(workers);
+    for (auto& s : slots_) open.push_back(&s);
+    char chunk[4096];
+
+    while (!open.empty()) {
+      int wait_ms = -1;
+      if (timed()) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline_ - clock::now());
+        if (left.count() <= 0) {
+          // Name a worker that still owes a result: the one that hangs, not one that is exiting.
+          const auto late = std::find_if(open.begin(), open.end(), [](const slot* s) { return !s->pending.empty(); });
+          const slot& s = late != open.end() ? **late : *open.front();
+          const std::string others = open.size() > 1 ? fmt::format(" (and {} more)", open.size() - 1) : "";
+          fail(backend_, slots_,
+               fmt::format("{}{} did not answer within the timeout of {} s and was killed", worker_label(s, workers),
+                           others, to_seconds(plan_.timeout)));
+        }
+        wait_ms = static_cast<int>(std::min<long long>(left.count(), 1 << 30));
+      }
+      fds.clear();
+      for (const slot* s : open) fds.push_back({s->result.get(), POLLIN, 0});
+      const int ready = ::poll(fds.data(), fds.size(), wait_ms);
+      if (ready < 0) {
+        if (errno == EINTR) continue;
+        fail(backend_, slots_, fmt::format("waiting for results failed: poll: {}", std::strerror(errno)));
+      }
+      std::size_t keep = 0;
+      for (std::size_t i = 0; i < open.size(); ++i) {
+        slot& s = *open[i];
+        bool finished = false;
+        if (fds[i].revents != 0) {
+          const ssize_t n = ::read(s.result.get(), chunk, sizeof chunk);
+          if (n > 0) {
+            s.buffer.append(chunk, static_cast<std::size_t>(n));
+            take_messages(s);
+          } else if (n == 0) {
+            finished = true;
+          } else if (errno != EINTR && errno != EAGAIN) {
+            fail(backend_, slots_,
+                 fmt::format("reading the result of {} failed: {}", worker_label(s, workers), std::strerror(errno)));
+          }
+        }
+        if (finished) {
+          finish_slot(s);
+        } else {
+          open[keep++] = open[i];
+        }
+      }
+      open.resize(keep);
+    }
+  }
+
+  std::string_view backend_;
+  const process_plan& plan_;
+  std::vector<slot> slots_;
+  std::size_t words_;
+  task_queue queue_;
+  process_outcome outcome_;
+  clock::time_point deadline_;
+};
 
 }  // namespace
 
-pid_t fork_worker(const assignment& a, int result_fd) {
+std::vector<schedule_option> process_schedules() {
+  return {{"static", "worker w of W computes block w of the chunks and sends one result", false, true},
+          {"dynamic",
+           "a task queue: the parent hands N chunks at a time (default 1) to whichever worker answered, over a "
+           "channel to each worker (multiprocessing.Pool.map's chunksize)",
+           true, false}};
+}
+
+backend_abilities process_abilities() {
+  backend_abilities a;
+  a.schedules = process_schedules();
+  a.honours_subranges = true;
+  a.nestable = false;
+  return a;
+}
+
+process_plan plan_for(const run_request& request, std::string_view backend) {
+  const backend_abilities abilities = process_abilities();  // resolve_schedule returns a reference into it
+  const schedule_option& s = resolve_schedule(backend, abilities, request.schedule);
+  process_plan plan;
+  plan.job = request.job;
+  plan.chunks = requested_chunks(request);
+  plan.workers = request.workers;
+  plan.timeout = request.timeout;
+  plan.fault = fault_from_env(backend);
+  plan.dynamic = s.name == "dynamic";
+  plan.grain = request.schedule.grain == 0 ? 1 : request.schedule.grain;
+  return plan;
+}
+
+process_plan empty_plan(unsigned workers) {
+  process_plan plan;
+  plan.workers = workers;
+  return plan;
+}
+
+pid_t fork_worker(const assignment& a, int result_fd, int task_fd) {
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
@@ -100,117 +391,14 @@ pid_t fork_worker(const assignment& a, int result_fd) {
   }
   if (pid == 0) {
     bind_to_parent(parent);
-    run_worker(a, result_fd);
+    run_worker(a, result_fd, task_fd);
   }
   return pid;
 }
 
 process_outcome run_process_workers(std::string_view backend, const process_plan& plan, const launcher& launch) {
-  const unsigned workers = plan.workers;
-  ensure_descriptors(workers);
-  const std::uint64_t chunks = plan.empty ? 0 : plan.chunks.last - plan.chunks.first;
-  std::vector<slot> slots(workers);
-  unsigned started = 0;
-  try {
-    for (unsigned w = 0; w < workers; ++w) {
-      const chunk_range range = partition(chunks, workers, w);
-      assignment a{plan.job, plan.chunks.first + range.first, plan.chunks.first + range.last, w, fault_mode::none};
-      if (plan.fault.mode != fault_mode::none && plan.fault.worker == w) a.fault = plan.fault.mode;
-      if (a.fault == fault_mode::start)
-        throw run_error(
-            fmt::format("could not start worker {}: {} (injected by PARBENCH_FAULT)", w, std::strerror(EAGAIN)));
-      pipe_fds pipe = make_pipe();
-      slot& s = slots[w];
-      s.worker = w;
-      s.has_chunks = !range.empty();
-      s.child = child_process(launch(a, pipe.write.get()));
-      s.result = std::move(pipe.read);
-      ++started;
-    }
-  } catch (const run_error& e) {
-    stop_all(slots);
-    throw run_error(fmt::format("{}: {}; {} already started {} stopped", backend, e.what(),
-                                started == 1 ? "the 1 worker" : fmt::format("the {} workers", started),
-                                started == 1 ? "was" : "were"));
-  }
-
-  const bool timed = plan.timeout.count() > 0;
-  const clock::time_point deadline = clock::now() + plan.timeout;
-  process_outcome outcome;
-  std::vector<pollfd> fds;
-  std::vector<slot*> open;
-  fds.reserve(workers);
-  open.reserve(workers);
-  for (auto& s : slots) open.push_back(&s);
-
-  while (!open.empty()) {
-    int wait_ms = -1;
-    if (timed) {
-      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - clock::now());
-      if (left.count() <= 0) {
-        const std::string others = open.size() > 1 ? fmt::format(" (and {} more)", open.size() - 1) : "";
-        fail(backend, slots,
-             fmt::format("{}{} did not answer within the timeout of {} s and was killed",
-                         worker_label(*open.front(), workers), others, to_seconds(plan.timeout)));
-      }
-      wait_ms = static_cast<int>(std::min<long long>(left.count(), 1 << 30));
-    }
-    fds.clear();
-    for (const slot* s : open) fds.push_back({s->result.get(), POLLIN, 0});
-    const int ready = ::poll(fds.data(), fds.size(), wait_ms);
-    if (ready < 0) {
-      if (errno == EINTR) continue;
-      fail(backend, slots, fmt::format("waiting for results failed: poll: {}", std::strerror(errno)));
-    }
-    std::size_t keep = 0;
-    for (std::size_t i = 0; i < open.size(); ++i) {
-      slot& s = *open[i];
-      bool finished = false;
-      if (fds[i].revents != 0) {
-        const ssize_t n = ::read(s.result.get(), s.buffer + s.got, sizeof s.buffer - s.got);
-        if (n > 0) {
-          s.got += static_cast<std::size_t>(n);
-          if (s.got == sizeof s.buffer)
-            fail(backend, slots,
-                 fmt::format("{} sent a garbled result (more than {} bytes)", worker_label(s, workers),
-                             sizeof(result_message)));
-        } else if (n == 0) {
-          finished = true;
-        } else if (errno != EINTR && errno != EAGAIN) {
-          fail(backend, slots,
-               fmt::format("reading the result of {} failed: {}", worker_label(s, workers), std::strerror(errno)));
-        }
-      }
-      if (!finished) {
-        open[keep++] = open[i];
-        continue;
-      }
-      // End of file: the worker is exiting. Reap it (within the deadline) and check its answer.
-      const std::string label = worker_label(s, workers);
-      s.result.reset();
-      std::optional<exit_info> info;
-      if (!timed) {
-        info = s.child.wait();
-      } else {
-        while (!(info = s.child.try_wait()) && clock::now() < deadline) {
-          const timespec pause{0, 50'000};
-          ::nanosleep(&pause, nullptr);
-        }
-        if (!info)
-          fail(backend, slots,
-               fmt::format("{} closed its result pipe but did not exit within the timeout of {} s and was killed",
-                           label, to_seconds(plan.timeout)));
-      }
-      outcome.cpu_seconds += info->cpu_seconds;
-      if (const auto problem = check_answer(s, info->status)) fail(backend, slots, label + " " + *problem);
-      result_message m;
-      std::memcpy(&m, s.buffer, sizeof m);
-      outcome.hits += m.hits;
-      if (s.has_chunks) ++outcome.workers_used;
-    }
-    open.resize(keep);
-  }
-  return outcome;
+  ensure_descriptors(static_cast<rlim_t>(plan.workers) * (plan.dynamic ? 2 : 1));
+  return supervisor(backend, plan).run(launch);
 }
 
 }  // namespace parbench::process

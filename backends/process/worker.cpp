@@ -9,9 +9,11 @@
 #include <charconv>
 #include <cstdlib>
 #include <string>
+#include <utility>
 
 #include "backends/process/unique_fd.hpp"
 #include "core/errors.hpp"
+#include "core/job_codec.hpp"
 
 namespace parbench::process {
 
@@ -62,13 +64,109 @@ fault_spec fault_from_env(std::string_view backend) {
   return {worker, *mode};
 }
 
+std::string encode_assignment_job(const assignment& a) {
+  return codec::encode_job(a.job ? a.job->spec() : job_spec{}, a.range);
+}
+
+std::string encode_result(const worker_result& r, std::uint32_t magic) {
+  codec::writer w;
+  w.u32(r.worker);
+  w.u64(r.range.first);
+  w.u64(r.range.last);
+  w.words(r.words);
+  return w.finish(magic);
+}
+
+worker_result decode_result(std::string_view message) {
+  codec::reader r(message, codec::result_magic);
+  worker_result out;
+  out.worker = r.u32();
+  out.range.first = r.u64();
+  out.range.last = r.u64();
+  out.words = r.words();
+  r.finish();
+  return out;
+}
+
+std::size_t result_message_size(std::size_t words) noexcept { return codec::header_size + 4 + 8 + 8 + 8 + 8 * words; }
+
+std::string encode_task(const std::optional<chunk_range>& task) {
+  codec::writer w;
+  w.u32(task ? 1 : 0);
+  w.u64(task ? task->first : 0);
+  w.u64(task ? task->last : 0);
+  return w.finish(codec::task_magic);
+}
+
+std::optional<chunk_range> decode_task(std::string_view message) {
+  codec::reader r(message, codec::task_magic);
+  const std::uint32_t kind = r.u32();
+  const chunk_range range{r.u64(), r.u64()};
+  r.finish();
+  if (kind > 1) throw codec::codec_error("unknown task kind");
+  if (range.first > range.last) throw codec::codec_error("chunk range ends before it starts");
+  if (kind == 0) return std::nullopt;
+  return range;
+}
+
 void bind_to_parent(pid_t parent) noexcept {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   // The parent may have died between fork and prctl; then nobody would kill us.
   if (::getppid() != parent) ::_exit(worker_status_write_failed);
 }
 
-void run_worker(const assignment& a, int result_fd) noexcept {
+namespace {
+
+// The partial result of `range`; _exits with worker_status_kernel_failed when the kernel throws.
+result_words compute_or_exit(const assignment& a, chunk_range range) noexcept {
+  try {
+    result_words words = a.job ? identity(a.job->layout()) : result_words{};
+    if (a.job && !range.empty()) a.job->accumulate(range, words);
+    return words;
+  } catch (...) {
+    ::_exit(worker_status_kernel_failed);
+  }
+}
+
+// Sends one result; the short and garbage faults spoil the first one and end the worker.
+void send_result(const assignment& a, chunk_range range, result_words words, int result_fd) noexcept {
+  try {
+    const bool garbage = a.fault == fault_mode::garbage;
+    const std::string message =
+        encode_result({a.worker, range, std::move(words)}, garbage ? ~codec::result_magic : codec::result_magic);
+    const std::size_t size = a.fault == fault_mode::short_ ? message.size() / 2 : message.size();
+    if (!write_all(result_fd, message.data(), size)) ::_exit(worker_status_write_failed);
+    if (garbage || a.fault == fault_mode::short_) ::_exit(0);
+  } catch (...) {
+    ::_exit(worker_status_write_failed);
+  }
+}
+
+// The next task from the parent; nullopt at the end marker or end of file. Exits with
+// worker_status_bad_task for anything that is not a valid task inside the worker's range.
+std::optional<chunk_range> next_task(const assignment& a, int task_fd) noexcept {
+  try {
+    std::string message(codec::header_size, '\0');
+    const ssize_t got = read_full(task_fd, message.data(), message.size());
+    if (got == 0) return std::nullopt;
+    if (got != static_cast<ssize_t>(message.size())) ::_exit(worker_status_bad_task);
+    const std::uint64_t size = codec::frame_size(message);
+    if (size == UINT64_MAX) ::_exit(worker_status_bad_task);
+    message.resize(static_cast<std::size_t>(size));
+    const std::size_t rest = message.size() - codec::header_size;
+    if (read_full(task_fd, message.data() + codec::header_size, rest) != static_cast<ssize_t>(rest))
+      ::_exit(worker_status_bad_task);
+    const auto task = decode_task(message);
+    if (task && (task->first < a.range.first || task->last > a.range.last)) ::_exit(worker_status_bad_task);
+    return task;
+  } catch (...) {
+    ::_exit(worker_status_bad_task);
+  }
+}
+
+}  // namespace
+
+void run_worker(const assignment& a, int result_fd, int task_fd) noexcept {
   switch (a.fault) {
     case fault_mode::crash: {
       const rlimit no_core{0, 0};
@@ -82,16 +180,12 @@ void run_worker(const assignment& a, int result_fd) noexcept {
     case fault_mode::exit: ::_exit(fault_exit_status);
     default: break;
   }
-  result_message message;
-  message.magic = a.fault == fault_mode::garbage ? ~result_magic : result_magic;
-  message.worker = a.worker;
-  try {
-    message.hits = a.first_chunk == a.last_chunk ? 0 : kernels::count_hits(a.job, a.first_chunk, a.last_chunk);
-  } catch (...) {
-    ::_exit(worker_status_kernel_failed);
+  if (!a.dynamic) {
+    send_result(a, a.range, compute_or_exit(a, a.range), result_fd);
+    ::_exit(0);
   }
-  const std::size_t size = a.fault == fault_mode::short_ ? sizeof message / 2 : sizeof message;
-  ::_exit(write_all(result_fd, &message, size) ? 0 : worker_status_write_failed);
+  while (const auto task = next_task(a, task_fd)) send_result(a, *task, compute_or_exit(a, *task), result_fd);
+  ::_exit(0);
 }
 
 }  // namespace parbench::process

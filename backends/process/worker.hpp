@@ -1,14 +1,23 @@
 #pragma once
-// What a worker process does, shared by the fork, spawn and forkserver backends: count the hits
-// of its block of chunks and send one fixed-size result message through a pipe, then _exit.
+// What a worker process does, shared by the fork, spawn and forkserver backends: compute the
+// exact partial result of the chunks it is given and send it, framed by the job codec
+// (core/job_codec.hpp), through its result pipe.
+// - static: one block of chunks, one result message, then _exit;
+// - dynamic: tasks (ranges of chunks) arrive one at a time on a second channel from the
+//   parent; the worker answers each with one result message and waits for the next, until
+//   the parent's end marker (or end of file) tells it to exit.
+// docs/process-backends.md describes the messages.
 
 #include <sys/types.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 
-#include "kernels/montecarlo/sampler.hpp"
+#include "core/kernel.hpp"
+#include "core/partition.hpp"
 
 namespace parbench::process {
 
@@ -17,8 +26,8 @@ enum class fault_mode : std::uint32_t {
   none = 0,
   crash,    ///< dies by SIGSEGV before sending
   hang,     ///< never answers (use a timeout)
-  short_,   ///< sends half of its result, then exits 0
-  garbage,  ///< sends a full-size result with a wrong magic number
+  short_,   ///< sends half of its (first) result, then exits 0
+  garbage,  ///< sends a full-size (first) result with a wrong magic number
   exit,     ///< exits with status `fault_exit_status` before sending
   start,    ///< the parent fails to start this worker, as if fork/posix_spawn said EAGAIN
 };
@@ -40,28 +49,48 @@ fault_spec fault_from_env(std::string_view backend);
 
 /// One worker's share of a run.
 struct assignment {
-  kernels::pi_job job;
-  std::uint64_t first_chunk = 0;
-  std::uint64_t last_chunk = 0;  ///< one past the end; == first_chunk for an empty start
+  /// The job; null for start_empty (the worker then answers with a result of no words).
+  std::shared_ptr<const kernel_job> job;
+  /// static: the chunks to compute; dynamic: the chunks its tasks may name.
+  chunk_range range;
   unsigned worker = 0;
   fault_mode fault = fault_mode::none;
+  bool dynamic = false;
 };
 
-/// The one message a worker sends: exactly this many bytes, then end of file.
-struct result_message {
-  std::uint32_t magic = 0;
-  std::uint32_t worker = 0;
-  std::uint64_t hits = 0;
+/// The job of `a` as one message for a worker that must rebuild it (spawn's argv):
+/// codec::encode_job of its spec and `a.range`; an empty spec (no kernel) when `a.job` is null.
+std::string encode_assignment_job(const assignment& a);
+
+/// A worker's answer for one range of chunks.
+struct worker_result {
+  unsigned worker = 0;
+  chunk_range range;
+  result_words words;
 };
-inline constexpr std::uint32_t result_magic = 0x31524250;  // "PBR1"
+
+/// The result message (magic codec::result_magic): worker index, chunk range, result words.
+/// `magic` is a parameter only so that the garbage fault can send a wrong one.
+std::string encode_result(const worker_result& r, std::uint32_t magic);
+/// Throws codec::codec_error for anything but a valid result message.
+worker_result decode_result(std::string_view message);
+/// Bytes of a result message with `words` result words.
+std::size_t result_message_size(std::size_t words) noexcept;
+
+/// A task message: a range of chunks to compute, or nullopt for the end marker.
+std::string encode_task(const std::optional<chunk_range>& task);
+/// Throws codec::codec_error for anything but a valid task message.
+std::optional<chunk_range> decode_task(std::string_view message);
 
 /// Exit statuses of a worker that could not do its job (documented).
+inline constexpr int worker_status_bad_task = 65;
 inline constexpr int worker_status_kernel_failed = 70;
 inline constexpr int worker_status_write_failed = 74;
 
-/// Runs `a` in this (worker) process, writes the result to `result_fd` and ends the process
-/// with _exit: no atexit handlers, no stdio flush, no destructors.
-[[noreturn]] void run_worker(const assignment& a, int result_fd) noexcept;
+/// Runs `a` in this (worker) process: writes its results to `result_fd` (and, when
+/// `a.dynamic`, reads its tasks from `task_fd`), then ends the process with _exit: no atexit
+/// handlers, no stdio flush, no destructors.
+[[noreturn]] void run_worker(const assignment& a, int result_fd, int task_fd) noexcept;
 
 /// Called first in a forked worker: die with the parent (PR_SET_PDEATHSIG), or now if the
 /// parent `parent` is already gone.

@@ -1,5 +1,6 @@
 // posix_spawn: W fresh parbench processes in the hidden worker mode (`parbench __worker ...`),
-// the assignment on the command line, the result through a pipe (backends/process/).
+// the job on the command line (one codec message in hex), tasks (dynamic) on stdin, results
+// through a pipe on stdout (backends/process/).
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -19,9 +20,10 @@ class spawn_backend final : public backend {
  public:
   std::string_view name() const noexcept override { return "spawn"; }
   std::string_view description() const noexcept override {
-    return "posix_spawn of parbench itself in a worker mode, results through pipes";
+    return "posix_spawn of parbench itself in a worker mode, results through pipes; static split or a task queue";
   }
   std::string_view mechanism() const noexcept override { return "posix_spawn + pipe"; }
+  backend_abilities abilities() const override { return process::process_abilities(); }
 
   availability probe() const override {
     const auto exe = process::worker_executable();
@@ -33,20 +35,21 @@ class spawn_backend final : public backend {
 
   run_result run(const run_request& request) override {
     const process::process_plan plan = process::plan_for(request, name());
+    (void)compute(*request.job, {plan.chunks.first, plan.chunks.first});  // a bad PARBENCH_ISA: usage error here
     return finish(plan);
   }
 
-  void start_empty(unsigned workers) override {
-    finish(process::empty_plan(workers));
-  }
+  void start_empty(unsigned workers) override { (void)finish(process::empty_plan(workers)); }
 
  private:
   run_result finish(const process::process_plan& plan) const {
     const auto exe = process::worker_executable();
     if (!exe) throw run_error(fmt::format("spawn: unavailable: {}", probe().reason));
-    const process::process_outcome o = process::run_process_workers(
-        "spawn", plan, [&](const process::assignment& a, int fd) { return process::spawn_worker(*exe, a, fd); });
-    return process::to_run_result(plan, o);
+    return process::to_run_result(
+        plan,
+        process::run_process_workers("spawn", plan, [&](const process::assignment& a, int result_fd, int task_fd) {
+          return process::spawn_worker(*exe, a, result_fd, task_fd);
+        }));
   }
 };
 
