@@ -49,6 +49,10 @@ struct backend_abilities {
   std::vector<std::string> kernels;
   /// Whether W is fixed by the backend (exactly W workers) or decided by the model.
   bool exact_workers = true;
+  /// A nesting backend whose schedule is its inner model's (run_request::inner): `schedules`
+  /// then lists the default inner model's, and a request with another inner model is checked
+  /// against that model's abilities.
+  bool schedules_of_inner = false;
 };
 
 /// What to run: a kernel job and how many OS-level workers to use.

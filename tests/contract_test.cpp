@@ -12,6 +12,7 @@
 
 #include "backends/registry.hpp"
 #include "core/backend.hpp"
+#include "core/errors.hpp"
 #include "kernels/registry.hpp"
 
 namespace {

@@ -251,40 +251,11 @@ std::optional<int> serve() {
 
 [[maybe_unused]] const bool serve_hook_installed = (mpi::detail::serve_hook() = &serve, true);
 
-// The schedules of the nestable backends (default inner model first), merged by name: a
-// schedule runs inside each rank on the inner model, which checks it against its own options.
-std::vector<schedule_option> inner_schedules() {
-  struct merged {
-    schedule_option option;
-    std::vector<std::string> models;
-  };
-  std::vector<merged> all;
-  const auto add = [&](const backend_entry& e) {
-    for (const auto& o : e.make()->abilities().schedules) {
-      const auto it = std::find_if(all.begin(), all.end(), [&](const merged& m) { return m.option.name == o.name; });
-      if (it == all.end()) {
-        all.push_back({o, {e.name}});
-      } else {
-        it->option.takes_grain = it->option.takes_grain || o.takes_grain;
-        it->option.fixed_split = it->option.fixed_split && o.fixed_split;
-        it->models.push_back(e.name);
-      }
-    }
-  };
-  std::vector<const backend_entry*> nestable;
-  for (const auto& e : registered_backends())
-    if (e.name != self_name && e.make()->abilities().nestable) nestable.push_back(&e);
-  std::stable_partition(nestable.begin(), nestable.end(),
-                        [](const backend_entry* e) { return e->name == default_inner; });
-  for (const backend_entry* e : nestable) add(*e);
-  std::vector<schedule_option> out;
-  for (auto& m : all) {
-    std::string models;
-    for (const auto& name : m.models) models += fmt::format("{}{}", models.empty() ? "" : ", ", name);
-    m.option.description = fmt::format("inside each rank (--inner {}): {}", models, m.option.description);
-    out.push_back(std::move(m.option));
-  }
-  if (out.empty()) out.push_back({"static", "inside each rank: the inner model's only schedule", false, true});
+// The default inner model's schedules: what a run without --inner offers. With --inner, the
+// schedule is that model's (backend_abilities::schedules_of_inner), checked in validate().
+std::vector<schedule_option> default_inner_schedules() {
+  std::vector<schedule_option> out = find_backend(default_inner).make()->abilities().schedules;
+  for (auto& o : out) o.description = fmt::format("inside each rank (--inner {}): {}", default_inner, o.description);
   return out;
 }
 
@@ -299,9 +270,10 @@ class mpi_backend final : public backend {
 
   // Static across ranks; inside each rank the inner model's schedule (checked in run()).
   backend_abilities abilities() const override {
-    static const std::vector<schedule_option> schedules = inner_schedules();
+    static const std::vector<schedule_option> schedules = default_inner_schedules();
     backend_abilities a;
     a.schedules = schedules;
+    a.schedules_of_inner = true;
     a.honours_subranges = true;
     a.nestable = false;
     return a;

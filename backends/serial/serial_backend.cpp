@@ -16,6 +16,7 @@ class serial_backend final : public backend {
     backend_abilities a;
     a.schedules = {{"static", "every chunk in order on the calling thread", false, true}};
     a.nestable = true;
+    a.exact_workers = false;  // always the calling thread alone
     return a;
   }
   run_result run(const run_request& request) override {
