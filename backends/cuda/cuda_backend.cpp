@@ -1,8 +1,10 @@
 // CUDA: the whole job as one grid-stride kernel on GPU 0; the stream is the CPU's
-// (pi_slice.hpp), so the hit count is the serial one.
+// (pi_slice.hpp), so the hit count is the serial one. Device code exists for the pi kernel
+// only: abilities() says so, and run() refuses any other kernel as a usage error.
 
 #include <cuda_runtime_api.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <memory>
 #include <optional>
@@ -14,6 +16,11 @@
 
 namespace parbench::backends {
 namespace {
+
+// The pi kernel's job as the device code takes it (kernels/pi: size = samples, param rng).
+kernels::pi_job pi_job_of(const job_spec& spec) {
+  return {spec.size, spec.seed, kernels::parse_rng(param(spec, "rng"))};
+}
 
 void check(cudaError_t e, const char* what) {
   if (e != cudaSuccess)
@@ -41,13 +48,29 @@ class cuda_backend final : public backend {
     return {info.usable, info.reason};
   }
 
+  backend_abilities abilities() const override {
+    backend_abilities a;
+    a.schedules = {{"grid-stride", "one grid-stride kernel over the chunks' slices on GPU 0", false, true}};
+    a.honours_subranges = true;
+    a.nestable = false;
+    a.kernels = {"pi"};
+    a.exact_workers = false;
+    return a;
+  }
+
   // The model decides: one worker per device (request.workers does not apply).
   run_result run(const run_request& request) override {
+    const backend_abilities a = abilities();
+    (void)resolve_schedule(name(), a, request.schedule);
+    const job_spec& spec = request.job->spec();
+    if (!supports_kernel(a, spec.kernel))
+      throw usage_error(fmt::format("cuda: kernel {} is not supported by this backend (device code exists for: {})",
+                                    spec.kernel, fmt::join(a.kernels, ", ")));
     require_usable();
     const chunk_range chunks = requested_chunks(request);
     std::uint64_t hits = 0;
-    check(detail::gpu_count_hits(request.job, chunks.first, chunks.last, hits), "the pi kernel");
-    return {hits, 1, 1, 0.0};
+    check(detail::gpu_count_hits(pi_job_of(spec), chunks.first, chunks.last, hits), "the pi kernel");
+    return {{hits}, 1, 1, 0.0};
   }
 
   void start_empty(unsigned /*workers*/) override {

@@ -1,5 +1,5 @@
-// C++17 parallel algorithms: std::transform_reduce(std::execution::par) over chunk
-// indices. libstdc++ runs it on oneTBB, in the task arena of the calling thread; we
+// C++17 parallel algorithms: std::transform_reduce(std::execution::par) over the requested
+// chunks (a sub-range when the request names one); the library decides the split. libstdc++ runs it on oneTBB, in the task arena of the calling thread; we
 // call it inside an arena of W slots, which is what bounds the threads it uses. Where W
 // exceeds TBB's process-wide thread limit (the core count by default), the limit is
 // raised to W for the call, or the arena would get fewer threads than it has slots.
@@ -59,8 +59,20 @@ class stdpar_backend final : public backend {
   }
   std::string_view mechanism() const noexcept override { return "std::execution::par dispatch"; }
 
+  backend_abilities abilities() const override {
+    backend_abilities a;
+    a.schedules = {{"par", "std::execution::par: the library splits the chunks among its threads", false, false}};
+    a.honours_subranges = true;
+    a.nestable = false;
+    a.exact_workers = false;
+    return a;
+  }
+
   run_result run(const run_request& request) override {
-    const auto chunks = request.job.chunk_count();
+    (void)resolve_schedule(name(), abilities(), request.schedule);
+    const kernel_job& job = *request.job;
+    const chunk_range all = requested_chunks(request);
+    const std::uint64_t chunks = all.last - all.first;
     const auto tasks = static_cast<unsigned>(std::min(chunks, max_tasks));
     if (indices_.size() < tasks) {
       indices_.resize(tasks);
@@ -69,16 +81,22 @@ class stdpar_backend final : public backend {
     const auto limit = detail::raise_tbb_limit(request.workers);
     auto& arena = arenas_.arena_for(request.workers);
     thread_counter used;
-    const std::uint64_t hits = arena.execute([&] {
-      return std::transform_reduce(std::execution::par, indices_.begin(), indices_.begin() + tasks, std::uint64_t{0},
-                                   std::plus<>{}, [&](unsigned task) {
-                                     used.mark();
-                                     const chunk_range r = partition(chunks, tasks, task);
-                                     return kernels::count_hits(request.job, r.first, r.last);
-                                   });
-    });
     run_result result;
-    result.hits = hits;
+    result.result = arena.execute([&] {
+      return std::transform_reduce(
+          std::execution::par, indices_.begin(), indices_.begin() + tasks, identity(job.layout()),
+          [&](result_words a, const result_words& b) {
+            combine(job.layout(), a, b);
+            return a;
+          },
+          [&](unsigned task) {
+            used.mark();
+            const chunk_range r = partition(chunks, tasks, task);
+            result_words acc = identity(job.layout());
+            job.accumulate({all.first + r.first, all.first + r.last}, acc);
+            return acc;
+          });
+    });
     result.workers_started = static_cast<unsigned>(arena.max_concurrency());
     result.workers_used = used.count();
     return result;

@@ -1,4 +1,5 @@
-// oneTBB: parallel_reduce over chunks inside a task_arena limited to W threads.
+// oneTBB: parallel_reduce over chunks inside a task_arena limited to W threads, under the
+// partitioner the schedule names (auto, simple with a grain size, static).
 
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
@@ -20,28 +21,50 @@ class tbb_backend final : public backend {
  public:
   std::string_view name() const noexcept override { return "tbb"; }
   std::string_view description() const noexcept override {
-    return "oneTBB parallel_reduce in a task_arena of W threads (work stealing)";
+    return "oneTBB parallel_reduce in a task_arena of W threads (work stealing), partitioner auto, simple or static";
   }
   std::string_view mechanism() const noexcept override { return "TBB arena dispatch"; }
+  backend_abilities abilities() const override {
+    backend_abilities a;
+    a.schedules = {
+        {"auto", "auto_partitioner: TBB splits further where work is stolen (grain 1 chunk)", false, false},
+        {"simple", "simple_partitioner: splits down to N chunks per task (default 1)", true, false},
+        {"static", "static_partitioner: about one equal block per thread, no stealing", false, true},
+    };
+    a.honours_subranges = true;
+    a.nestable = true;
+    return a;
+  }
 
   run_result run(const run_request& request) override {
+    const schedule_option option = resolve_schedule(name(), abilities(), request.schedule);
     const int workers = static_cast<int>(request.workers);
     const auto limit = detail::raise_tbb_limit(request.workers);
     oneapi::tbb::task_arena& arena = arenas_.arena_for(request.workers);
+    const kernel_job& job = *request.job;
     const chunk_range chunks = requested_chunks(request);
+    const std::uint64_t grain = option.name == "simple" && request.schedule.grain != 0 ? request.schedule.grain : 1;
+    const oneapi::tbb::blocked_range<std::uint64_t> range(chunks.first, chunks.last, grain);
     std::vector<std::atomic<char>> ran(request.workers);
-    std::uint64_t hits = arena.execute([&] {
-      return oneapi::tbb::parallel_reduce(
-          oneapi::tbb::blocked_range<std::uint64_t>(chunks.first, chunks.last, 1), std::uint64_t{0},
-          [&](const oneapi::tbb::blocked_range<std::uint64_t>& r, std::uint64_t acc) {
-            const int slot = oneapi::tbb::this_task_arena::current_thread_index();
-            if (slot >= 0 && slot < workers) ran[static_cast<std::size_t>(slot)].store(1, std::memory_order_relaxed);
-            return acc + kernels::count_hits(request.job, r.begin(), r.end());
-          },
-          [](std::uint64_t a, std::uint64_t b) { return a + b; });
-    });
+    const auto body = [&](const oneapi::tbb::blocked_range<std::uint64_t>& r, result_words acc) {
+      const int slot = oneapi::tbb::this_task_arena::current_thread_index();
+      if (slot >= 0 && slot < workers) ran[static_cast<std::size_t>(slot)].store(1, std::memory_order_relaxed);
+      job.accumulate({r.begin(), r.end()}, acc);
+      return acc;
+    };
+    const auto join = [&](result_words a, const result_words& b) {
+      combine(job.layout(), a, b);
+      return a;
+    };
+    const result_words zero = identity(job.layout());
     run_result result;
-    result.hits = hits;
+    result.result = arena.execute([&] {
+      if (option.name == "simple")
+        return oneapi::tbb::parallel_reduce(range, zero, body, join, oneapi::tbb::simple_partitioner{});
+      if (option.name == "static")
+        return oneapi::tbb::parallel_reduce(range, zero, body, join, oneapi::tbb::static_partitioner{});
+      return oneapi::tbb::parallel_reduce(range, zero, body, join, oneapi::tbb::auto_partitioner{});
+    });
     result.workers_started = static_cast<unsigned>(arena.max_concurrency());
     for (const auto& r : ran) result.workers_used += r.load() != 0 ? 1u : 0u;
     return result;
