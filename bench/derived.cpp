@@ -16,11 +16,13 @@ void append_item(std::string& list, std::string_view sep, std::string_view item)
   list += item;
 }
 
-using config_key = std::tuple<std::string, std::string, std::string, std::string, std::string, unsigned, unsigned,
-                              std::uint64_t, std::uint64_t>;
+// A configuration: nothing is aggregated across kernels, parameters or schedules.
+using config_key = std::tuple<std::string, int, std::string, std::string, std::string, std::string, std::string,
+                              std::string, unsigned, unsigned, std::uint64_t, std::uint64_t>;
 
 config_key key_of(const result_row& r) {
-  return {r.backend, r.kind, r.rng, r.isa, r.scaling, r.workers, r.ranks, r.samples, r.seed};
+  return {r.kernel, r.kernel_version, r.params,  r.backend, r.kind, r.isa,
+          r.schedule, r.scaling,     r.workers, r.ranks,   r.size, r.seed};
 }
 
 }  // namespace
@@ -77,7 +79,8 @@ std::vector<result_row> aggregate(const std::vector<result_row>& raw) {
     a.row_type = "aggregate";
     a.repetition.reset();
     a.error.clear();
-    a.hits.reset();
+    a.result.clear();
+    a.workers_used.reset();
     std::vector<double> wall, cpu;
     for (const auto* r : rows) {
       if (r->status != "ok" || !r->wall_s) {
@@ -86,12 +89,14 @@ std::vector<result_row> aggregate(const std::vector<result_row>& raw) {
       }
       wall.push_back(*r->wall_s);
       if (r->cpu_s) cpu.push_back(*r->cpu_s);
-      if (!a.hits) a.hits = r->hits;
+      if (a.result.empty()) a.result = r->result;
+      if (r->workers_used) a.workers_used = std::max(a.workers_used.value_or(0), *r->workers_used);
     }
     a.wall_s.reset();
     a.cpu_s.reset();
-    a.samples_per_s.reset();
-    a.samples_per_s_per_worker.reset();
+    a.items_per_s.reset();
+    a.bytes_per_s.reset();
+    a.items_per_s_per_worker.reset();
     a.repetitions = static_cast<unsigned>(wall.size());
     const auto s = summarize(wall);
     if (!s) {
@@ -103,8 +108,9 @@ std::vector<result_row> aggregate(const std::vector<result_row>& raw) {
     a.error.clear();
     a.wall_s = s->median;
     if (!cpu.empty()) a.cpu_s = median(cpu);
-    a.samples_per_s = static_cast<double>(a.samples) / s->median;
-    a.samples_per_s_per_worker = *a.samples_per_s / static_cast<double>(a.workers);
+    if (a.items) a.items_per_s = static_cast<double>(*a.items) / s->median;
+    if (a.bytes) a.bytes_per_s = static_cast<double>(*a.bytes) / s->median;
+    if (a.items_per_s) a.items_per_s_per_worker = *a.items_per_s / static_cast<double>(a.workers);
     a.wall_s_mean = s->mean;
     a.wall_s_stddev = s->stddev;
     a.wall_s_min = s->min;
@@ -116,16 +122,17 @@ std::vector<result_row> aggregate(const std::vector<result_row>& raw) {
   // Speedups against the serial reference, once every aggregate's median is known.
   for (auto& a : out) {
     if (a.status != "ok") continue;
-    std::uint64_t ref_samples = a.samples;
+    std::uint64_t ref_size = a.size;
     double scale = 1.0;
     if (a.scaling == "weak") {
-      ref_samples = a.samples / a.workers;
+      ref_size = a.size / a.workers;
       scale = static_cast<double>(a.workers);
     }
     const result_row* ref = nullptr;
     for (const auto& r : out)
-      if (r.kind == "reference" && r.status == "ok" && r.rng == a.rng && r.seed == a.seed &&
-          r.samples == ref_samples && (ref == nullptr || r.scaling == a.scaling))
+      // Serial of the same kernel, version and parameters at the same size.
+      if (r.kind == "reference" && r.status == "ok" && r.kernel == a.kernel && r.kernel_version == a.kernel_version &&
+          r.params == a.params && r.seed == a.seed && r.size == ref_size && (ref == nullptr || r.scaling == a.scaling))
         ref = &r;
     if (ref == nullptr) continue;
     const double t_serial = *ref->wall_s * scale;
@@ -139,29 +146,31 @@ std::vector<result_row> aggregate(const std::vector<result_row>& raw) {
 }
 
 std::vector<break_even_row> break_even(const std::vector<result_row>& aggregates) {
-  // (backend, workers, rng) -> size -> speedup (nullopt: failed or no reference).
-  using key = std::tuple<std::string, unsigned, std::string>;
+  // (kernel, params, backend, schedule, workers) -> size -> speedup (nullopt: failed or no reference).
+  using key = std::tuple<std::string, std::string, std::string, std::string, unsigned>;
   std::vector<key> order;
   std::map<key, std::map<std::uint64_t, std::optional<double>>> sweep;
   for (const auto& a : aggregates) {
     if (a.row_type != "aggregate" || a.scaling != "strong" || a.kind == "reference") continue;
-    const key k{a.backend, a.workers, a.rng};
+    const key k{a.kernel, a.params, a.backend, a.schedule, a.workers};
     auto [it, inserted] = sweep.try_emplace(k);
     if (inserted) order.push_back(k);
-    it->second[a.samples] = a.status == "ok" ? a.speedup : std::nullopt;
+    it->second[a.size] = a.status == "ok" ? a.speedup : std::nullopt;
   }
   std::vector<break_even_row> out;
   for (const auto& k : order) {
     const auto& sizes = sweep[k];
     break_even_row row;
-    row.backend = std::get<0>(k);
-    row.workers = std::get<1>(k);
-    row.rng = std::get<2>(k);
+    row.kernel = std::get<0>(k);
+    row.params = std::get<1>(k);
+    row.backend = std::get<2>(k);
+    row.schedule = std::get<3>(k);
+    row.workers = std::get<4>(k);
     for (const auto& [n, s] : sizes) append_item(row.sizes_tried, ";", std::to_string(n));
     // Walk from the largest size down while the backend keeps winning.
     for (auto it = sizes.rbegin(); it != sizes.rend(); ++it) {
       if (!it->second || *it->second <= 1.0) break;
-      row.break_even_samples = it->first;
+      row.break_even_size = it->first;
     }
     out.push_back(std::move(row));
   }

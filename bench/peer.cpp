@@ -43,14 +43,18 @@ subprocess::companion peer_script() {
 result_row base_row(const peer_spec& peer, const suite& s, unsigned workers, std::uint64_t samples, unsigned rep) {
   result_row r;
   r.kernel_version = kernels::kernel_version;
-  r.rng = s.rng;  // the protocol's; the peer draws from its own generator (docs/peers.md)
+  // The protocol's rng; the peer draws from its own generator (docs/peers.md). Peers run pi.
+  r.kernel = "pi";
+  r.params = "rng=" + s.rng;
+  r.schedule = "pool";
   r.backend = peer.name;
   r.kind = "peer";
   r.scaling = s.scaling;
   r.workers = workers;
   r.ranks = 1;
   r.threads_per_rank = workers;
-  r.samples = samples;
+  r.size = samples;
+  r.items = samples;
   r.seed = s.seed;
   r.row_type = "raw";
   r.repetition = rep;
@@ -167,7 +171,7 @@ std::vector<result_row> peer_rows(const peer_spec& peer, const suite& s, unsigne
     } else {
       const auto hits = j["hits"].get<std::uint64_t>();
       const kernels::pi_check check = kernels::check_estimate(hits, samples);
-      r.hits = hits;
+      r.result = std::to_string(hits);
       if (!check.ok) {
         r.error = fmt::format("self-check failed: estimate {} is {:.1f} sigma from pi", check.estimate,
                               check.error / check.sigma);
@@ -175,8 +179,8 @@ std::vector<result_row> peer_rows(const peer_spec& peer, const suite& s, unsigne
         r.status = "ok";
         r.wall_s = j["wall_s"].get<double>();
         if (j.contains("cpu_s") && j["cpu_s"].is_number()) r.cpu_s = j["cpu_s"].get<double>();
-        r.samples_per_s = static_cast<double>(samples) / *r.wall_s;
-        r.samples_per_s_per_worker = *r.samples_per_s / workers;
+        r.items_per_s = static_cast<double>(samples) / *r.wall_s;
+        r.items_per_s_per_worker = *r.items_per_s / workers;
       }
     }
     rows.push_back(std::move(r));

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <set>
 #include <unordered_map>
@@ -18,6 +19,7 @@
 #include "core/signals.hpp"
 #include "kernels/montecarlo/isa.hpp"
 #include "kernels/montecarlo/sampler.hpp"
+#include "kernels/registry.hpp"
 
 namespace parbench::bench {
 namespace {
@@ -36,26 +38,38 @@ double cpu_seconds(int who) {
 }
 
 std::string config_name(const run_plan& plan, const planned_config& c) {
-  return fmt::format("pi/{}/w:{}/n:{}/{}", plan.backends[c.backend].entry->name, c.workers, c.samples, c.scaling);
+  const planned_kernel& k = plan.kernels[c.kernel];
+  return fmt::format("{}[{}]/{}/{}/w:{}/n:{}/{}", k.definition->name(), k.params_text,
+                     plan.backends[c.backend].entry->name, to_string(c.schedule), c.workers, c.samples, c.scaling);
 }
 
 // Expected relative cost of one run, for the ETA.
-double weight(const planned_config& c, unsigned cpus) {
-  return static_cast<double>(c.samples) / std::min(c.workers, std::max(cpus, 1u)) + 2e5;
+double weight(const kernel_job& job, const planned_config& c, unsigned cpus) {
+  return static_cast<double>(job.work().items) / std::min(c.workers, std::max(cpus, 1u)) + 2e5;
 }
 
-run_request request_for(const suite& s, unsigned workers, std::uint64_t samples) {
+std::shared_ptr<const kernel_job> job_for(const suite& s, const planned_kernel& k, std::uint64_t size) {
+  return k.definition->make_job(job_spec{std::string(k.definition->name()), size, s.seed, k.params});
+}
+
+run_request request_for(const suite& s, std::shared_ptr<const kernel_job> job, unsigned workers,
+                        const parbench::schedule& sched) {
   run_request r;
-  r.job.samples = samples;
-  r.job.seed = s.seed;
-  r.job.rng = kernels::parse_rng(s.rng);
+  r.job = std::move(job);
   r.workers = workers;
+  r.schedule = sched;
   r.timeout = std::chrono::milliseconds(static_cast<long long>(s.timeout_s * 1000));
   return r;
 }
 
+std::string words_text(const result_words& w) {
+  std::string out;
+  for (const auto v : w) append_item(out, ";", std::to_string(v));
+  return out;
+}
+
 // Runs once and checks the result; returns the error text or nothing.
-std::optional<std::string> checked_run(backend& b, const run_request& req, std::optional<std::uint64_t> reference,
+std::optional<std::string> checked_run(backend& b, const run_request& req, const result_words* reference,
                                        run_result& result) {
   try {
     // Process backends kill a worker at req.timeout and fail just this run. Threads cannot be
@@ -63,20 +77,61 @@ std::optional<std::string> checked_run(backend& b, const run_request& req, std::
     // run (docs/reliability.md, "Time limits").
     const signals::deadline per_run(
         req.timeout.count() > 0 ? req.timeout + std::chrono::seconds(10) : std::chrono::milliseconds(0),
-        fmt::format("{} with {} workers and {} samples did not return within --timeout {} s (+10 s); threads "
+        fmt::format("{} with {} workers on {} did not return within --timeout {} s (+10 s); threads "
                     "cannot be stopped one by one, so the run stops (no report written)",
-                    b.name(), req.workers, req.job.samples, static_cast<double>(req.timeout.count()) / 1000));
+                    b.name(), req.workers, describe(req.job->spec()), static_cast<double>(req.timeout.count()) / 1000));
     result = b.run(req);
   } catch (const std::exception& e) {
     return std::string(e.what());
   }
-  const kernels::pi_check check = kernels::check_estimate(result.hits, req.job.samples);
-  if (!check.ok)
-    return fmt::format("self-check failed: estimate {} is {:.1f} sigma from pi", check.estimate,
-                       check.error / check.sigma);
-  if (reference && result.hits != *reference)
-    return fmt::format("self-check failed: {} hits, the serial reference has {}", result.hits, *reference);
+  const check_outcome check = req.job->check(result.result);
+  if (!check.ok) return fmt::format("self-check failed: {}", check.summary);
+  if (reference && result.result != *reference)
+    return fmt::format("self-check failed: result {}, the serial reference has {}", words_text(result.result),
+                       words_text(*reference));
   return std::nullopt;
+}
+
+// The parameters of kernel `k` in this suite: the suite's (those `k` declares, and its rng),
+// then the entry's own.
+param_values params_for(const suite& s, const kernel& k, const kernel_entry& e) {
+  const auto declared = k.params();
+  const auto declares = [&](const std::string& name) {
+    return std::any_of(declared.begin(), declared.end(), [&](const kernel_param& p) { return p.name == name; });
+  };
+  const auto given = [](const param_values& v, const std::string& name) {
+    return std::any_of(v.begin(), v.end(), [&](const auto& p) { return p.first == name; });
+  };
+  param_values out = e.params;
+  for (const auto& p : s.params)
+    if (declares(p.first) && !given(out, p.first)) out.push_back(p);
+  if (declares("rng") && !given(out, "rng")) out.emplace_back("rng", s.rng);
+  return complete_spec(k, 1, s.seed, out).params;
+}
+
+// The schedules of `b` that `names` asks for ("default", "all", or names with :N).
+std::vector<parbench::schedule> schedules_for(const backend& b, const std::vector<std::string>& names,
+                                              std::vector<std::string>& not_offered) {
+  const backend_abilities a = b.abilities();
+  std::vector<parbench::schedule> out;
+  const auto add = [&](parbench::schedule s) {
+    if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(std::move(s));
+  };
+  for (const auto& n : names) {
+    if (n == "default") {
+      add({a.schedules.front().name, 0});
+    } else if (n == "all") {
+      for (const auto& o : a.schedules) add({o.name, 0});
+    } else {
+      const std::string name = n.substr(0, n.find(':'));
+      if (std::none_of(a.schedules.begin(), a.schedules.end(), [&](const auto& o) { return o.name == name; })) {
+        not_offered.push_back(n);
+        continue;
+      }
+      add(parse_schedule(b, n));
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -86,7 +141,29 @@ run_plan make_plan(const suite& settings, unsigned online_cpus) {
   plan.settings = settings;
   if (settings.samples.empty()) throw usage_error("the suite has no sample sizes; pass --samples");
   if (settings.repetitions < 1) throw usage_error("--repetitions must be at least 1");
+  if (settings.kernels.empty()) throw usage_error("the suite has no kernels; pass --kernel");
   (void)kernels::parse_rng(settings.rng);
+
+  for (const auto& e : settings.kernels) {
+    const kernel& k = find_kernel(e.name);
+    planned_kernel pk{&k, params_for(settings, k, e), {}};
+    pk.params_text = format_params(pk.params);
+    for (const auto& other : plan.kernels)
+      if (other.definition == pk.definition && other.params == pk.params)
+        throw usage_error(fmt::format("kernel {} with parameters {} is listed twice", e.name, pk.params_text));
+    plan.kernels.push_back(std::move(pk));
+  }
+  // A suite-wide parameter must mean something to at least one kernel.
+  for (const auto& [name, value] : settings.params) {
+    const bool used = std::any_of(plan.kernels.begin(), plan.kernels.end(), [&, &n = name](const planned_kernel& k) {
+      const auto ps = k.definition->params();
+      return std::any_of(ps.begin(), ps.end(), [&](const kernel_param& p) { return p.name == n; });
+    });
+    if (!used)
+      throw usage_error(fmt::format("no kernel of this run has a parameter '{}' (kernels: {}; `parbench list` shows "
+                                    "their parameters)",
+                                    name, kernel_names()));
+  }
 
   std::string list;
   for (const auto& b : settings.backends) append_item(list, ",", b);
@@ -108,51 +185,102 @@ run_plan make_plan(const suite& settings, unsigned online_cpus) {
   std::sort(plan.workers.begin(), plan.workers.end());
   plan.workers.erase(std::unique(plan.workers.begin(), plan.workers.end()), plan.workers.end());
 
-  std::set<std::tuple<std::size_t, unsigned, std::uint64_t, std::string>> seen;
-  const auto add = [&](std::size_t b, unsigned w, std::uint64_t n, const std::string& scaling) {
-    if (seen.insert({b, w, n, scaling}).second) plan.configs.push_back({b, w, n, scaling});
+  // Every named schedule must be offered by some backend of the run.
+  std::map<std::string, bool> offered;
+  std::set<std::tuple<std::size_t, std::size_t, std::string, unsigned, std::uint64_t, std::string>> seen;
+  const auto add = [&](const planned_config& c) {
+    if (seen.insert({c.kernel, c.backend, to_string(c.schedule), c.workers, c.samples, c.scaling}).second)
+      plan.configs.push_back(c);
   };
-  for (std::size_t b = 0; b < plan.backends.size(); ++b) {
-    // The reference runs on one worker only, whatever the list says.
-    const bool reference = plan.backends[b].kind == "reference";
-    const unsigned ranks = mpi::ranks_of_backend(plan.backends[b].entry->name);
-    for (const unsigned w : reference ? std::vector<unsigned>{1} : plan.workers) {
-      // Per (backend, W): sizes in ascending order, main sizes and the break-even sweep together.
-      std::vector<std::pair<std::uint64_t, std::string>> runs;
-      for (const std::uint64_t n : settings.samples) {
-        if (settings.scaling == "weak") {
-          // Weak scaling: n per worker, and an mpi run has ranks x W workers.
-          if (n > (std::uint64_t{1} << 63) / (w * ranks))
-            throw usage_error(fmt::format("--samples {} x {} workers is more than 2^63 samples", n, w * ranks));
-          runs.emplace_back(n * w * ranks, "weak");
-        } else {
-          runs.emplace_back(n, "strong");
+  for (std::size_t k = 0; k < plan.kernels.size(); ++k) {
+    const kernel_entry& e = settings.kernels[k];
+    const kernel& def = *plan.kernels[k].definition;
+    const std::vector<std::uint64_t>& sizes = e.samples.empty() ? settings.samples : e.samples;
+    const std::vector<std::string>& names = e.schedules.empty() ? settings.schedules : e.schedules;
+    std::vector<unsigned> kernel_workers = plan.workers;
+    if (e.workers_at_cpus) kernel_workers = {std::clamp(online_cpus, 1u, max_workers)};
+    else if (!e.workers.empty()) kernel_workers = e.workers;
+    const bool break_even = e.break_even.value_or(settings.break_even);
+    for (std::size_t b = 0; b < plan.backends.size(); ++b) {
+      const backend& inst = *plan.backends[b].instance;
+      if (!supports_kernel(inst.abilities(), def.name())) {
+        plan.left_out.push_back(fmt::format("{} on {}: not supported by this backend", def.name(),
+                                            plan.backends[b].entry->name));
+        continue;
+      }
+      // The reference runs on one worker and its default schedule only, whatever the lists say.
+      const bool reference = plan.backends[b].kind == "reference";
+      std::vector<std::string> not_offered;
+      const std::vector<parbench::schedule> scheds =
+          reference ? std::vector<parbench::schedule>{{inst.abilities().schedules.front().name, 0}}
+                    : schedules_for(inst, names, not_offered);
+      for (const auto& n : names) {
+        if (n == "default" || n == "all") continue;
+        const bool missing = std::find(not_offered.begin(), not_offered.end(), n) != not_offered.end();
+        offered[n] = offered[n] || !missing;
+        if (missing && !reference)
+          plan.left_out.push_back(fmt::format("{} on {}: schedule {} not offered", def.name(),
+                                              plan.backends[b].entry->name, n));
+      }
+      const unsigned ranks = mpi::ranks_of_backend(plan.backends[b].entry->name);
+      for (const auto& sched : scheds) {
+        for (const unsigned w : reference ? std::vector<unsigned>{1} : kernel_workers) {
+          // Per (backend, schedule, W): sizes in ascending order, main sizes and the break-even sweep together.
+          std::vector<std::pair<std::uint64_t, std::string>> runs;
+          for (const std::uint64_t n : sizes) {
+            if (settings.scaling == "weak") {
+              // Weak scaling: n per worker, and an mpi run has ranks x W workers.
+              if (n > (std::uint64_t{1} << 63) / (w * ranks))
+                throw usage_error(fmt::format("--samples {} x {} workers is more than 2^63 samples", n, w * ranks));
+              runs.emplace_back(n * w * ranks, "weak");
+            } else {
+              runs.emplace_back(n, "strong");
+            }
+          }
+          if (break_even)
+            for (const std::uint64_t n : settings.break_even_sizes) runs.emplace_back(n, "strong");
+          std::stable_sort(runs.begin(), runs.end());
+          for (const auto& [n, scaling] : runs) add({k, b, sched, w, n, scaling});
         }
       }
-      if (settings.break_even)
-        for (const std::uint64_t n : settings.break_even_sizes) runs.emplace_back(n, "strong");
-      std::stable_sort(runs.begin(), runs.end());
-      for (const auto& [n, scaling] : runs) add(b, w, n, scaling);
     }
   }
+  for (const auto& [name, ok] : offered)
+    if (!ok)
+      throw usage_error(fmt::format("no backend of this run offers schedule '{}'; `parbench list` shows each "
+                                    "backend's schedules",
+                                    name));
+  // Every job must be valid before anything is measured (sizes the kernel refuses, ...).
+  std::set<std::pair<std::size_t, std::uint64_t>> checked;
+  for (const auto& c : plan.configs)
+    if (checked.insert({c.kernel, c.samples}).second) (void)job_for(settings, plan.kernels[c.kernel], c.samples);
   return plan;
 }
 
 std::string describe(const run_plan& plan) {
   const suite& s = plan.settings;
-  std::string out = fmt::format("suite '{}': {} scaling, rng {}, seed {}, {} repetitions{}\n", s.name, s.scaling, s.rng,
-                                s.seed, s.repetitions,
+  std::string out = fmt::format("suite '{}': {} scaling, seed {}, {} repetitions{}\n", s.name, s.scaling, s.seed,
+                                s.repetitions,
                                 s.min_time_s > 0 ? fmt::format(", min time {} s", s.min_time_s) : std::string());
+  for (const auto& k : plan.kernels)
+    out += fmt::format("kernel: {} (version {}, unit {}) {}\n", k.definition->name(), k.definition->version(),
+                       k.definition->unit(), k.params_text);
   std::string names;
   for (const auto& b : plan.backends) append_item(names, ", ", b.entry->name);
   out += fmt::format("backends: {}\n", names);
   for (const auto& skipped : plan.skipped) out += fmt::format("skipped (not usable here): {}\n", skipped);
+  for (const auto& note : plan.left_out) out += fmt::format("left out: {}\n", note);
   std::string ws;
   for (const unsigned w : plan.workers) append_item(ws, ", ", std::to_string(w));
   out += fmt::format("workers: {}\n", ws);
   out += fmt::format("{} configurations x {} repetitions = {} measured runs:\n", plan.configs.size(), s.repetitions,
                      plan.configs.size() * s.repetitions);
-  for (const auto& c : plan.configs) out += fmt::format("  {}\n", config_name(plan, c));
+  // Per kernel, as the report is.
+  for (std::size_t k = 0; k < plan.kernels.size(); ++k) {
+    out += fmt::format(" kernel {} {}:\n", plan.kernels[k].definition->name(), plan.kernels[k].params_text);
+    for (const auto& c : plan.configs)
+      if (c.kernel == k) out += fmt::format("  {}\n", config_name(plan, c));
+  }
   if (s.overhead) out += fmt::format("start-up overhead: every backend at W = {}\n", ws);
   return out;
 }
@@ -161,30 +289,43 @@ sweep_result run_sweep(run_plan& plan, progress& prog, bool json) {
   const suite& s = plan.settings;
   const unsigned cpus = static_cast<unsigned>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
 
-  // Serial reference hit counts for every size, then one warm-up run per (backend, W)
-  // so pools, pages and caches are set up before anything is counted.
-  std::set<std::uint64_t> sizes;
-  for (const auto& c : plan.configs) sizes.insert(c.samples);
-  std::set<std::pair<std::size_t, unsigned>> pairs;
-  for (const auto& c : plan.configs) pairs.insert({c.backend, c.workers});
-  std::map<std::uint64_t, std::uint64_t> reference;
-  double ref_weight = 0;
-  for (const auto n : sizes) ref_weight += static_cast<double>(n);
-  prog.phase("serial reference and warm-up", sizes.size() + pairs.size(), ref_weight + 2e5 * static_cast<double>(pairs.size()));
-  for (const auto n : sizes) {
-    const run_request req = request_for(s, 1, n);
-    reference[n] = kernels::count_hits(req.job, 0, req.job.chunk_count());
-    prog.step(fmt::format("reference n={}", n), static_cast<double>(n));
+  // One job per (kernel, size) and its serial reference result, then one warm-up run per
+  // (kernel, backend, schedule, W) so pools, pages and caches are set up before anything counts.
+  using job_key = std::pair<std::size_t, std::uint64_t>;
+  std::map<job_key, std::shared_ptr<const kernel_job>> jobs;
+  for (const auto& c : plan.configs) {
+    auto& j = jobs[{c.kernel, c.samples}];
+    if (!j) j = job_for(s, plan.kernels[c.kernel], c.samples);
   }
-  // Big enough to give every worker chunks, small enough to be cheap.
-  const auto warm_it = sizes.lower_bound(std::uint64_t{1} << 20);
-  const std::uint64_t warm_n = warm_it != sizes.end() ? *warm_it : *sizes.rbegin();
-  for (const auto& [b, w] : pairs) {
+  std::set<std::tuple<std::size_t, std::size_t, std::string, unsigned>> warm_ups;
+  for (const auto& c : plan.configs) warm_ups.insert({c.kernel, c.backend, to_string(c.schedule), c.workers});
+  std::map<job_key, result_words> reference;
+  double ref_weight = 0;
+  for (const auto& [key, job] : jobs) ref_weight += static_cast<double>(job->work().items);
+  prog.phase("serial reference and warm-up", jobs.size() + warm_ups.size(),
+             ref_weight + 2e5 * static_cast<double>(warm_ups.size()));
+  for (const auto& [key, job] : jobs) {
+    reference[key] = compute(*job, {0, job->chunk_count()});
+    prog.step(fmt::format("reference {} n={}", plan.kernels[key.first].definition->name(), key.second),
+              static_cast<double>(job->work().items));
+  }
+  for (const auto& [k, b, sched_text, w] : warm_ups) {
+    // Big enough to give every worker chunks, small enough to be cheap: the kernel's smallest
+    // size from 2^20 up, else its largest.
+    std::uint64_t warm_n = 0, largest = 0;
+    for (const auto& [key, job] : jobs) {
+      if (key.first != k) continue;
+      largest = std::max(largest, key.second);
+      if (key.second >= (std::uint64_t{1} << 20) && (warm_n == 0 || key.second < warm_n)) warm_n = key.second;
+    }
+    if (warm_n == 0) warm_n = largest;
     run_result r;
     auto& pb = plan.backends[b];
-    if (const auto error = checked_run(*pb.instance, request_for(s, w, warm_n), reference[warm_n], r))
-      prog.note(fmt::format("warm-up of {} with {} workers failed: {}", pb.entry->name, w, *error));
-    prog.step(fmt::format("warm-up {} W={}", pb.entry->name, w), 2e5);
+    const auto sched = parse_schedule(*pb.instance, sched_text);
+    const job_key jk{k, warm_n};
+    if (const auto error = checked_run(*pb.instance, request_for(s, jobs.at(jk), w, sched), &reference.at(jk), r))
+      prog.note(fmt::format("warm-up of {} ({}) with {} workers failed: {}", pb.entry->name, sched_text, w, *error));
+    prog.step(fmt::format("warm-up {} {} W={}", pb.entry->name, sched_text, w), 2e5);
   }
 
   init_google_benchmark();
@@ -194,15 +335,19 @@ sweep_result run_sweep(run_plan& plan, progress& prog, bool json) {
     const planned_config& c = plan.configs[i];
     const std::string name = config_name(plan, c);
     index[name] = i;
-    total_weight += weight(c, cpus) * s.repetitions;
+    const auto& job = jobs.at({c.kernel, c.samples});
+    const double w = weight(*job, c, cpus);
+    total_weight += w * s.repetitions;
     backend* b = plan.backends[c.backend].instance.get();
-    const run_request req = request_for(s, c.workers, c.samples);
-    const std::uint64_t ref = reference.at(c.samples);
-    const double w = weight(c, cpus);
-    const std::string label = fmt::format("{} W={} n={}", plan.backends[c.backend].entry->name, c.workers, c.samples);
-    auto* bm = benchmark::RegisterBenchmark(name.c_str(), [b, req, ref, w, label, &prog](benchmark::State& state) {
+    const run_request req = request_for(s, job, c.workers, c.schedule);
+    const result_words* ref = &reference.at({c.kernel, c.samples});
+    const std::string label = fmt::format("{} {} {} W={} n={}", plan.kernels[c.kernel].definition->name(),
+                                          plan.backends[c.backend].entry->name, to_string(c.schedule), c.workers,
+                                          c.samples);
+    auto* bm = benchmark::RegisterBenchmark(name.c_str(), [b, req, ref, w, label, &prog, &plan, i](benchmark::State& state) {
       const double self0 = cpu_seconds(RUSAGE_SELF), children0 = cpu_seconds(RUSAGE_CHILDREN);
       double reported_children = 0;
+      unsigned used = 0;
       for (auto _ : state) {
         run_result r;
         if (const auto error = checked_run(*b, req, ref, r)) {
@@ -210,6 +355,7 @@ sweep_result run_sweep(run_plan& plan, progress& prog, bool json) {
           break;
         }
         reported_children += r.children_cpu_seconds;
+        used = std::max(used, r.workers_used);
       }
       const double self = cpu_seconds(RUSAGE_SELF) - self0;
       // Children reaped by this process show in RUSAGE_CHILDREN; workers of a helper
@@ -217,6 +363,9 @@ sweep_result run_sweep(run_plan& plan, progress& prog, bool json) {
       const double children = std::max(cpu_seconds(RUSAGE_CHILDREN) - children0, reported_children);
       const double iterations = static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1));
       state.counters["cpu_s"] = (self + children) / iterations;
+      state.counters["workers_used"] = used;
+      (void)plan;
+      (void)i;
       prog.step(label, w);
     });
     bm->UseRealTime()->Repetitions(static_cast<int>(s.repetitions))->Unit(benchmark::kSecond);
@@ -228,48 +377,78 @@ sweep_result run_sweep(run_plan& plan, progress& prog, bool json) {
 
   prog.phase("timed runs", plan.configs.size() * s.repetitions, total_weight);
   capture_reporter reporter(json);
-  benchmark::RunSpecifiedBenchmarks(&reporter, "^pi/");
+  benchmark::RunSpecifiedBenchmarks(&reporter, ".*");
   benchmark::ClearRegisteredBenchmarks();
   prog.finish();
 
-  const std::string isa(kernels::to_string(kernels::active_isa()));
   sweep_result out;
+  std::vector<std::size_t> config_of;
   for (const auto& run : reporter.runs()) {
     const auto it = index.find(run.name);
     if (it == index.end()) continue;
     const planned_config& c = plan.configs[it->second];
+    const planned_kernel& k = plan.kernels[c.kernel];
+    const kernel_job& job = *jobs.at({c.kernel, c.samples});
     result_row r;
-    r.kernel_version = kernels::kernel_version;
-    r.rng = s.rng;
-    r.isa = isa;
+    r.kernel = std::string(k.definition->name());
+    r.kernel_version = k.definition->version();
+    r.params = k.params_text;
+    for (const auto& [key, value] : k.definition->metadata())
+      if (key == "isa") r.isa = value;
     r.backend = plan.backends[c.backend].entry->name;
     r.kind = plan.backends[c.backend].kind;
+    r.schedule = to_string(c.schedule);
     r.scaling = c.scaling;
     // mpi: --workers is per rank, so the run had ranks x W workers.
     r.ranks = mpi::ranks_of_backend(r.backend);
     r.threads_per_rank = c.workers;
     r.workers = r.ranks * c.workers;
-    r.samples = c.samples;
+    r.size = c.samples;
+    r.unit = std::string(k.definition->unit());
     r.seed = s.seed;
     r.row_type = "raw";
     r.repetition = static_cast<unsigned>(run.repetition);
     r.status = run.failed ? "failed" : "ok";
     r.error = run.error;
+    const work_counts work = job.work();
+    r.items = work.items;
+    if (work.bytes > 0) r.bytes = work.bytes;
     if (!run.failed) {
-      r.hits = reference.at(c.samples);  // equal by the self-check
+      r.result = words_text(reference.at({c.kernel, c.samples}));  // equal by the self-check
       r.wall_s = run.real_s_per_iteration;
       if (const auto cpu = run.counters.find("cpu_s"); cpu != run.counters.end()) r.cpu_s = cpu->second;
-      r.samples_per_s = static_cast<double>(c.samples) / *r.wall_s;
-      r.samples_per_s_per_worker = *r.samples_per_s / r.workers;
+      if (const auto u = run.counters.find("workers_used"); u != run.counters.end())
+        r.workers_used = static_cast<unsigned>(u->second);
+      r.items_per_s = static_cast<double>(work.items) / *r.wall_s;
+      if (r.bytes) r.bytes_per_s = static_cast<double>(*r.bytes) / *r.wall_s;
+      r.items_per_s_per_worker = *r.items_per_s / r.workers;
     }
     out.raw.push_back(std::move(r));
+    config_of.push_back(it->second);
   }
   // Stable order for the CSV: configuration order, then repetition.
-  std::stable_sort(out.raw.begin(), out.raw.end(), [&](const result_row& a, const result_row& b) {
-    const auto ia = index.at(fmt::format("pi/{}/w:{}/n:{}/{}", a.backend, a.threads_per_rank, a.samples, a.scaling));
-    const auto ib = index.at(fmt::format("pi/{}/w:{}/n:{}/{}", b.backend, b.threads_per_rank, b.samples, b.scaling));
-    return ia != ib ? ia < ib : *a.repetition < *b.repetition;
+  std::vector<std::size_t> order(out.raw.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return config_of[a] != config_of[b] ? config_of[a] < config_of[b]
+                                        : *out.raw[a].repetition < *out.raw[b].repetition;
   });
+  std::vector<result_row> sorted;
+  sorted.reserve(order.size());
+  for (const auto i : order) sorted.push_back(std::move(out.raw[i]));
+  out.raw = std::move(sorted);
+  // The best speedup a static split could reach, for every configuration (aggregates copy it).
+  for (auto& r : out.raw) {
+    if (r.kind == "reference") continue;
+    for (const auto& c : plan.configs) {
+      if (plan.kernels[c.kernel].params_text != r.params || plan.kernels[c.kernel].definition->name() != r.kernel ||
+          c.samples != r.size)
+        continue;
+      const auto& job = *jobs.at({c.kernel, c.samples});
+      r.static_bound = static_split_bound(job, {0, job.chunk_count()}, r.workers);
+      break;
+    }
+  }
   if (json) out.benchmark_json = reporter.json_text();
   return out;
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "backends/registry.hpp"
+#include "core/kernel.hpp"
 #include "bench/progress.hpp"
 #include "bench/records.hpp"
 #include "bench/suite.hpp"
@@ -25,27 +26,41 @@ struct planned_backend {
   std::string kind;  ///< "reference" for serial, else "backend"
 };
 
+/// A kernel taking part in a run, with its parameters completed and validated.
+struct planned_kernel {
+  const kernel* definition = nullptr;
+  param_values params;  ///< every declared parameter, canonical
+  std::string params_text;  ///< format_params(params)
+};
+
 /// One configuration: registered as one Google Benchmark benchmark.
 struct planned_config {
+  std::size_t kernel = 0;   ///< index into run_plan::kernels
   std::size_t backend = 0;  ///< index into run_plan::backends
+  parbench::schedule schedule;  ///< resolved: never an empty name
   unsigned workers = 1;
-  std::uint64_t samples = 0;  ///< total samples of one run
+  std::uint64_t samples = 0;  ///< the job's size (total for strong scaling)
   std::string scaling;        ///< strong | weak
 };
 
 struct run_plan {
   suite settings;
+  std::vector<planned_kernel> kernels;
   std::vector<planned_backend> backends;
   /// "name: reason" of requested backends whose probe() said they cannot run here.
   std::vector<std::string> skipped;
+  /// Notes on (kernel, backend, schedule) combinations left out: a kernel a backend has no
+  /// code for, a schedule it does not offer.
+  std::vector<std::string> left_out;
   std::vector<unsigned> workers;
   std::vector<planned_config> configs;
 };
 
-/// Expands `settings` into configurations: every usable backend at every W (serial,
-/// the reference, only at W = 1 and always included), every main size (strong: total
-/// samples; weak: samples x W), plus the strong break-even sweep sizes. Backends are
-/// probed; unusable ones are listed in `skipped`. Throws usage_error for bad names.
+/// Expands `settings` into configurations: every kernel x every usable backend that runs it
+/// x every schedule asked for that the backend offers x every W (serial, the reference, only
+/// at W = 1 and always included) x every main size (strong: total samples; weak: samples x W),
+/// plus the strong break-even sweep sizes. Backends are probed; unusable ones are listed in
+/// `skipped`. Throws usage_error for bad names, parameters and schedules no backend offers.
 run_plan make_plan(const suite& settings, unsigned online_cpus);
 
 /// Human-readable list of what the plan would run (`--list`).
@@ -56,7 +71,7 @@ struct sweep_result {
   std::string benchmark_json;   ///< Google Benchmark's JSON (only when requested)
 };
 
-/// Warms up every (backend, W), computes the serial reference hit counts, then runs every
+/// Warms up every (kernel, backend, schedule, W), computes the serial reference results, then runs every
 /// configuration `repetitions` times through Google Benchmark (random interleaving, real
 /// time). Each run checks itself; a failed run becomes a row with status "failed".
 sweep_result run_sweep(run_plan& plan, progress& progress, bool json);

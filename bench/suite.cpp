@@ -13,6 +13,7 @@
 #include "core/errors.hpp"
 #include "core/parse.hpp"
 #include "kernels/montecarlo/sampler.hpp"
+#include "kernels/registry.hpp"
 
 namespace parbench::bench {
 namespace {
@@ -61,6 +62,15 @@ suite default_suite() {
   // samples/s per core when quiet: 2^30 samples take ~0.7 s serial, and the whole default
   // suite about a minute (README, "Running the benchmark suite", has the measured time).
   s.samples = {std::uint64_t{1} << 28, std::uint64_t{1} << 30};
+  // The imbalanced kernel at W = cores with every schedule: 2^25 base samples draw about
+  // 2.9e8 points on the ramp profile, ~0.2 s serial.
+  kernel_entry imbalanced;
+  imbalanced.name = "imbalanced";
+  imbalanced.samples = {std::uint64_t{1} << 25};
+  imbalanced.workers_at_cpus = true;
+  imbalanced.schedules = {"all"};
+  imbalanced.break_even = false;
+  s.kernels = {kernel_entry{}, imbalanced};
   s.break_even_sizes = {std::uint64_t{1} << 12, std::uint64_t{1} << 14, std::uint64_t{1} << 16,
                         std::uint64_t{1} << 18, std::uint64_t{1} << 20, std::uint64_t{1} << 22,
                         std::uint64_t{1} << 24};
@@ -147,6 +157,84 @@ suite parse_suite(std::string_view text, std::string_view source, suite base) {
         else
           s.break_even_sizes = parse_count_list(list, "break_even_sizes");
       });
+    } else if (key == "kernels") {
+      want(key, v, v.is_array() && !v.empty(), "a non-empty array of kernel names or objects");
+      s.kernels.clear();
+      for (const auto& item : v) {
+        want(key, item, item.is_string() || item.is_object(), "an array of kernel names or objects");
+        kernel_entry e;
+        if (item.is_string()) {
+          e.name = item.get<std::string>();
+        } else {
+          for (const auto& field : item.items()) {
+            const std::string& f = field.key();
+            const json& fv = field.value();
+            if (f == "name") {
+              want(key, fv, fv.is_string(), "a kernel name (\"name\")");
+              e.name = fv.get<std::string>();
+            } else if (f == "params") {
+              want(key, fv, fv.is_object(), "an object of parameter values (\"params\")");
+              for (const auto& pv : fv.items()) {
+                want(key, pv.value(), pv.value().is_string() || pv.value().is_number_unsigned(),
+                     "parameter values as strings or whole numbers");
+                e.params.emplace_back(pv.key(), count_text(pv.value()));
+              }
+            } else if (f == "samples" || f == "workers") {
+              want(key, fv, fv.is_array() || fv.is_string() || fv.is_number_unsigned(), "a list or \"cpus\"");
+              std::string list;
+              if (fv.is_array()) {
+                for (const auto& n : fv) {
+                  want(key, n, n.is_string() || n.is_number_unsigned(), "an array of whole numbers");
+                  append_item(list, ",", count_text(n));
+                }
+              } else {
+                list = count_text(fv);
+              }
+              guarded(key, [&] {
+                if (f == "samples")
+                  e.samples = parse_count_list(list, "samples");
+                else if (list == "cpus")
+                  e.workers_at_cpus = true;
+                else
+                  e.workers = parse_worker_list(list);
+              });
+            } else if (f == "schedules") {
+              want(key, fv, fv.is_array() && !fv.empty(), "a non-empty array of schedule names");
+              for (const auto& n : fv) {
+                want(key, n, n.is_string(), "an array of schedule names");
+                e.schedules.push_back(n.get<std::string>());
+              }
+            } else if (f == "break_even") {
+              want(key, fv, fv.is_boolean(), "true or false");
+              e.break_even = fv.get<bool>();
+            } else {
+              p.fail_at_key(f, fmt::format("unknown key '{}' in a kernels entry; allowed: name, params, samples, "
+                                           "workers, schedules, break_even",
+                                           f));
+            }
+          }
+        }
+        guarded(key, [&] {
+          const kernel& k = find_kernel(e.name);
+          (void)complete_spec(k, 1, 1, e.params);
+        });
+        s.kernels.push_back(std::move(e));
+      }
+    } else if (key == "params") {
+      want(key, v, v.is_object(), "an object of parameter values");
+      s.params.clear();
+      for (const auto& pv : v.items()) {
+        want(key, pv.value(), pv.value().is_string() || pv.value().is_number_unsigned(),
+             "parameter values as strings or whole numbers");
+        s.params.emplace_back(pv.key(), count_text(pv.value()));
+      }
+    } else if (key == "schedules") {
+      want(key, v, v.is_array() && !v.empty(), "a non-empty array of schedule names, \"default\" or \"all\"");
+      s.schedules.clear();
+      for (const auto& n : v) {
+        want(key, n, n.is_string(), "an array of schedule names");
+        s.schedules.push_back(n.get<std::string>());
+      }
     } else if (key == "repetitions" || key == "overhead_repetitions") {
       want(key, v, v.is_number_unsigned() && v.get<std::uint64_t>() >= 1 && v.get<std::uint64_t>() <= 1000,
            "a whole number from 1 to 1000");
@@ -175,7 +263,7 @@ suite parse_suite(std::string_view text, std::string_view source, suite base) {
       want(key, v, v.is_boolean(), "true or false");
       (key == "overhead" ? s.overhead : s.break_even) = v.get<bool>();
     } else {
-      p.fail_at_key(key, fmt::format("unknown key '{}'; allowed: name, backends, workers, samples, "
+      p.fail_at_key(key, fmt::format("unknown key '{}'; allowed: name, kernels, params, schedules, backends, workers, samples, "
                                      "break_even_sizes, repetitions, scaling, rng, seed, min_time, timeout, "
                                      "overhead, break_even, overhead_repetitions",
                                      key));
@@ -196,7 +284,25 @@ suite read_suite(const std::string& path, suite base) {
 }
 
 nlohmann::json to_json(const suite& s) {
+  json kernels = json::array();
+  for (const auto& e : s.kernels) {
+    json params = json::object();
+    for (const auto& [n, v] : e.params) params[n] = v;
+    json k{{"name", e.name}, {"params", params}};
+    if (!e.samples.empty()) k["samples"] = e.samples;
+    if (e.workers_at_cpus) k["workers"] = "cpus";
+    else if (!e.workers.empty()) k["workers"] = e.workers;
+    if (!e.schedules.empty()) k["schedules"] = e.schedules;
+    if (e.break_even) k["break_even"] = *e.break_even;
+    kernels.push_back(std::move(k));
+  }
+  json params = json::object();
+  for (const auto& [n, v] : s.params) params[n] = v;
   return json{{"name", s.name},
+              {"kernels", kernels},
+              {"params", params},
+              {"schedules", s.schedules},
+              {"sizes", s.samples},
               {"backends", s.backends},
               {"workers", s.workers},
               {"samples", s.samples},

@@ -10,10 +10,31 @@
 #include <string_view>
 #include <vector>
 
+#include "core/kernel.hpp"
+
 namespace parbench::bench {
+
+/// One kernel a suite runs, with settings of its own where they differ from the suite's.
+struct kernel_entry {
+  std::string name = "pi";
+  /// Its parameters (the rest take the kernel's defaults; the suite's rng and params apply
+  /// where the kernel declares them and this entry does not set them).
+  param_values params;
+  std::vector<std::uint64_t> samples;  ///< empty = the suite's
+  std::vector<unsigned> workers;       ///< empty = the suite's
+  bool workers_at_cpus = false;        ///< W = the online CPUs only ("workers": "cpus")
+  std::vector<std::string> schedules;  ///< empty = the suite's
+  std::optional<bool> break_even;      ///< empty = the suite's
+};
 
 struct suite {
   std::string name = "default";
+  /// Kernels, in order; each configuration key includes the kernel and its parameters.
+  std::vector<kernel_entry> kernels = {kernel_entry{}};
+  /// Parameters for every kernel that declares them (`--param`); each must be declared by one.
+  param_values params;
+  /// Schedules: names (with :N), "default" (each backend's first) or "all" (every one it offers).
+  std::vector<std::string> schedules = {"default"};
   /// Backend names, or {"all"}.
   std::vector<std::string> backends = {"all"};
   /// Worker counts; empty = 1, 2, 4, ... up to the online CPUs, plus that number.
@@ -24,7 +45,7 @@ struct suite {
   std::vector<std::uint64_t> break_even_sizes;
   unsigned repetitions = 5;
   std::string scaling = "strong";  ///< strong | weak
-  std::string rng = "philox";      ///< philox | light
+  std::string rng = "philox";      ///< the `rng` parameter of kernels that have one
   std::uint64_t seed = 1;
   /// Seconds per repetition for Google Benchmark's iteration count; 0 = one run per repetition.
   double min_time_s = 0;

@@ -12,7 +12,9 @@
 
 #include "backends/mpi/mpi_job.hpp"
 #include "bench/runner.hpp"
+#include "core/job_codec.hpp"
 #include "core/version.hpp"
+#include "bench/records.hpp"
 #include "kernels/montecarlo/isa.hpp"
 
 #ifdef PARBENCH_HAVE_TBB
@@ -139,11 +141,27 @@ nlohmann::json backend_metadata(const run_plan& plan) {
   return out;
 }
 
+nlohmann::json kernel_metadata(const run_plan& plan) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& k : plan.kernels) {
+    nlohmann::json params = nlohmann::json::object(), facts = nlohmann::json::object();
+    for (const auto& [name, value] : k.params) params[name] = value;
+    for (const auto& [name, value] : k.definition->metadata()) facts[name] = value;
+    out.push_back({{"name", std::string(k.definition->name())},
+                   {"version", k.definition->version()},
+                   {"unit", std::string(k.definition->unit())},
+                   {"params", params},
+                   {"metadata", facts}});
+  }
+  return out;
+}
+
 nlohmann::json metadata(const machine_info& m, const std::string& command_line, std::uint64_t seed,
                         const std::string& timestamp) {
   using nlohmann::json;
   return json{
-      {"schema_version", 1},
+      {"schema_version", schema_version},
+      {"codec_version", codec::version},
       {"parbench_version", parbench::version},
       {"timestamp", timestamp},
       {"command_line", command_line},

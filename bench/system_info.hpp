@@ -45,6 +45,9 @@ nlohmann::json mpi_metadata(const run_plan& plan);
 /// pairs under the backend's name. Null when no backend has any.
 nlohmann::json backend_metadata(const run_plan& plan);
 
+/// The kernels of `plan`: name, version, unit, parameters and the kernel's own facts (ISA path).
+nlohmann::json kernel_metadata(const run_plan& plan);
+
 /// This process's command line (/proc/self/cmdline), arguments quoted where needed.
 std::string command_line();
 

@@ -59,10 +59,7 @@ void run_compare(const compare_cli_options& o) {
 
   const auto baseline = reports::read_compare_input(o.baseline);
   const auto current = reports::read_compare_input(o.current);
-  auto warnings = reports::check_comparable(baseline, current, opts);
-  auto result = reports::compare_sets(baseline.sets, current.sets, opts);
-  warnings.insert(warnings.end(), result.warnings.begin(), result.warnings.end());
-  result.warnings = std::move(warnings);
+  auto result = reports::compare_reports(baseline, current, opts);
 
   fmt::print("{}", reports::format_console(result));
   std::fflush(stdout);

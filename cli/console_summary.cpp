@@ -33,13 +33,13 @@ std::string accelerator_text(const bench::report& report, std::uint64_t n) {
   std::vector<const bench::result_row*> gpus;
   unsigned max_w = 0;
   for (const auto& r : report.results)
-    if (r.row_type == "aggregate" && r.status == "ok" && r.samples == n && r.kind == "backend" && r.backend != "cuda")
+    if (r.row_type == "aggregate" && r.status == "ok" && r.size == n && r.kind == "backend" && r.backend != "cuda")
       max_w = std::max(max_w, r.workers);
   for (const auto& r : report.results) {
-    if (r.row_type != "aggregate" || r.status != "ok" || r.samples != n || !r.samples_per_s) continue;
+    if (r.row_type != "aggregate" || r.status != "ok" || r.size != n || !r.items_per_s || r.kernel != "pi") continue;
     if (r.backend == "cuda") {
       gpus.push_back(&r);
-    } else if (r.kind == "backend" && r.workers == max_w && (!best_cpu || *r.samples_per_s > *best_cpu->samples_per_s)) {
+    } else if (r.kind == "backend" && r.workers == max_w && (!best_cpu || *r.items_per_s > *best_cpu->items_per_s)) {
       best_cpu = &r;
     }
   }
@@ -48,8 +48,8 @@ std::string accelerator_text(const bench::report& report, std::uint64_t n) {
     out += fmt::format("  {}: {:.1f}x one CPU core", g->backend, g->speedup.value_or(0.0));
     if (best_cpu)
       out += fmt::format(", {:.1f}x the best CPU backend at W={} ({}, {} samples/s)",
-                         *g->samples_per_s / *best_cpu->samples_per_s, max_w, best_cpu->backend,
-                         si(*best_cpu->samples_per_s));
+                         *g->items_per_s / *best_cpu->items_per_s, max_w, best_cpu->backend,
+                         si(*best_cpu->items_per_s));
     out += "\n";
   }
   return out;
@@ -63,7 +63,7 @@ std::vector<std::string> trust_warnings(const bench::report& report, const bench
   std::vector<std::string> noisy;
   for (const auto& r : report.results)
     if (r.row_type == "aggregate" && r.wall_s_cv && *r.wall_s_cv > 0.10)
-      noisy.push_back(fmt::format("{} W={} n={} ({:.0f}%)", r.backend, r.workers, size_text(r.samples), *r.wall_s_cv * 100));
+      noisy.push_back(fmt::format("{} {} {} W={} n={} ({:.0f}%)", r.kernel, r.backend, r.schedule, r.workers, size_text(r.size), *r.wall_s_cv * 100));
   if (!noisy.empty()) {
     std::string list;
     for (std::size_t i = 0; i < noisy.size() && i < 5; ++i) list += (i ? ", " : "") + noisy[i];
@@ -92,32 +92,50 @@ std::vector<std::string> trust_warnings(const bench::report& report, const bench
 
 std::string summary_text(const bench::report& report, const bench::suite& suite) {
   std::string out;
-  // Main sizes only; the break-even sweep is in the CSV.
-  std::set<std::pair<std::uint64_t, std::string>> shown;
-  for (const auto n : suite.samples) shown.insert({n, suite.scaling});
-  std::vector<std::string> backends;
-  std::set<std::uint64_t> sizes;
+  // One section per (kernel, params), in report order.
+  std::vector<std::pair<std::string, std::string>> kernels;
   for (const auto& r : report.results) {
     if (r.row_type != "aggregate") continue;
-    const std::uint64_t per = r.scaling == "weak" ? r.samples / r.workers : r.samples;
-    if (!shown.count({per, r.scaling})) continue;
-    sizes.insert(per);
-    if (std::find(backends.begin(), backends.end(), r.backend) == backends.end()) backends.push_back(r.backend);
+    const std::pair<std::string, std::string> k{r.kernel, r.params};
+    if (std::find(kernels.begin(), kernels.end(), k) == kernels.end()) kernels.push_back(k);
   }
-  std::size_t width = 11;  // peers have long names (python-numpy-forkserver)
-  for (const auto& b : backends) width = std::max(width, b.size());
-  for (const auto n : sizes) {
-    out += fmt::format("\n{} scaling, {} samples {}, rng {} (median of {} repetitions):\n", suite.scaling,
-                       size_text(n), suite.scaling == "weak" ? "per worker" : "in total", suite.rng, suite.repetitions);
-    out += fmt::format("  {:<{}} {:>4} {:>11} {:>11} {:>8} {:>15} {:>10} {:>10} {:>6}\n", "backend", width, "W", "time",
-                       "samples/s", "speedup", "[min, max]", "efficiency", "karp-flatt", "cv");
-    for (const auto& b : backends) {
-      for (const auto& r : report.results) {
-        if (r.row_type != "aggregate" || r.backend != b) continue;
-        const std::uint64_t per = r.scaling == "weak" ? r.samples / r.workers : r.samples;
-        if (per != n || !shown.count({per, r.scaling})) continue;
+  for (const auto& [kernel, params] : kernels) {
+    // Main sizes only (the kernel's, or the suite's); the break-even sweep is in the CSV.
+    std::set<std::uint64_t> main_sizes;
+    for (const auto& e : suite.kernels)
+      if (e.name == kernel) main_sizes.insert(e.samples.empty() ? suite.samples.begin() : e.samples.begin(),
+                                              e.samples.empty() ? suite.samples.end() : e.samples.end());
+    if (main_sizes.empty()) main_sizes.insert(suite.samples.begin(), suite.samples.end());
+    std::vector<const bench::result_row*> rows;
+    std::set<std::uint64_t> sizes;
+    std::size_t width = 11;  // peers have long names (python-numpy-forkserver)
+    std::size_t sched_width = 8;
+    bool imbalanced = false;  // some static split is clearly bounded below W
+    std::string unit = "items";
+    for (const auto& r : report.results) {
+      if (r.row_type != "aggregate" || r.kernel != kernel || r.params != params) continue;
+      const std::uint64_t per = r.scaling == "weak" ? r.size / r.workers : r.size;
+      if (!main_sizes.count(per)) continue;
+      rows.push_back(&r);
+      sizes.insert(per);
+      unit = r.unit;
+      width = std::max(width, r.backend.size());
+      sched_width = std::max(sched_width, r.schedule.size());
+      if (r.static_bound && *r.static_bound < 0.97 * r.workers) imbalanced = true;
+    }
+    for (const auto n : sizes) {
+      out += fmt::format("\n{} {}: {} scaling, {} {} {} (median of {} repetitions):\n", kernel, params, suite.scaling,
+                         size_text(n), unit, suite.scaling == "weak" ? "per worker" : "in total", suite.repetitions);
+      out += fmt::format("  {:<{}} {:<{}} {:>4} {:>11} {:>11} {:>8} {:>15} {:>10} {:>10} {:>6}{}\n", "backend", width,
+                         "schedule", sched_width, "W", "time", fmt::format("{}/s", unit), "speedup", "[min, max]",
+                         "efficiency", "karp-flatt", "cv", imbalanced ? "  static bound" : "");
+      for (const auto* rp : rows) {
+        const auto& r = *rp;
+        const std::uint64_t per = r.scaling == "weak" ? r.size / r.workers : r.size;
+        if (per != n) continue;
         if (r.status != "ok") {
-          out += fmt::format("  {:<{}} {:>4}  failed: {}\n", r.backend, width, r.workers, r.error);
+          out += fmt::format("  {:<{}} {:<{}} {:>4}  failed: {}\n", r.backend, width, r.schedule, sched_width,
+                             r.workers, r.error);
           continue;
         }
         const auto opt = [](const std::optional<double>& v, double scale, int decimals, std::string_view suffix) {
@@ -125,12 +143,16 @@ std::string summary_text(const bench::report& report, const bench::suite& suite)
         };
         const std::string spread =
             r.speedup_min ? fmt::format("[{:.2f}, {:.2f}]", *r.speedup_min, *r.speedup_max) : std::string("-");
-        out += fmt::format("  {:<{}} {:>4} {:>10.4f}s {:>11} {:>8} {:>15} {:>10} {:>10} {:>6}\n", r.backend, width, r.workers,
-                           *r.wall_s, si(*r.samples_per_s), opt(r.speedup, 1, 2, ""), spread,
-                           opt(r.efficiency, 100, 0, "%"), opt(r.karp_flatt, 1, 3, ""), opt(r.wall_s_cv, 100, 1, "%"));
+        out += fmt::format("  {:<{}} {:<{}} {:>4} {:>10.4f}s {:>11} {:>8} {:>15} {:>10} {:>10} {:>6}{}\n", r.backend,
+                           width, r.schedule, sched_width, r.workers, *r.wall_s,
+                           r.items_per_s ? si(*r.items_per_s) : std::string("-"), opt(r.speedup, 1, 2, ""), spread,
+                           opt(r.efficiency, 100, 0, "%"), opt(r.karp_flatt, 1, 3, ""), opt(r.wall_s_cv, 100, 1, "%"),
+                           imbalanced && r.static_bound ? fmt::format("  {:>12.2f}", *r.static_bound) : "");
       }
+      if (kernel == "pi") out += accelerator_text(report, n);
     }
-    out += accelerator_text(report, n);
+    if (imbalanced)
+      out += "  static bound: the best speedup a static block split of these chunks can reach at W (docs/kernels.md)\n";
   }
 
   if (!report.break_even.empty()) {
@@ -139,17 +161,20 @@ std::string summary_text(const bench::report& report, const bench::suite& suite)
     std::map<std::pair<std::string, unsigned>, std::string> cell;
     for (const auto& b : report.break_even) {
       if (std::find(ws.begin(), ws.end(), b.workers) == ws.end()) ws.push_back(b.workers);
-      if (std::find(names.begin(), names.end(), b.backend) == names.end()) names.push_back(b.backend);
-      cell[{b.backend, b.workers}] = b.break_even_samples ? size_text(*b.break_even_samples) : "never";
+      const std::string name = fmt::format("{} {} {}", b.kernel, b.backend, b.schedule);
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+      cell[{name, b.workers}] = b.break_even_size ? size_text(*b.break_even_size) : "never";
     }
     std::sort(ws.begin(), ws.end());
-    out += "\nbreak-even size: smallest sample count from which the backend beats serial (\"never\": not on the "
+    std::size_t width = 11;
+    for (const auto& n : names) width = std::max(width, n.size());
+    out += "\nbreak-even size: smallest size from which the backend beats serial (\"never\": not on the "
            "sizes tried):\n";
-    out += fmt::format("  {:<11}", "backend");
+    out += fmt::format("  {:<{}}", "kernel backend schedule", width);
     for (const auto w : ws) out += fmt::format(" {:>9}", fmt::format("W={}", w));
     out += "\n";
     for (const auto& n : names) {
-      out += fmt::format("  {:<11}", n);
+      out += fmt::format("  {:<{}}", n, width);
       for (const auto w : ws) {
         const auto it = cell.find({n, w});
         out += fmt::format(" {:>9}", it == cell.end() ? "-" : it->second);

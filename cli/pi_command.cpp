@@ -8,37 +8,57 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <algorithm>
+#include <vector>
 
 #include "backends/registry.hpp"
 #include "cli/commands.hpp"
 #include "core/errors.hpp"
 #include "core/parse.hpp"
 #include "kernels/montecarlo/isa.hpp"
+#include "kernels/registry.hpp"
 
 namespace parbench::cli {
 namespace {
 
 struct pi_options {
+  std::string kernel = "pi";
+  std::vector<std::string> params;
   std::string backend = "all";
   std::string workers = "1";
   std::string samples = "1e7";
   std::string seed = "1";
-  std::string rng = "philox";
+  std::string rng;
   std::string schedule;
   std::string timeout;
   std::string isa;
   std::string inner;
 };
 
-void run_pi(const pi_options& o) {
+std::string words_text(const result_words& w) {
+  std::string out;
+  for (const auto v : w) out += fmt::format("{}{}", out.empty() ? "" : ";", v);
+  return out;
+}
+
+void run_once(const pi_options& o) {
   // Validate everything before any work.
+  const kernel& k = find_kernel(o.kernel);
   const auto backends = parse_backend_list(o.backend);
+  param_values params;
+  for (const auto& text : o.params)
+    for (auto& p : parse_params(text)) params.push_back(std::move(p));
+  if (!o.rng.empty()) {
+    const auto declared = k.params();
+    if (std::none_of(declared.begin(), declared.end(), [](const kernel_param& p) { return p.name == "rng"; }))
+      throw usage_error(fmt::format("--rng: kernel {} has no rng parameter", k.name()));
+    params.emplace_back("rng", o.rng);
+  }
+  const std::uint64_t size = parse_count(o.samples, "--samples");
+  const std::uint64_t seed = parse_u64(o.seed, "--seed");
   run_request request;
+  request.job = k.make_job(complete_spec(k, size, seed, params));
   request.workers = parse_workers(o.workers);
-  request.job.samples = parse_count(o.samples, "--samples");
-  request.job.seed = parse_u64(o.seed, "--seed");
-  request.job.rng = kernels::parse_rng(o.rng);
-  request.schedule = o.schedule;
   // The kernel path (and a PARBENCH_ISA from the environment) is checked before any work.
   if (!o.isa.empty()) {
     kernels::force_isa(kernels::parse_isa(o.isa));
@@ -50,59 +70,112 @@ void run_pi(const pi_options& o) {
   if (!o.timeout.empty())
     request.timeout = std::chrono::milliseconds(static_cast<long long>(parse_seconds(o.timeout, "--timeout") * 1000));
 
-  fmt::print("{:<11} {:>7} {:>14} {:>14} {:>12} {:>11} {:>10} {:>12}\n", "backend", "workers", "samples", "hits",
-             "estimate", "error", "wall_s", "samples/s");
-  std::optional<std::uint64_t> reference;
-  bool disagree = false;
+  // Which backends run, and with which schedule: asked for explicitly, a backend that cannot
+  // is a usage error; under a list or `all` it is skipped with a note.
+  const bool explicit_one = backends.size() == 1;
+  struct planned {
+    const backend_entry* entry;
+    std::unique_ptr<backend> instance;
+    parbench::schedule sched;
+  };
+  std::vector<planned> runs;
+  std::vector<std::string> skipped;
   for (const auto* entry : backends) {
     auto b = entry->make();
-    if (const availability a = b->probe(); !a.usable) {
-      if (backends.size() == 1) throw usage_error(fmt::format("backend '{}' is unavailable: {}", entry->name, a.reason));
-      fmt::print("{:<11} skipped: {}\n", entry->name, a.reason);
+    const backend_abilities a = b->abilities();
+    if (!supports_kernel(a, k.name())) {
+      const std::string why = fmt::format("kernel {} is not supported by this backend", k.name());
+      if (explicit_one) throw usage_error(fmt::format("{}: {}", entry->name, why));
+      skipped.push_back(fmt::format("{:<11} skipped: {}", entry->name, why));
       continue;
     }
+    parbench::schedule sched;
+    if (!o.schedule.empty()) {
+      // A nesting backend's schedule is its inner model's.
+      std::unique_ptr<backend> judge;
+      if (a.schedules_of_inner && !o.inner.empty()) judge = find_backend(o.inner).make();
+      try {
+        sched = parse_schedule(judge ? *judge : *b, o.schedule);
+      } catch (const usage_error& e) {
+        if (explicit_one) throw;
+        skipped.push_back(fmt::format("{:<11} skipped: {}", entry->name, e.what()));
+        continue;
+      }
+    }
+    runs.push_back({entry, std::move(b), sched});
+  }
+  if (runs.empty()) throw usage_error(fmt::format("no backend of '{}' can run this; see `parbench list`", o.backend));
+
+  fmt::print("{} (version {}): {}\n", k.name(), k.version(), describe(request.job->spec()));
+  fmt::print("{:<11} {:>9} {:>7} {:>14} {:>24} {:>12} {:>10} {:>12}\n", "backend", "schedule", "workers", "size",
+             "result", "estimate", "wall_s", fmt::format("{}/s", k.unit()));
+  for (const auto& line : skipped) fmt::print("{}\n", line);
+  std::optional<result_words> reference;
+  bool disagree = false;
+  for (auto& r : runs) {
+    if (const availability a = r.instance->probe(); !a.usable) {
+      if (explicit_one) throw usage_error(fmt::format("backend '{}' is unavailable: {}", r.entry->name, a.reason));
+      fmt::print("{:<11} skipped: {}\n", r.entry->name, a.reason);
+      continue;
+    }
+    request.schedule = r.sched;
     std::fflush(stdout);
     const auto start = std::chrono::steady_clock::now();
-    const run_result r = b->run(request);
+    const run_result result = r.instance->run(request);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const kernels::pi_check check = kernels::check_estimate(r.hits, request.job.samples);
-    if (!check.ok)
-      throw run_error(fmt::format("{}: estimate {} is {:.1f} sigma from pi: the run is wrong", entry->name,
-                                  check.estimate, check.error / check.sigma));
-    fmt::print("{:<11} {:>7} {:>14} {:>14} {:>12.8f} {:>+11.2e} {:>10.4f} {:>12.4g}\n", entry->name,
-               r.workers_started, request.job.samples, r.hits, check.estimate, check.error, seconds,
-               static_cast<double>(request.job.samples) / seconds);
+    const check_outcome check = request.job->check(result.result);
+    if (!check.ok) throw run_error(fmt::format("{}: {}: the run is wrong", r.entry->name, check.summary));
+    const std::string sched_name =
+        r.sched.name.empty() ? r.instance->abilities().schedules.front().name : to_string(r.sched);
+    fmt::print("{:<11} {:>9} {:>7} {:>14} {:>24} {:>12} {:>10.4f} {:>12.4g}\n", r.entry->name, sched_name,
+               result.workers_started, size, words_text(result.result),
+               check.estimate ? fmt::format("{:.8f}", *check.estimate) : std::string("-"), seconds,
+               static_cast<double>(request.job->work().items) / seconds);
     // Models that schedule for themselves (stdpar, tbb) may leave some of the W workers idle.
-    if (r.workers_used != r.workers_started)
-      fmt::print("{:<11} ({} of {} workers ran chunks)\n", "", r.workers_used, r.workers_started);
-    if (reference && *reference != r.hits) disagree = true;
-    if (!reference) reference = r.hits;
+    if (result.workers_used != result.workers_started)
+      fmt::print("{:<11} ({} of {} workers ran chunks)\n", "", result.workers_used, result.workers_started);
+    if (reference && *reference != result.result) disagree = true;
+    if (!reference) reference = result.result;
   }
   std::fflush(stdout);
-  if (disagree) throw run_error("backends disagree on the hit count: this is a bug, please report it");
-  if (backends.size() > 1 && reference) fmt::print("all backends agree: {} hits\n", *reference);
+  if (disagree) throw run_error("backends disagree on the result: this is a bug, please report it");
+  if (runs.size() > 1 && reference) fmt::print("all backends agree: {}\n", words_text(*reference));
 }
 
 }  // namespace
 
-void add_pi_command(CLI::App& app) {
-  auto opts = std::make_shared<pi_options>();
-  auto* cmd = app.add_subcommand("pi", "Estimate pi once with one backend (or all) and print the result");
+namespace {
+
+void add_once_options(CLI::App* cmd, const std::shared_ptr<pi_options>& opts) {
+  cmd->add_option("-k,--kernel", opts->kernel, fmt::format("Kernel: {}", kernel_names()))->capture_default_str();
+  cmd->add_option("-p,--param", opts->params,
+                  "Kernel parameters name=value[,name=value] (repeatable; `parbench list` shows each kernel's)");
   cmd->add_option("-b,--backend", opts->backend, "Backend name, comma-separated list, or all")->capture_default_str();
   cmd->add_option("-w,--workers", opts->workers, "Exactly W OS-level workers (1..1024)")->capture_default_str();
-  cmd->add_option("-n,--samples", opts->samples, "Number of samples, e.g. 1000000 or 1e9 (1..2^63)")
+  cmd->add_option("-n,--samples,--size", opts->samples,
+                  "Problem size in the kernel's unit (samples for pi), e.g. 1000000 or 1e9 (1..2^63)")
       ->capture_default_str();
   cmd->add_option("--seed", opts->seed, "Seed of the random streams (0..2^64-1)")->capture_default_str();
-  cmd->add_option("--rng", opts->rng, "Generator: philox (default) or light")->capture_default_str();
-  cmd->add_option("--schedule", opts->schedule, "Loop schedule for openmp: static (default) or dynamic");
+  cmd->add_option("--rng", opts->rng, "Shortcut for --param rng=philox|light (kernels with an rng parameter)");
+  cmd->add_option("-s,--schedule", opts->schedule,
+                  "Schedule, NAME or NAME:N, from the backend's list in `parbench list` (default: its first)");
   cmd->add_option("--timeout", opts->timeout, "Kill process workers that take longer (seconds, 0.001..1e7; default: no limit)");
   cmd->add_option("--isa", opts->isa,
                   "Kernel instruction-set path: scalar, avx2 or avx512 (default: the widest this CPU has, or "
                   "PARBENCH_ISA)");
   cmd->add_option("--inner", opts->inner,
-                  "Model inside each rank of --backend mpi: threads (default), openmp, tbb or serial; "
+                  "Model inside each rank of --backend mpi: a nestable backend (`parbench list`; default threads); "
                   "--workers is then per rank");
-  cmd->callback([opts] { run_pi(*opts); });
+  cmd->callback([opts] { run_once(*opts); });
+}
+
+}  // namespace
+
+void add_pi_command(CLI::App& app) {
+  add_once_options(app.add_subcommand("pi", "Run a kernel (default pi) once with one backend (or all) and print the result"),
+                   std::make_shared<pi_options>());
+  add_once_options(app.add_subcommand("once", "The same as pi: run a kernel once per backend and show that all agree"),
+                   std::make_shared<pi_options>());
 }
 
 }  // namespace parbench::cli

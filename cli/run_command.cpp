@@ -23,6 +23,8 @@
 #include "core/parse.hpp"
 #include "core/signals.hpp"
 #include "core/version.hpp"
+#include "kernels/montecarlo/sampler.hpp"
+#include "kernels/registry.hpp"
 #include "reports/plot.hpp"
 #include "reports/report_writer.hpp"
 
@@ -30,8 +32,9 @@ namespace parbench::cli {
 namespace {
 
 struct run_options {
-  std::string backend, workers, samples, seed, rng, repetitions, out, scaling, suite_file, min_time, timeout,
-      run_timeout, break_even_sizes, peer;
+  std::string kernel, backend, workers, samples, seed, rng, repetitions, out, scaling, suite_file, min_time, timeout,
+      run_timeout, break_even_sizes, peer, schedule;
+  std::vector<std::string> params;
   bool list = false, json = false, plot = false, quiet = false, no_overhead = false, no_break_even = false;
 };
 
@@ -45,9 +48,42 @@ unsigned parse_repetitions(const std::string& text) {
 // The suite: embedded default, then the suite file, then flags.
 bench::suite build_suite(const run_options& o) {
   bench::suite s = o.suite_file.empty() ? bench::default_suite() : bench::read_suite(o.suite_file);
+  if (!o.kernel.empty()) {
+    // --kernel replaces the suite's kernels; each keeps only the suite-wide settings.
+    s.kernels.clear();
+    for (const kernel* k : parse_kernel_list(o.kernel)) s.kernels.push_back({std::string(k->name())});
+  }
+  for (const auto& text : o.params)
+    for (auto& p : parse_params(text)) s.params.push_back(std::move(p));
+  if (!o.schedule.empty()) {
+    s.schedules.clear();
+    std::size_t start = 0;
+    while (true) {
+      const auto comma = o.schedule.find(',', start);
+      const std::string item = o.schedule.substr(start, comma - start);
+      if (item.empty()) throw usage_error(fmt::format("empty item in --schedule list '{}'", o.schedule));
+      s.schedules.push_back(item);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    // A schedule list on the command line applies to every kernel.
+    for (auto& k : s.kernels) k.schedules.clear();
+  }
   if (!o.backend.empty()) s.backends = {o.backend};
-  if (!o.workers.empty()) s.workers = parse_worker_list(o.workers);
-  if (!o.samples.empty()) s.samples = parse_count_list(o.samples, "--samples");
+  if (!o.workers.empty()) {
+    s.workers = parse_worker_list(o.workers);
+    for (auto& k : s.kernels) {
+      k.workers.clear();
+      k.workers_at_cpus = false;
+    }
+  }
+  if (!o.samples.empty()) {
+    // Sizes on the command line are for the kernels it names: without --kernel (and without a
+    // suite file) that is pi, the default, and the default suite's second kernel is dropped.
+    if (o.kernel.empty() && o.suite_file.empty()) s.kernels = {bench::kernel_entry{}};
+    s.samples = parse_count_list(o.samples, "--samples");
+    for (auto& k : s.kernels) k.samples.clear();
+  }
   if (!o.break_even_sizes.empty()) s.break_even_sizes = parse_count_list(o.break_even_sizes, "--break-even-sizes");
   if (!o.seed.empty()) s.seed = parse_u64(o.seed, "--seed");
   if (!o.rng.empty()) s.rng = std::string(kernels::to_string(kernels::parse_rng(o.rng)));
@@ -104,6 +140,7 @@ void run(const run_options& o) {
 
   bench::progress prog(o.quiet, bench::stderr_is_tty());
   for (const auto& skipped : plan.skipped) prog.note(fmt::format("skipping backend {}", skipped));
+  for (const auto& note : plan.left_out) prog.note(fmt::format("left out: {}", note));
 
   bench::report report;
   bench::sweep_result sweep = bench::run_sweep(plan, prog, o.json);
@@ -126,6 +163,7 @@ void run(const run_options& o) {
   meta["suite"]["skipped_backends"] = skipped;
   if (auto mpi = bench::mpi_metadata(plan); !mpi.is_null()) meta["mpi"] = std::move(mpi);
   if (auto info = bench::backend_metadata(plan); !info.is_null()) meta["backend_info"] = std::move(info);
+  meta["kernels"] = bench::kernel_metadata(plan);
   if (!peers.empty()) meta["suite"]["peers"] = bench::to_json(peers, peer_env);
   reports::write_report(dir, report, meta);
   if (o.json) reports::write_file_atomically(dir / reports::benchmark_json_file, sweep.benchmark_json);
@@ -161,6 +199,15 @@ void run(const run_options& o) {
 void add_run_command(CLI::App& app) {
   auto o = std::make_shared<run_options>();
   auto* cmd = app.add_subcommand("run", "Run the benchmark suite and write a report folder (CSV + metadata)");
+  cmd->add_option("-k,--kernel", o->kernel,
+                  fmt::format("Kernels: a comma-separated list or all ({}; default: the suite's, pi and imbalanced)",
+                              kernel_names()));
+  cmd->add_option("-p,--param", o->params,
+                  "Kernel parameters name=value[,name=value], for every kernel that declares them (repeatable; "
+                  "`parbench list` shows them)");
+  cmd->add_option("-s,--schedule", o->schedule,
+                  "Schedules: a list of names (with :N), default (each backend's first) or all (every one it "
+                  "offers); backends that do not offer one are left out for it (default: default)");
   cmd->add_option("-b,--backend", o->backend, "Backends: a comma-separated list or all (default: all in this build)");
   cmd->add_option("-w,--workers", o->workers, "Worker counts: list or ranges, e.g. 1,2,4 or 1-8 or 2-16:2 (default 1,2,4,...,ncpu)");
   cmd->add_option("-n,--samples", o->samples,
