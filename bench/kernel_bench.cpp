@@ -27,6 +27,7 @@
 #include "core/parse.hpp"
 #include "kernels/montecarlo/isa.hpp"
 #include "kernels/montecarlo/sampler.hpp"
+#include "kernels/registry.hpp"
 
 namespace {
 
@@ -96,11 +97,11 @@ void openmp_reference(benchmark::State& state, rng_kind rng) {
 void backend_run(benchmark::State& state, const std::string& name, rng_kind rng) {
   auto b = parbench::find_backend(name).make();
   parbench::run_request request;
-  request.job = {parallel_samples, 1, rng};
+  request.job = parbench::make_job("pi", parallel_samples, 1, {{"rng", std::string(to_string(rng))}});
   request.workers = static_cast<unsigned>(state.range(0));
   for (auto _ : state) {
     try {
-      benchmark::DoNotOptimize(b->run(request).hits);
+      benchmark::DoNotOptimize(b->run(request).result);
     } catch (const std::exception& e) {
       state.SkipWithError(e.what());
       return;
