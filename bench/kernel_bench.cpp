@@ -28,6 +28,7 @@
 #include "kernels/montecarlo/isa.hpp"
 #include "kernels/montecarlo/sampler.hpp"
 #include "kernels/registry.hpp"
+#include "bench/xoshiro_baseline.hpp"
 
 namespace {
 
@@ -56,6 +57,30 @@ void kernel(benchmark::State& state, rng_kind rng, isa path) {
   const pi_job job{kernel_samples, 1, rng};
   for (auto _ : state) {
     std::uint64_t hits = parbench::kernels::count_hits(job, 0, job.chunk_count());
+    benchmark::DoNotOptimize(hits);
+  }
+  set_rate(state, kernel_samples);
+}
+
+// pi through the plug-in interface (one virtual call per range), next to the direct kernel.
+void kernel_via_interface(benchmark::State& state, rng_kind rng, isa path) {
+  parbench::kernels::force_isa(path);
+  const auto job = parbench::make_job("pi", kernel_samples, 1, {{"rng", std::string(to_string(rng))}});
+  parbench::result_words acc(1);
+  for (auto _ : state) {
+    acc[0] = 0;
+    job->accumulate({0, job->chunk_count()}, acc);
+    benchmark::DoNotOptimize(acc[0]);
+  }
+  set_rate(state, kernel_samples);
+}
+
+// The light generator's yardstick: chunk-keyed xoshiro128+ at the same vector width.
+void xoshiro_baseline(benchmark::State& state, isa path) {
+  const std::uint64_t chunks = kernel_samples / parbench::kernels::chunk_samples;
+  for (auto _ : state) {
+    const std::uint64_t hits = path == isa::avx512 ? parbench::bench::xoshiro_hits_avx512(1, chunks)
+                                                   : parbench::bench::xoshiro_hits_avx2(1, chunks);
     benchmark::DoNotOptimize(hits);
   }
   set_rate(state, kernel_samples);
@@ -180,6 +205,16 @@ void register_all() {
       benchmark::RegisterBenchmark(fmt::format("kernel/{}/{}", to_string(rng), to_string(path)).c_str(), kernel, rng,
                                    path)
           ->Unit(benchmark::kMillisecond);
+  for (rng_kind rng : {rng_kind::philox, rng_kind::light})
+    for (isa path : parbench::kernels::supported_isas())
+      benchmark::RegisterBenchmark(fmt::format("kernel_via_interface/{}/{}", to_string(rng), to_string(path)).c_str(),
+                                   kernel_via_interface, rng, path)
+          ->Unit(benchmark::kMillisecond);
+  for (isa path : parbench::kernels::supported_isas())
+    if (path != isa::scalar)
+      benchmark::RegisterBenchmark(fmt::format("baseline/xoshiro128plus/{}", to_string(path)).c_str(),
+                                   xoshiro_baseline, path)
+          ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("baseline/textbook_mt19937_64", textbook_mt19937_64)->Unit(benchmark::kMillisecond);
 
   // W = 1, 2, 4, ... up to the number of cores, and that number itself.
@@ -243,6 +278,20 @@ class ratio_reporter : public benchmark::ConsoleReporter {
       if (textbook != rate_.end()) std::printf("  %6.2fx textbook", rate / textbook->second);
       if (scalar != rate_.end()) std::printf("  %6.2fx scalar philox", rate / scalar->second);
       std::printf("\n");
+    }
+    // The plug-in interface against the direct kernel, and light against xoshiro128+ per width.
+    for (const auto& [name, rate] : rate_) {
+      if (name.rfind("kernel_via_interface/", 0) == 0) {
+        const auto direct = rate_.find("kernel/" + name.substr(std::string("kernel_via_interface/").size()));
+        if (direct != rate_.end())
+          std::printf("  %-36s %6.3fx the direct kernel\n", name.c_str(), rate / direct->second);
+      }
+      if (name.rfind("baseline/xoshiro128plus/", 0) == 0) {
+        const std::string path = name.substr(std::string("baseline/xoshiro128plus/").size());
+        if (const auto light = rate_.find("kernel/light/" + path); light != rate_.end())
+          std::printf("  %-36s %6.3fx xoshiro128+ (%.3g vs %.3g samples/s)\n", ("kernel/light/" + path).c_str(),
+                      light->second / rate, light->second, rate);
+      }
     }
     // Parallel efficiency rate(W) / (W * rate(1)), next to the OpenMP reference's.
     for (const auto& [name, rate] : rate_) {
