@@ -53,11 +53,12 @@ std::shared_ptr<const kernel_job> job_for(const suite& s, const planned_kernel& 
 }
 
 run_request request_for(const suite& s, std::shared_ptr<const kernel_job> job, unsigned workers,
-                        const parbench::schedule& sched) {
+                        const parbench::schedule& sched, bool b_nests) {
   run_request r;
   r.job = std::move(job);
   r.workers = workers;
   r.schedule = sched;
+  if (b_nests) r.inner = s.inner;
   r.timeout = std::chrono::milliseconds(static_cast<long long>(s.timeout_s * 1000));
   return r;
 }
@@ -110,8 +111,13 @@ param_values params_for(const suite& s, const kernel& k, const kernel_entry& e) 
 }
 
 // The schedules of `b` that `names` asks for ("default", "all", or names with :N).
-std::vector<parbench::schedule> schedules_for(const backend& b, const std::vector<std::string>& names,
+std::vector<parbench::schedule> schedules_for(const backend& outer, const std::string& inner,
+                                              const std::vector<std::string>& names,
                                               std::vector<std::string>& not_offered) {
+  // A nesting backend's schedule is its inner model's.
+  std::unique_ptr<backend> inner_model;
+  if (outer.abilities().schedules_of_inner && !inner.empty()) inner_model = find_backend(inner).make();
+  const backend& b = inner_model ? *inner_model : outer;
   const backend_abilities a = b.abilities();
   std::vector<parbench::schedule> out;
   const auto add = [&](parbench::schedule s) {
@@ -213,7 +219,7 @@ run_plan make_plan(const suite& settings, unsigned online_cpus) {
       std::vector<std::string> not_offered;
       const std::vector<parbench::schedule> scheds =
           reference ? std::vector<parbench::schedule>{{inst.abilities().schedules.front().name, 0}}
-                    : schedules_for(inst, names, not_offered);
+                    : schedules_for(inst, settings.inner, names, not_offered);
       for (const auto& n : names) {
         if (n == "default" || n == "all") continue;
         const bool missing = std::find(not_offered.begin(), not_offered.end(), n) != not_offered.end();
@@ -323,7 +329,7 @@ sweep_result run_sweep(run_plan& plan, progress& prog, bool json) {
     auto& pb = plan.backends[b];
     const auto sched = parse_schedule(*pb.instance, sched_text);
     const job_key jk{k, warm_n};
-    if (const auto error = checked_run(*pb.instance, request_for(s, jobs.at(jk), w, sched), &reference.at(jk), r))
+    if (const auto error = checked_run(*pb.instance, request_for(s, jobs.at(jk), w, sched, pb.instance->abilities().schedules_of_inner), &reference.at(jk), r))
       prog.note(fmt::format("warm-up of {} ({}) with {} workers failed: {}", pb.entry->name, sched_text, w, *error));
     prog.step(fmt::format("warm-up {} {} W={}", pb.entry->name, sched_text, w), 2e5);
   }
@@ -339,7 +345,7 @@ sweep_result run_sweep(run_plan& plan, progress& prog, bool json) {
     const double w = weight(*job, c, cpus);
     total_weight += w * s.repetitions;
     backend* b = plan.backends[c.backend].instance.get();
-    const run_request req = request_for(s, job, c.workers, c.schedule);
+    const run_request req = request_for(s, job, c.workers, c.schedule, b->abilities().schedules_of_inner);
     const result_words* ref = &reference.at({c.kernel, c.samples});
     const std::string label = fmt::format("{} {} {} W={} n={}", plan.kernels[c.kernel].definition->name(),
                                           plan.backends[c.backend].entry->name, to_string(c.schedule), c.workers,

@@ -302,6 +302,7 @@ nlohmann::json to_json(const suite& s) {
               {"kernels", kernels},
               {"params", params},
               {"schedules", s.schedules},
+              {"inner", s.inner},
               {"sizes", s.samples},
               {"backends", s.backends},
               {"workers", s.workers},

@@ -35,6 +35,8 @@ struct suite {
   param_values params;
   /// Schedules: names (with :N), "default" (each backend's first) or "all" (every one it offers).
   std::vector<std::string> schedules = {"default"};
+  /// The model inside each process of a nesting backend (mpi's --inner); empty = its default.
+  std::string inner;
   /// Backend names, or {"all"}.
   std::vector<std::string> backends = {"all"};
   /// Worker counts; empty = 1, 2, 4, ... up to the online CPUs, plus that number.

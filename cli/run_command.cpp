@@ -33,7 +33,7 @@ namespace {
 
 struct run_options {
   std::string kernel, backend, workers, samples, seed, rng, repetitions, out, scaling, suite_file, min_time, timeout,
-      run_timeout, break_even_sizes, peer, schedule;
+      run_timeout, break_even_sizes, peer, schedule, inner;
   std::vector<std::string> params;
   bool list = false, json = false, plot = false, quiet = false, no_overhead = false, no_break_even = false;
 };
@@ -70,6 +70,10 @@ bench::suite build_suite(const run_options& o) {
     for (auto& k : s.kernels) k.schedules.clear();
   }
   if (!o.backend.empty()) s.backends = {o.backend};
+  if (!o.inner.empty()) {
+    (void)find_backend(o.inner);
+    s.inner = o.inner;
+  }
   if (!o.workers.empty()) {
     s.workers = parse_worker_list(o.workers);
     for (auto& k : s.kernels) {
@@ -209,6 +213,9 @@ void add_run_command(CLI::App& app) {
                   "Schedules: a list of names (with :N), default (each backend's first) or all (every one it "
                   "offers); backends that do not offer one are left out for it (default: default)");
   cmd->add_option("-b,--backend", o->backend, "Backends: a comma-separated list or all (default: all in this build)");
+  cmd->add_option("--inner", o->inner,
+                  "Model inside each rank of --backend mpi: a nestable backend (default threads); --workers is "
+                  "then per rank, and --schedule names that model's schedules");
   cmd->add_option("-w,--workers", o->workers, "Worker counts: list or ranges, e.g. 1,2,4 or 1-8 or 2-16:2 (default 1,2,4,...,ncpu)");
   cmd->add_option("-n,--samples", o->samples,
                   "Sample counts: list or ranges A-B[:STEP], e.g. 1e7,1e8 (total for strong scaling, per worker for weak; "

@@ -549,7 +549,7 @@ TEST(process_backends, cli_output_to_a_file_has_no_duplicated_lines) {
   }
   ::unlink(path);
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_EQ(lines, 6) << "header, four rows, agreement line";
+  EXPECT_EQ(lines, 7) << "kernel line, header, four rows, agreement line";
   bool agree = false;
   for (const auto& [text, count] : seen) agree = agree || text.rfind("all backends agree: ", 0) == 0;
   EXPECT_TRUE(agree) << "the four backends agree";
