@@ -1,83 +1,239 @@
+// How the backends share out chunks, over the registries: every kernel x every backend usable
+// here x every schedule it declares (with and without a chunk count) x W, at the edge sizes
+// (one item, fewer chunks than workers, a partial last chunk), returns the serial result; the
+// sub-ranges, schedule validation and workers_used they declare hold. What a backend can do
+// comes from its abilities(), never from its name, so a new kernel or backend is picked up
+// with no edit here. (tests/contract_test.cpp holds the interface contract itself.)
+
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "backends/registry.hpp"
+#include "core/backend.hpp"
 #include "core/errors.hpp"
+#include "kernels/registry.hpp"
 
 using namespace parbench;
 
 namespace {
 
-std::uint64_t serial_hits(const kernels::pi_job& job) { return kernels::count_hits(job, 0, job.chunk_count()); }
+constexpr std::uint64_t pi_chunk = 65536;  // pi's and imbalanced's base chunk length
+constexpr unsigned worker_counts[] = {1, 2, 3, 7};
 
-// Every backend, every worker count, returns exactly the serial hit count.
-TEST(backends, agree_exactly_with_serial) {
-  const std::uint64_t sizes[] = {1, kernels::chunk_samples - 1, kernels::chunk_samples, kernels::chunk_samples + 1,
-                                 10000003};
-  const unsigned worker_counts[] = {1, 2, 3, 4, 7, 8};
+// A backend built here and usable on this machine (probe), with its declared abilities.
+struct usable_backend {
+  std::string name;
+  std::unique_ptr<backend> instance;
+  backend_abilities abilities;
+};
+
+std::vector<usable_backend> usable_backends() {
+  std::vector<usable_backend> out;
   for (const auto& entry : registered_backends()) {
     auto b = entry.make();
-    if (!b->probe().usable) {
-      GTEST_LOG_(INFO) << entry.name << " unavailable here: " << b->probe().reason;
+    if (const availability a = b->probe(); !a.usable) {
+      GTEST_LOG_(INFO) << entry.name << " unavailable here: " << a.reason;
       continue;
     }
-    for (std::uint64_t seed : {std::uint64_t{1}, std::uint64_t{20261126}}) {
-      for (std::uint64_t n : sizes) {
-        const kernels::pi_job job{n, seed, kernels::rng_kind::philox};
-        const std::uint64_t expected = serial_hits(job);
-        for (unsigned w : worker_counts) {
-          run_request req{job, w, {}, std::chrono::seconds(60)};
-          const run_result r = b->run(req);
-          EXPECT_EQ(r.hits, expected) << entry.name << " W=" << w << " n=" << n << " seed=" << seed;
-          EXPECT_LE(r.workers_used, w) << entry.name;
-          EXPECT_GE(r.workers_used, 1u) << entry.name;
+    backend_abilities abilities = b->abilities();
+    out.push_back({entry.name, std::move(b), std::move(abilities)});
+  }
+  return out;
+}
+
+// Every schedule a backend declares: by name alone, and with chunk counts of 2 and of more
+// chunks than any job here has, where it takes one.
+std::vector<schedule> schedules_of(const backend_abilities& abilities) {
+  std::vector<schedule> out;
+  for (const auto& option : abilities.schedules) {
+    out.push_back({option.name, 0});
+    if (option.takes_grain) {
+      out.push_back({option.name, 2});
+      out.push_back({option.name, 64});
+    }
+  }
+  return out;
+}
+
+// Small jobs of `k`: one item (one chunk), exactly one full chunk and one item more (a second
+// chunk of one item), three chunks with a partial last one, 13 chunks; the seeds alternate.
+std::vector<std::shared_ptr<const kernel_job>> edge_jobs(const kernel& k) {
+  std::vector<std::shared_ptr<const kernel_job>> out;
+  std::uint64_t seed = 1;
+  for (const std::uint64_t size : {std::uint64_t{1}, pi_chunk, pi_chunk + 1, 3 * pi_chunk - 1, 13 * pi_chunk + 5}) {
+    out.push_back(k.make_job(complete_spec(k, size, seed, {})));
+    seed = seed == 1 ? 20261202 : 1;
+  }
+  return out;
+}
+
+run_request request_for(std::shared_ptr<const kernel_job> job, unsigned workers, schedule s) {
+  run_request r;
+  r.job = std::move(job);
+  r.workers = workers;
+  r.schedule = std::move(s);
+  r.timeout = std::chrono::seconds(60);
+  return r;
+}
+
+std::string what(const usable_backend& b, const schedule& s, unsigned w, const kernel_job& job) {
+  return b.name + " " + (s.name.empty() ? "(default)" : to_string(s)) + " W=" + std::to_string(w) + " " +
+         describe(job.spec());
+}
+
+TEST(backends, every_kernel_schedule_and_worker_count_returns_the_serial_result_at_edge_sizes) {
+  auto backends = usable_backends();
+  int runs = 0;
+  for (const auto& k : registered_kernels()) {
+    for (const auto& job : edge_jobs(*k)) {
+      const result_words serial = compute(*job, {0, job->chunk_count()});
+      for (auto& b : backends) {
+        if (!supports_kernel(b.abilities, k->name())) continue;
+        for (const schedule& s : schedules_of(b.abilities)) {
+          for (const unsigned w : worker_counts) {
+            const run_result r = b.instance->run(request_for(job, w, s));
+            EXPECT_EQ(r.result, serial) << what(b, s, w, *job);
+            // Honest counts: a worker that ran no chunk is not "used".
+            EXPECT_GE(r.workers_used, 1u) << what(b, s, w, *job);
+            EXPECT_LE(r.workers_used, std::min<std::uint64_t>(r.workers_started, job->chunk_count()))
+                << what(b, s, w, *job);
+            ++runs;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(runs, 0);
+}
+
+// The empty schedule is the default, the first one declared.
+TEST(backends, the_default_schedule_is_the_first_declared) {
+  const auto job = make_job("pi", 5 * pi_chunk, 3);
+  const result_words serial = compute(*job, {0, job->chunk_count()});
+  for (auto& b : usable_backends()) {
+    ASSERT_FALSE(b.abilities.schedules.empty()) << b.name;
+    EXPECT_EQ(resolve_schedule(b.name, b.abilities, {}).name, b.abilities.schedules.front().name) << b.name;
+    if (!supports_kernel(b.abilities, "pi")) continue;
+    EXPECT_EQ(b.instance->run(request_for(job, 2, {})).result, serial) << b.name;
+  }
+}
+
+// Where W is the backend's to fix and the schedule is a fixed block split, every worker with a
+// non-empty block runs: exactly min(W, chunks) workers start and take part.
+TEST(backends, a_fixed_split_uses_one_worker_per_non_empty_block) {
+  for (auto& b : usable_backends()) {
+    if (!b.abilities.exact_workers) continue;
+    for (const auto& k : registered_kernels()) {
+      if (!supports_kernel(b.abilities, k->name())) continue;
+      const auto job = k->make_job(complete_spec(*k, 5 * pi_chunk, 1, {}));  // 5 chunks
+      for (const auto& option : b.abilities.schedules) {
+        if (!option.fixed_split) continue;
+        for (const unsigned w : worker_counts) {
+          const run_result r = b.instance->run(request_for(job, w, {option.name, 0}));
+          EXPECT_EQ(r.workers_started, w) << b.name << " " << option.name;
+          EXPECT_EQ(r.workers_used, std::min(w, 5u)) << b.name << " " << option.name << " W=" << w;
         }
       }
     }
   }
 }
 
-// `--workers W` means exactly W OS-level workers where the model lets us decide.
-TEST(backends, fixed_split_backends_use_exactly_w_workers) {
-  const kernels::pi_job job{64 * kernels::chunk_samples, 3, kernels::rng_kind::light};
-  for (const auto& entry : registered_backends()) {
-    auto b = entry.make();
-    if (!b->probe().usable || entry.name == "serial" || entry.name == "tbb" || entry.name == "stdpar" ||
-        entry.name == "cuda" || entry.name == "mpi")
-      continue;
-    for (unsigned w : {1u, 2u, 3u, 8u}) {
-      const run_result r = b->run({job, w, "static", std::chrono::seconds(60)});
-      EXPECT_EQ(r.workers_started, w) << entry.name;
-      EXPECT_EQ(r.workers_used, w) << entry.name;
-    }
-  }
-}
-
-TEST(backends, start_empty_returns_for_every_backend) {
-  for (const auto& entry : registered_backends()) {
-    auto b = entry.make();
-    if (!b->probe().usable) continue;
-    for (unsigned w : {1u, 2u, 5u}) EXPECT_NO_THROW(b->start_empty(w)) << entry.name;
-  }
-}
-
-// A backend that nests another (mpi) hands its inner model one share: run_request::chunks.
-TEST(backends, in_process_models_honour_a_chunk_range) {
-  const kernels::pi_job job{10 * kernels::chunk_samples + 5, 9, kernels::rng_kind::philox};  // 11 chunks
-  const chunk_range ranges[] = {{0, 0}, {0, 1}, {3, 7}, {9, 11}, {0, 11}};
-  for (const auto& entry : registered_backends()) {
-    if (entry.name != "serial" && entry.name != "threads" && entry.name != "openmp" && entry.name != "tbb" &&
-        entry.name != "mpi")
-      continue;
-    auto b = entry.make();
-    for (const chunk_range& range : ranges) {
-      for (unsigned w : {1u, 3u}) {
-        run_request req{job, w, {}, std::chrono::seconds(60)};
-        req.chunks = range;
-        EXPECT_EQ(b->run(req).hits, kernels::count_hits(job, range.first, range.last))
-            << entry.name << " W=" << w << " chunks [" << range.first << ", " << range.last << ")";
+// A nesting backend (mpi) hands its inner model one share of the job: run_request::chunks.
+TEST(backends, chunk_sub_ranges_are_honoured_by_every_schedule) {
+  const chunk_range ranges[] = {{0, 0}, {0, 1}, {2, 5}, {9, 13}, {0, 13}};
+  for (auto& b : usable_backends()) {
+    if (!b.abilities.honours_subranges) continue;
+    for (const auto& k : registered_kernels()) {
+      if (!supports_kernel(b.abilities, k->name())) continue;
+      const auto job = k->make_job(complete_spec(*k, 13 * pi_chunk, 9, {}));
+      for (const chunk_range& range : ranges) {
+        const result_words expected = compute(*job, range);
+        for (const schedule& s : schedules_of(b.abilities)) {
+          for (const unsigned w : {1u, 3u}) {
+            run_request req = request_for(job, w, s);
+            req.chunks = range;
+            const run_result r = b.instance->run(req);
+            EXPECT_EQ(r.result, expected)
+                << what(b, s, w, *job) << " chunks [" << range.first << ", " << range.last << ")";
+            if (!range.empty()) {
+              EXPECT_LE(r.workers_used, range.last - range.first) << what(b, s, w, *job);
+            }
+          }
+        }
       }
     }
   }
+}
+
+TEST(backends, nestable_backends_honour_sub_ranges) {
+  for (const auto& b : usable_backends()) {
+    if (b.abilities.nestable) {
+      EXPECT_TRUE(b.abilities.honours_subranges) << b.name;
+    }
+  }
+}
+
+// run() validates the schedule itself (the harness is not the only caller).
+TEST(backends, run_rejects_an_unknown_schedule_and_a_chunk_count_where_none_is_taken) {
+  const auto job = make_job("pi", 2 * pi_chunk, 1);
+  for (auto& b : usable_backends()) {
+    EXPECT_THROW((void)b.instance->run(request_for(job, 2, {"bogus", 0})), usage_error) << b.name;
+    EXPECT_THROW((void)b.instance->run(request_for(job, 2, {"bogus", 2})), usage_error) << b.name;
+    for (const auto& option : b.abilities.schedules) {
+      if (option.takes_grain) continue;
+      EXPECT_THROW((void)b.instance->run(request_for(job, 2, {option.name, 4})), usage_error)
+          << b.name << " " << option.name << ":4";
+    }
+    try {
+      (void)b.instance->run(request_for(job, 2, {"bogus", 0}));
+    } catch (const usage_error& e) {
+      const std::string message = e.what();
+      EXPECT_NE(message.find(b.name), std::string::npos) << message;
+      EXPECT_NE(message.find(b.abilities.schedules.front().name), std::string::npos)
+          << "names the valid schedules: " << message;
+    }
+  }
+}
+
+// On the imbalanced kernel (ramp: the last chunks are 64x the first), a schedule that hands out
+// chunks as workers free up keeps both of W = 2 workers busy. About 1e8 draws (tens of ms on one
+// core), so that the second worker is up before the first could finish alone even when ctest
+// loads every core; retried for a machine busier still.
+TEST(backends, a_dynamic_schedule_on_the_imbalanced_kernel_uses_both_of_two_workers) {
+  const kernel* imbalanced = nullptr;
+  for (const auto& k : registered_kernels())
+    if (k->name() == "imbalanced") imbalanced = k.get();
+  if (imbalanced == nullptr) GTEST_SKIP() << "no imbalanced kernel in this build";
+  const auto job = imbalanced->make_job(complete_spec(*imbalanced, 48 * pi_chunk, 5, {{"max_weight", "64"}}));
+  const result_words serial = compute(*job, {0, job->chunk_count()});
+  int checked = 0;
+  for (auto& b : usable_backends()) {
+    if (!b.abilities.exact_workers || !supports_kernel(b.abilities, "imbalanced")) continue;
+    for (const auto& option : b.abilities.schedules) {
+      if (option.fixed_split) continue;
+      for (const std::uint64_t grain : {std::uint64_t{0}, std::uint64_t{2}}) {
+        if (grain != 0 && !option.takes_grain) continue;
+        unsigned best = 0;
+        for (int attempt = 0; attempt < 5 && best < 2; ++attempt) {
+          const run_result r = b.instance->run(request_for(job, 2, {option.name, grain}));
+          ASSERT_EQ(r.result, serial) << b.name << " " << option.name;
+          best = std::max(best, r.workers_used);
+        }
+        EXPECT_EQ(best, 2u) << b.name << " " << to_string({option.name, grain});
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 0) << "some backend offers a dynamic schedule";
+}
+
+TEST(backends, start_empty_returns_for_every_backend) {
+  for (auto& b : usable_backends())
+    for (unsigned w : {1u, 2u, 5u}) EXPECT_NO_THROW(b.instance->start_empty(w)) << b.name;
 }
 
 TEST(registry, finds_and_rejects_names) {

@@ -16,6 +16,7 @@
 #include "backends/registry.hpp"
 #include "core/errors.hpp"
 #include "kernels/montecarlo/sampler.hpp"
+#include "kernels/registry.hpp"
 #include "tests/cli_helpers.hpp"
 
 using namespace parbench;
@@ -123,6 +124,20 @@ backends::gpu_device_info gpu() {
   return info;
 }
 
+// The registry's pi job for `job`, as the harness would hand it to the backend.
+run_request pi_request(const pi_job& job) {
+  run_request r;
+  r.job = make_job("pi", job.samples, job.seed, {{"rng", std::string(kernels::to_string(job.rng))}});
+  r.workers = 1;
+  return r;
+}
+
+std::uint64_t gpu_hits(backend& b, const pi_job& job) {
+  const run_result r = b.run(pi_request(job));
+  EXPECT_EQ(r.result.size(), 1u);
+  return r.result.at(0);
+}
+
 #define PARBENCH_REQUIRE_GPU() \
   if (!gpu().usable) GTEST_SKIP() << "no usable GPU here (" << gpu().reason << ")"
 
@@ -134,8 +149,8 @@ TEST(cuda_gpu, agrees_exactly_with_serial) {
     for (std::uint64_t seed : {std::uint64_t{1}, std::uint64_t{20261126}, ~std::uint64_t{0}}) {
       for (std::uint64_t n : sizes) {
         const pi_job job{n, seed, rng};
-        const run_result r = b->run({job, 1, {}, {}});
-        EXPECT_EQ(r.hits, kernels::count_hits(job, 0, job.chunk_count()))
+        const run_result r = b->run(pi_request(job));
+        EXPECT_EQ(r.result, result_words{kernels::count_hits(job, 0, job.chunk_count())})
             << kernels::to_string(rng) << " seed=" << seed << " n=" << n;
         EXPECT_EQ(r.workers_started, 1u);
         EXPECT_EQ(r.workers_used, 1u);
@@ -143,9 +158,9 @@ TEST(cuda_gpu, agrees_exactly_with_serial) {
     }
   }
   const pi_job known{10000003, 42, rng_kind::philox};  // kernels_test's known answer
-  EXPECT_EQ(b->run({known, 1, {}, {}}).hits, 7853435u);
+  EXPECT_EQ(gpu_hits(*b, known), 7853435u);
   const pi_job big{1000000000, 3, rng_kind::philox};
-  EXPECT_EQ(b->run({big, 1, {}, {}}).hits, kernels::count_hits(big, 0, big.chunk_count())) << "n=1e9";
+  EXPECT_EQ(gpu_hits(*b, big), kernels::count_hits(big, 0, big.chunk_count())) << "n=1e9";
 }
 
 // Many short launches add into the same per-block partial sums.
@@ -165,9 +180,9 @@ TEST(cuda_gpu, runs_a_sub_range_of_chunks) {
   auto b = find_backend("cuda").make();
   const pi_job job{7 * chunk_samples + 3, 9, rng_kind::light};
   for (chunk_range range : {chunk_range{0, 3}, chunk_range{2, 8}, chunk_range{7, 8}, chunk_range{4, 4}}) {
-    run_request request{job, 1, {}, {}};
+    run_request request = pi_request(job);
     request.chunks = range;
-    EXPECT_EQ(b->run(request).hits, kernels::count_hits(job, range.first, range.last))
+    EXPECT_EQ(b->run(request).result, result_words{kernels::count_hits(job, range.first, range.last)})
         << "[" << range.first << ", " << range.last << ")";
   }
 }
@@ -182,7 +197,7 @@ TEST(cuda_gpu, start_up_and_metadata) {
   EXPECT_NO_THROW(b->start_empty(1));
   EXPECT_NO_THROW(backends::cuda_create_context());
   const pi_job job{chunk_samples + 1, 5, rng_kind::philox};
-  EXPECT_EQ(b->run({job, 1, {}, {}}).hits, kernels::count_hits(job, 0, job.chunk_count())) << "after a new context";
+  EXPECT_EQ(gpu_hits(*b, job), kernels::count_hits(job, 0, job.chunk_count())) << "after a new context";
 }
 
 TEST(cuda_info, metadata_names_the_device_and_versions) {
@@ -204,9 +219,52 @@ TEST(cuda_backend, probe_matches_the_device_query) {
   EXPECT_EQ(a.reason, gpu().reason);
   if (!a.usable) {
     EXPECT_FALSE(a.reason.empty());
-    EXPECT_THROW(b->run({pi_job{1000, 1, rng_kind::philox}, 1, {}, {}}), usage_error);
+    EXPECT_THROW(b->run(pi_request(pi_job{1000, 1, rng_kind::philox})), usage_error);
     EXPECT_THROW(b->start_empty(1), usage_error);
   }
+}
+
+// Device code exists for pi alone: the backend says so, and refuses every other kernel as a
+// usage error naming the kernel and the ones it has (on any machine: before the device is used).
+TEST(cuda_backend, declares_pi_only_and_refuses_other_kernels) {
+  auto b = find_backend("cuda").make();
+  const backend_abilities a = b->abilities();
+  EXPECT_EQ(a.kernels, std::vector<std::string>{"pi"});
+  EXPECT_TRUE(supports_kernel(a, "pi"));
+  EXPECT_FALSE(a.exact_workers) << "one worker per device, whatever W";
+  EXPECT_TRUE(a.honours_subranges);
+  int refused = 0;
+  for (const auto& k : registered_kernels()) {
+    if (k->name() == "pi") continue;
+    EXPECT_FALSE(supports_kernel(a, k->name()));
+    run_request request;
+    request.job = make_job(k->name(), 65536, 1);
+    try {
+      (void)b->run(request);
+      ADD_FAILURE() << "ran kernel " << k->name();
+    } catch (const usage_error& e) {
+      EXPECT_EQ(std::string(e.what()), "cuda: kernel " + std::string(k->name()) +
+                                           " is not supported by this backend (device code exists for: pi)");
+    }
+    ++refused;
+  }
+  EXPECT_GT(refused, 0) << "the build has a kernel besides pi";
+}
+
+TEST(cuda_backend, rejects_an_unknown_schedule) {
+  auto b = find_backend("cuda").make();
+  run_request request = pi_request(pi_job{1000, 1, rng_kind::philox});
+  request.schedule = {"dynamic", 0};
+  EXPECT_THROW((void)b->run(request), usage_error);
+}
+
+TEST(cuda_cli, another_kernel_is_not_supported_and_skipped_under_a_list) {
+  const auto alone = test::run_parbench("pi --backend cuda --kernel imbalanced --samples 1000");
+  EXPECT_EQ(alone.exit_code, 2) << alone.output;
+  EXPECT_THAT(alone.output, HasSubstr("not supported by this backend"));
+  const auto listed = test::run_parbench("pi --backend serial,cuda --kernel imbalanced --samples 1000");
+  EXPECT_EQ(listed.exit_code, 0) << listed.output;
+  EXPECT_THAT(listed.output, ::testing::ContainsRegex("cuda +skipped: kernel imbalanced is not supported"));
 }
 
 // On this machine as it is: without a GPU, `pi --backend cuda` fails with the probe's reason

@@ -1,6 +1,6 @@
-// Data-race checks for the thread-based paths: serial, threads and stdpar. They run in
-// every build and are what the ThreadSanitizer job runs (.ci/hardening tsan, ctest label
-// `races`); OpenMP, oneTBB and the process backends stay out of that job, and so does stdpar
+// Data-race checks for the thread-based paths: serial, threads (every schedule) and stdpar.
+// They run in every build and are what the ThreadSanitizer job runs (.ci/hardening tsan,
+// ctest label `races`); OpenMP, oneTBB and the process backends stay out of that job, and so does stdpar
 // under TSan: it runs on Debian's oneTBB, which is not built with TSan, so TSan reports TBB's
 // own work stealing as races (docs/reliability.md).
 
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "backends/registry.hpp"
+#include "kernels/registry.hpp"
 #include "tests/cli_helpers.hpp"
 
 using namespace parbench;
@@ -43,20 +44,43 @@ std::vector<std::string> thread_backends() {
   return out;
 }
 
-std::uint64_t serial_hits(const kernels::pi_job& job) { return kernels::count_hits(job, 0, job.chunk_count()); }
+result_words serial(const kernel_job& job) { return compute(job, {0, job.chunk_count()}); }
 
-// Fewer chunks than workers, as many, and more; one instance reused across worker counts.
+run_request request(std::shared_ptr<const kernel_job> job, unsigned workers, schedule s = {}) {
+  run_request r;
+  r.job = std::move(job);
+  r.workers = workers;
+  r.schedule = std::move(s);
+  return r;
+}
+
+// Every schedule the backend declares, with a chunk count of 2 where it takes one.
+std::vector<schedule> schedules_of(const backend& b) {
+  std::vector<schedule> out;
+  for (const auto& o : b.abilities().schedules) {
+    out.push_back({o.name, 0});
+    if (o.takes_grain) out.push_back({o.name, 2});
+  }
+  return out;
+}
+
+// Fewer chunks than workers, as many, and more; every kernel and schedule; one instance
+// reused across worker counts.
 TEST(races, repeated_runs_at_every_worker_count_agree_with_serial) {
   for (const auto& name : thread_backends()) {
     auto b = find_backend(name).make();
-    for (std::uint64_t chunks : {std::uint64_t{1}, std::uint64_t{3}, std::uint64_t{16}}) {
-      const kernels::pi_job job{chunks * kernels::chunk_samples - 7, 11, kernels::rng_kind::light};
-      const std::uint64_t expected = serial_hits(job);
-      for (unsigned w : {1u, 2u, 3u, 5u, 8u, 2u, 1u}) {
-        const run_result r = b->run({job, w, {}, {}});
-        EXPECT_EQ(r.hits, expected) << name << " W=" << w << " chunks=" << chunks;
-        EXPECT_GE(r.workers_used, 1u) << name;
-        EXPECT_LE(r.workers_used, w) << name;
+    for (const auto& k : registered_kernels()) {
+      for (std::uint64_t chunks : {std::uint64_t{1}, std::uint64_t{3}, std::uint64_t{16}}) {
+        const auto job = make_job(k->name(), chunks * 65536 - 7, 11, {{"rng", "light"}});
+        const result_words expected = serial(*job);
+        for (const schedule& s : schedules_of(*b)) {
+          for (unsigned w : {1u, 2u, 3u, 5u, 8u, 2u, 1u}) {
+            const run_result r = b->run(request(job, w, s));
+            EXPECT_EQ(r.result, expected) << name << " " << to_string(s) << " W=" << w << " " << describe(job->spec());
+            EXPECT_GE(r.workers_used, 1u) << name;
+            EXPECT_LE(r.workers_used, w) << name;
+          }
+        }
       }
     }
   }
@@ -65,31 +89,35 @@ TEST(races, repeated_runs_at_every_worker_count_agree_with_serial) {
 // Separate instances may run at the same time from different threads (the harness never
 // does, but nothing in serial or threads may share unsynchronised state between instances).
 TEST(races, separate_instances_run_concurrently) {
-  const kernels::pi_job job{8 * kernels::chunk_samples + 5, 3, kernels::rng_kind::philox};
-  const std::uint64_t expected = serial_hits(job);
+  const auto job = make_job("imbalanced", 8 * 65536 + 5, 3);
+  const result_words expected = serial(*job);
   for (const char* name : {"serial", "threads"}) {
-    std::vector<std::uint64_t> hits(3, 0);
-    std::vector<std::thread> callers;
-    for (std::size_t i = 0; i < hits.size(); ++i) {
-      callers.emplace_back([&, i] {
-        auto b = find_backend(name).make();
-        hits[i] = b->run({job, 3, {}, {}}).hits;
-      });
+    for (const schedule& s : schedules_of(*find_backend(name).make())) {
+      std::vector<result_words> results(3);
+      std::vector<std::thread> callers;
+      for (std::size_t i = 0; i < results.size(); ++i) {
+        callers.emplace_back([&, i] {
+          auto b = find_backend(name).make();
+          results[i] = b->run(request(job, 3, s)).result;
+        });
+      }
+      for (auto& t : callers) t.join();
+      for (const auto& r : results) EXPECT_EQ(r, expected) << name << " " << to_string(s);
     }
-    for (auto& t : callers) t.join();
-    for (std::uint64_t h : hits) EXPECT_EQ(h, expected) << name;
   }
 }
 
 TEST(races, start_empty_then_run_many_times) {
-  const kernels::pi_job job{2 * kernels::chunk_samples, 5, kernels::rng_kind::light};
-  const std::uint64_t expected = serial_hits(job);
+  const auto job = make_job("pi", 2 * 65536, 5, {{"rng", "light"}});
+  const result_words expected = serial(*job);
   for (const auto& name : thread_backends()) {
     auto b = find_backend(name).make();
+    const auto schedules = schedules_of(*b);
     for (int rep = 0; rep < 20; ++rep) {
       const unsigned w = 1 + static_cast<unsigned>(rep % 4);
       b->start_empty(w);
-      EXPECT_EQ(b->run({job, w, {}, {}}).hits, expected) << name << " rep " << rep;
+      const schedule& s = schedules[static_cast<std::size_t>(rep) % schedules.size()];
+      EXPECT_EQ(b->run(request(job, w, s)).result, expected) << name << " " << to_string(s) << " rep " << rep;
     }
   }
 }
@@ -101,6 +129,15 @@ TEST(races, cli_pi_on_the_thread_backends) {
   const auto r = test::run_parbench("pi --backend " + list + " --workers 3 --samples 1000003 --seed 9");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, ::testing::HasSubstr("all backends agree"));
+}
+
+// The atomic chunk counter through the binary, on the kernel where chunks differ in cost.
+TEST(races, cli_imbalanced_on_the_threads_counter) {
+  const auto r = test::run_parbench(
+      "pi --backend threads --kernel imbalanced --schedule dynamic:2 --workers 3 "
+      "--samples 1000003 --seed 9");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, ::testing::HasSubstr("dynamic:2"));
 }
 
 }  // namespace

@@ -38,8 +38,8 @@ class openmp_backend final : public backend {
   backend_abilities abilities() const override {
     backend_abilities a;
     a.schedules = {
-        {"static", "schedule(static): one contiguous block per thread; static:N deals N-chunk blocks round-robin",
-         true, true},
+        {"static", "schedule(static): one contiguous block per thread; static:N deals N-chunk blocks round-robin", true,
+         true},
         {"dynamic", "schedule(dynamic, N): idle threads take the next N chunks (default 1)", true, false},
         {"guided", "schedule(guided, N): shrinking blocks, at least N chunks (default 1)", true, false},
     };
@@ -59,8 +59,9 @@ class openmp_backend final : public backend {
     const auto first = static_cast<long long>(range.first), last = static_cast<long long>(range.last);
     std::vector<thread_state> state(request.workers);
     for (auto& s : state) s.acc = identity(job.layout());
+    const int threads = static_cast<int>(request.workers);
     int team = 0;
-#pragma omp parallel num_threads(static_cast<int>(request.workers))
+#pragma omp parallel num_threads(threads)
     {
 #pragma omp single
       team = omp_get_num_threads();
@@ -90,8 +91,9 @@ class openmp_backend final : public backend {
 
   void start_empty(unsigned workers) override {
     omp_set_dynamic(0);
+    const int threads = static_cast<int>(workers);
     int team = 0;
-#pragma omp parallel num_threads(static_cast<int>(workers))
+#pragma omp parallel num_threads(threads)
     {
 #pragma omp single nowait
       team = omp_get_num_threads();

@@ -1,8 +1,9 @@
 // C++17 parallel algorithms: std::transform_reduce(std::execution::par) over the requested
-// chunks (a sub-range when the request names one); the library decides the split. libstdc++ runs it on oneTBB, in the task arena of the calling thread; we
-// call it inside an arena of W slots, which is what bounds the threads it uses. Where W
-// exceeds TBB's process-wide thread limit (the core count by default), the limit is
-// raised to W for the call, or the arena would get fewer threads than it has slots.
+// chunks (a sub-range when the request names one); the library decides the split.
+// libstdc++ runs it on oneTBB, in the task arena of the calling thread; we call it inside an
+// arena of W slots, which is what bounds the threads it uses. Where W exceeds TBB's
+// process-wide thread limit (the core count by default), the limit is raised to W for the
+// call, or the arena would get fewer threads than it has slots.
 
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/task_arena.h>

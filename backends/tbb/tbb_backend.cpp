@@ -29,7 +29,9 @@ class tbb_backend final : public backend {
     a.schedules = {
         {"auto", "auto_partitioner: TBB splits further where work is stolen (grain 1 chunk)", false, false},
         {"simple", "simple_partitioner: splits down to N chunks per task (default 1)", true, false},
-        {"static", "static_partitioner: about one equal block per thread, no stealing", false, true},
+        // Not a fixed split: the blocks are equal, but a block mailed to a thread that has not
+        // joined the arena yet is run by another one.
+        {"static", "static_partitioner: one equal block per arena slot, no further splitting", false, false},
     };
     a.honours_subranges = true;
     a.nestable = true;
@@ -73,7 +75,8 @@ class tbb_backend final : public backend {
   void start_empty(unsigned workers) override {
     const auto limit = detail::raise_tbb_limit(workers);
     arenas_.arena_for(workers).execute([&] {
-      oneapi::tbb::parallel_for(0u, workers, [](unsigned) {}, oneapi::tbb::static_partitioner{});
+      oneapi::tbb::parallel_for(
+          0u, workers, [](unsigned) {}, oneapi::tbb::static_partitioner{});
     });
   }
 
