@@ -49,9 +49,10 @@ const backend_entry& find_backend(std::string_view name) {
     if (e.name == name) return e;
   const auto& known = known_backend_names();
   if (std::find(known.begin(), known.end(), name) != known.end()) {
-    throw usage_error(fmt::format("backend '{}' is not in this build (configure with its PARBENCH_WITH_* option "
-                                  "and its dependencies installed); built backends: {}",
-                                  name, backend_names()));
+    throw usage_error(
+        fmt::format("backend '{}' is not in this build (configure with its PARBENCH_WITH_* option "
+                    "and its dependencies installed); built backends: {}",
+                    name, backend_names()));
   }
   throw usage_error(fmt::format("unknown backend '{}'; choose from: {}, or all", name, backend_names()));
 }

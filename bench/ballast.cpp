@@ -15,8 +15,8 @@ resident_ballast::resident_ballast(std::uint64_t bytes) : bytes_(bytes) {
   if (bytes == 0) return;
   void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED)
-    throw usage_error(fmt::format("--parent-memory: cannot map {} bytes: {}; choose a smaller size", bytes,
-                                  std::strerror(errno)));
+    throw usage_error(
+        fmt::format("--parent-memory: cannot map {} bytes: {}; choose a smaller size", bytes, std::strerror(errno)));
   data_ = p;
   const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
   // Volatile writes: the pages must really become resident.

@@ -21,8 +21,8 @@ using config_key = std::tuple<std::string, int, std::string, std::string, std::s
                               std::string, unsigned, unsigned, std::uint64_t, std::uint64_t>;
 
 config_key key_of(const result_row& r) {
-  return {r.kernel, r.kernel_version, r.params,  r.backend, r.kind, r.isa,
-          r.schedule, r.scaling,     r.workers, r.ranks,   r.size, r.seed};
+  return {r.kernel,   r.kernel_version, r.params,  r.backend, r.kind, r.isa,
+          r.schedule, r.scaling,        r.workers, r.ranks,   r.size, r.seed};
 }
 
 }  // namespace
@@ -150,11 +150,15 @@ std::vector<break_even_row> break_even(const std::vector<result_row>& aggregates
   using key = std::tuple<std::string, std::string, std::string, std::string, unsigned>;
   std::vector<key> order;
   std::map<key, std::map<std::uint64_t, std::optional<double>>> sweep;
+  std::map<key, std::string> unit;
   for (const auto& a : aggregates) {
     if (a.row_type != "aggregate" || a.scaling != "strong" || a.kind == "reference") continue;
     const key k{a.kernel, a.params, a.backend, a.schedule, a.workers};
     auto [it, inserted] = sweep.try_emplace(k);
-    if (inserted) order.push_back(k);
+    if (inserted) {
+      order.push_back(k);
+      unit[k] = a.unit;
+    }
     it->second[a.size] = a.status == "ok" ? a.speedup : std::nullopt;
   }
   std::vector<break_even_row> out;
@@ -166,6 +170,7 @@ std::vector<break_even_row> break_even(const std::vector<result_row>& aggregates
     row.backend = std::get<2>(k);
     row.schedule = std::get<3>(k);
     row.workers = std::get<4>(k);
+    row.unit = unit[k];
     for (const auto& [n, s] : sizes) append_item(row.sizes_tried, ";", std::to_string(n));
     // Walk from the largest size down while the backend keeps winning.
     for (auto it = sizes.rbegin(); it != sizes.rend(); ++it) {

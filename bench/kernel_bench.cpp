@@ -12,8 +12,8 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <map>
 #include <memory>
@@ -23,12 +23,12 @@
 #include <vector>
 
 #include "backends/registry.hpp"
+#include "bench/xoshiro_baseline.hpp"
 #include "core/errors.hpp"
 #include "core/parse.hpp"
 #include "kernels/montecarlo/isa.hpp"
 #include "kernels/montecarlo/sampler.hpp"
 #include "kernels/registry.hpp"
-#include "bench/xoshiro_baseline.hpp"
 
 namespace {
 
@@ -43,12 +43,13 @@ constexpr std::uint64_t kernel_samples = 64 * parbench::kernels::chunk_samples;
 const std::uint64_t parallel_samples = [] {
   const char* text = std::getenv("PARBENCH_BENCH_PARALLEL_SAMPLES");
   return text != nullptr && *text != '\0' ? parbench::parse_count(text, "PARBENCH_BENCH_PARALLEL_SAMPLES")
-                                           : 1024 * parbench::kernels::chunk_samples;
+                                          : 1024 * parbench::kernels::chunk_samples;
 }();
 
 void set_rate(benchmark::State& state, std::uint64_t samples_per_iteration) {
-  state.counters["samples/s"] = benchmark::Counter(
-      static_cast<double>(samples_per_iteration) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["samples/s"] =
+      benchmark::Counter(static_cast<double>(samples_per_iteration) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
 }
 
 // One core, CPU time: the kernel on one instruction-set path (what count_hits runs).
@@ -212,8 +213,8 @@ void register_all() {
           ->Unit(benchmark::kMillisecond);
   for (isa path : parbench::kernels::supported_isas())
     if (path != isa::scalar)
-      benchmark::RegisterBenchmark(fmt::format("baseline/xoshiro128plus/{}", to_string(path)).c_str(),
-                                   xoshiro_baseline, path)
+      benchmark::RegisterBenchmark(fmt::format("baseline/xoshiro128plus/{}", to_string(path)).c_str(), xoshiro_baseline,
+                                   path)
           ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("baseline/textbook_mt19937_64", textbook_mt19937_64)->Unit(benchmark::kMillisecond);
 
@@ -226,8 +227,8 @@ void register_all() {
   };
   for (rng_kind rng : {rng_kind::philox, rng_kind::light}) {
 #if defined(_OPENMP)
-    parallel(benchmark::RegisterBenchmark(fmt::format("openmp_reference/{}", to_string(rng)).c_str(),
-                                          openmp_reference, rng));
+    parallel(benchmark::RegisterBenchmark(fmt::format("openmp_reference/{}", to_string(rng)).c_str(), openmp_reference,
+                                          rng));
 #endif
     // In-process backends and fork; spawn, forkserver and mpi start other executables.
     for (const char* name : {"threads", "openmp", "tbb", "stdpar", "fork"})
@@ -305,8 +306,8 @@ class ratio_reporter : public benchmark::ConsoleReporter {
     for (const auto& [name, t] : time_) {
       if (name.rfind("startup/", 0) != 0 || name.rfind("startup/bare_", 0) == 0) continue;
       const std::string workers = name.substr(name.rfind('/'));
-      const std::string bare = name.rfind("startup/threads_", 0) == 0 ? "startup/bare_thread_create_join"
-                                                                      : "startup/bare_fork_pipe_waitpid";
+      const std::string bare =
+          name.rfind("startup/threads_", 0) == 0 ? "startup/bare_thread_create_join" : "startup/bare_fork_pipe_waitpid";
       if (const auto b = time_.find(bare + workers); b != time_.end())
         std::printf("  %-36s %6.2fx %s\n", name.c_str(), t / b->second, (bare + workers).c_str());
     }

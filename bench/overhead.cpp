@@ -123,7 +123,8 @@ std::vector<overhead_row> measure_overhead(run_plan& plan, progress& prog) {
     bm->UseRealTime()->MinTime(target_rep_s)->Repetitions(static_cast<int>(outer));
   }
 
-  prog.phase("start-up overhead", (configs.size() + setups.size() + 1) * outer, static_cast<double>((configs.size() + 1) * outer));
+  prog.phase("start-up overhead", (configs.size() + setups.size() + 1) * outer,
+             static_cast<double>((configs.size() + 1) * outer));
   capture_reporter reporter(false);
   benchmark::RunSpecifiedBenchmarks(&reporter, "^overhead/");
   benchmark::ClearRegisteredBenchmarks();
@@ -147,8 +148,7 @@ std::vector<overhead_row> measure_overhead(run_plan& plan, progress& prog) {
     if (it == index.end()) continue;
     if (run.failed)
       errors[it->second] = run.error;
-    else
-    {
+    else {
       times[it->second].push_back(run.real_s_per_iteration);
       inner[it->second].push_back(static_cast<double>(run.iterations));
     }
@@ -160,7 +160,8 @@ std::vector<overhead_row> measure_overhead(run_plan& plan, progress& prog) {
     const auto& c = configs[i];
     const auto& pb = plan.backends[c.backend];
     if (!errors[i].empty())
-      prog.note(fmt::format("start-up overhead of {} with {} workers failed: {}", pb.entry->name, c.workers, errors[i]));
+      prog.note(
+          fmt::format("start-up overhead of {} with {} workers failed: {}", pb.entry->name, c.workers, errors[i]));
     if (times[i].empty()) continue;
     // mpi starts W workers on each rank: ranks x W in all, as in results.csv.
     rows.push_back(summarize_overhead(std::string(pb.instance->mechanism()), pb.entry->name,
@@ -190,7 +191,8 @@ std::vector<overhead_row> measure_overhead(run_plan& plan, progress& prog) {
   if (const auto& job = mpi::current_job(); runs_mpi && job) {
     const double start_up_s = job->init_seconds + job->first_collective_seconds;
     rows.push_back(summarize_overhead("MPI_Init + first collective", "mpi", static_cast<unsigned>(job->ranks),
-                                      std::vector<double>{start_up_s}, 0.0, 1, rows.empty() ? 0 : rows.back().parent_rss_bytes));
+                                      std::vector<double>{start_up_s}, 0.0, 1,
+                                      rows.empty() ? 0 : rows.back().parent_rss_bytes));
   }
   return rows;
 }

@@ -36,7 +36,9 @@ std::string peer_choices() {
 }
 
 subprocess::companion peer_script() {
-  return {"the Python peer mp_pi.py", "PARBENCH_PEER_SCRIPT", {"mp_pi.py", "../share/parbench/peers/python/mp_pi.py"},
+  return {"the Python peer mp_pi.py",
+          "PARBENCH_PEER_SCRIPT",
+          {"mp_pi.py", "../share/parbench/peers/python/mp_pi.py"},
           PARBENCH_PEER_SCRIPT_SOURCE};
 }
 
@@ -114,10 +116,10 @@ peer_environment find_peer_environment() {
   const auto probe =
       subprocess::find_python("import platform, numpy; print(platform.python_version(), numpy.__version__)");
   if (!probe)
-    throw usage_error(fmt::format(
-        "--peer needs a Python that can import numpy (tried {}): install the Debian package python3-numpy "
-        "(apt-get install python3-numpy), or point $PYTHON at an interpreter that has numpy",
-        subprocess::python_candidates()));
+    throw usage_error(
+        fmt::format("--peer needs a Python that can import numpy (tried {}): install the Debian package python3-numpy "
+                    "(apt-get install python3-numpy), or point $PYTHON at an interpreter that has numpy",
+                    subprocess::python_candidates()));
   env.python = probe->python;
   const auto space = probe->out.find(' ');
   env.python_version = probe->out.substr(0, space);

@@ -42,7 +42,7 @@ struct result_row {
   std::optional<unsigned> repetition;
   std::string status;  ///< ok | failed
   std::string error;
-  std::string result;  ///< the kernel's result words, ';'-separated (pi: the hit count)
+  std::string result;                  ///< the kernel's result words, ';'-separated (pi: the hit count)
   std::optional<std::uint64_t> items;  ///< work items one run processes (the kernel's unit)
   std::optional<std::uint64_t> bytes;  ///< bytes one run moves, where the kernel declares it
   std::optional<double> wall_s;

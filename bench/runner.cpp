@@ -37,10 +37,17 @@ double cpu_seconds(int who) {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
 }
 
+// "<kernel>/<backend>/<schedule>/w:W/n:N/<scaling>"; the kernel is "name[params]" when the plan
+// runs that kernel with more than one set of parameters, so every name stays unique.
 std::string config_name(const run_plan& plan, const planned_config& c) {
   const planned_kernel& k = plan.kernels[c.kernel];
-  return fmt::format("{}[{}]/{}/{}/w:{}/n:{}/{}", k.definition->name(), k.params_text,
-                     plan.backends[c.backend].entry->name, to_string(c.schedule), c.workers, c.samples, c.scaling);
+  const auto same_name = std::count_if(plan.kernels.begin(), plan.kernels.end(), [&](const planned_kernel& o) {
+    return o.definition->name() == k.definition->name();
+  });
+  const std::string label = same_name > 1 ? fmt::format("{}[{}]", k.definition->name(), k.params_text)
+                                          : std::string(k.definition->name());
+  return fmt::format("{}/{}/{}/w:{}/n:{}/{}", label, plan.backends[c.backend].entry->name, to_string(c.schedule),
+                     c.workers, c.samples, c.scaling);
 }
 
 // Expected relative cost of one run, for the ETA.
@@ -166,9 +173,10 @@ run_plan make_plan(const suite& settings, unsigned online_cpus) {
       return std::any_of(ps.begin(), ps.end(), [&](const kernel_param& p) { return p.name == n; });
     });
     if (!used)
-      throw usage_error(fmt::format("no kernel of this run has a parameter '{}' (kernels: {}; `parbench list` shows "
-                                    "their parameters)",
-                                    name, kernel_names()));
+      throw usage_error(
+          fmt::format("no kernel of this run has a parameter '{}' (kernels: {}; `parbench list` shows "
+                      "their parameters)",
+                      name, kernel_names()));
   }
 
   std::string list;
@@ -204,14 +212,16 @@ run_plan make_plan(const suite& settings, unsigned online_cpus) {
     const std::vector<std::uint64_t>& sizes = e.samples.empty() ? settings.samples : e.samples;
     const std::vector<std::string>& names = e.schedules.empty() ? settings.schedules : e.schedules;
     std::vector<unsigned> kernel_workers = plan.workers;
-    if (e.workers_at_cpus) kernel_workers = {std::clamp(online_cpus, 1u, max_workers)};
-    else if (!e.workers.empty()) kernel_workers = e.workers;
+    if (e.workers_at_cpus)
+      kernel_workers = {std::clamp(online_cpus, 1u, max_workers)};
+    else if (!e.workers.empty())
+      kernel_workers = e.workers;
     const bool break_even = e.break_even.value_or(settings.break_even);
     for (std::size_t b = 0; b < plan.backends.size(); ++b) {
       const backend& inst = *plan.backends[b].instance;
       if (!supports_kernel(inst.abilities(), def.name())) {
-        plan.left_out.push_back(fmt::format("{} on {}: not supported by this backend", def.name(),
-                                            plan.backends[b].entry->name));
+        plan.left_out.push_back(
+            fmt::format("{} on {}: not supported by this backend", def.name(), plan.backends[b].entry->name));
         continue;
       }
       // The reference runs on one worker and its default schedule only, whatever the lists say.
@@ -222,11 +232,13 @@ run_plan make_plan(const suite& settings, unsigned online_cpus) {
                     : schedules_for(inst, settings.inner, names, not_offered);
       for (const auto& n : names) {
         if (n == "default" || n == "all") continue;
+        // The reference does not count as offering a schedule: it runs its default whatever the list says.
         const bool missing = std::find(not_offered.begin(), not_offered.end(), n) != not_offered.end();
-        offered[n] = offered[n] || !missing;
+        if (!reference) offered[n] = offered[n] || !missing;
+        else offered.try_emplace(n, false);
         if (missing && !reference)
-          plan.left_out.push_back(fmt::format("{} on {}: schedule {} not offered", def.name(),
-                                              plan.backends[b].entry->name, n));
+          plan.left_out.push_back(
+              fmt::format("{} on {}: schedule {} not offered", def.name(), plan.backends[b].entry->name, n));
       }
       const unsigned ranks = mpi::ranks_of_backend(plan.backends[b].entry->name);
       for (const auto& sched : scheds) {
@@ -253,9 +265,10 @@ run_plan make_plan(const suite& settings, unsigned online_cpus) {
   }
   for (const auto& [name, ok] : offered)
     if (!ok)
-      throw usage_error(fmt::format("no backend of this run offers schedule '{}'; `parbench list` shows each "
-                                    "backend's schedules",
-                                    name));
+      throw usage_error(
+          fmt::format("no backend of this run offers schedule '{}'; `parbench list` shows each "
+                      "backend's schedules",
+                      name));
   // Every job must be valid before anything is measured (sizes the kernel refuses, ...).
   std::set<std::pair<std::size_t, std::uint64_t>> checked;
   for (const auto& c : plan.configs)
@@ -265,9 +278,9 @@ run_plan make_plan(const suite& settings, unsigned online_cpus) {
 
 std::string describe(const run_plan& plan) {
   const suite& s = plan.settings;
-  std::string out = fmt::format("suite '{}': {} scaling, seed {}, {} repetitions{}\n", s.name, s.scaling, s.seed,
-                                s.repetitions,
-                                s.min_time_s > 0 ? fmt::format(", min time {} s", s.min_time_s) : std::string());
+  std::string out =
+      fmt::format("suite '{}': {} scaling, seed {}, {} repetitions{}\n", s.name, s.scaling, s.seed, s.repetitions,
+                  s.min_time_s > 0 ? fmt::format(", min time {} s", s.min_time_s) : std::string());
   for (const auto& k : plan.kernels)
     out += fmt::format("kernel: {} (version {}, unit {}) {}\n", k.definition->name(), k.definition->version(),
                        k.definition->unit(), k.params_text);
@@ -329,7 +342,9 @@ sweep_result run_sweep(run_plan& plan, progress& prog, bool json) {
     auto& pb = plan.backends[b];
     const auto sched = parse_schedule(*pb.instance, sched_text);
     const job_key jk{k, warm_n};
-    if (const auto error = checked_run(*pb.instance, request_for(s, jobs.at(jk), w, sched, pb.instance->abilities().schedules_of_inner), &reference.at(jk), r))
+    if (const auto error = checked_run(
+            *pb.instance, request_for(s, jobs.at(jk), w, sched, pb.instance->abilities().schedules_of_inner),
+            &reference.at(jk), r))
       prog.note(fmt::format("warm-up of {} ({}) with {} workers failed: {}", pb.entry->name, sched_text, w, *error));
     prog.step(fmt::format("warm-up {} {} W={}", pb.entry->name, sched_text, w), 2e5);
   }
@@ -347,33 +362,34 @@ sweep_result run_sweep(run_plan& plan, progress& prog, bool json) {
     backend* b = plan.backends[c.backend].instance.get();
     const run_request req = request_for(s, job, c.workers, c.schedule, b->abilities().schedules_of_inner);
     const result_words* ref = &reference.at({c.kernel, c.samples});
-    const std::string label = fmt::format("{} {} {} W={} n={}", plan.kernels[c.kernel].definition->name(),
-                                          plan.backends[c.backend].entry->name, to_string(c.schedule), c.workers,
-                                          c.samples);
-    auto* bm = benchmark::RegisterBenchmark(name.c_str(), [b, req, ref, w, label, &prog, &plan, i](benchmark::State& state) {
-      const double self0 = cpu_seconds(RUSAGE_SELF), children0 = cpu_seconds(RUSAGE_CHILDREN);
-      double reported_children = 0;
-      unsigned used = 0;
-      for (auto _ : state) {
-        run_result r;
-        if (const auto error = checked_run(*b, req, ref, r)) {
-          state.SkipWithError(error->c_str());
-          break;
-        }
-        reported_children += r.children_cpu_seconds;
-        used = std::max(used, r.workers_used);
-      }
-      const double self = cpu_seconds(RUSAGE_SELF) - self0;
-      // Children reaped by this process show in RUSAGE_CHILDREN; workers of a helper
-      // process (forkserver) are only known from what the backend reports.
-      const double children = std::max(cpu_seconds(RUSAGE_CHILDREN) - children0, reported_children);
-      const double iterations = static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1));
-      state.counters["cpu_s"] = (self + children) / iterations;
-      state.counters["workers_used"] = used;
-      (void)plan;
-      (void)i;
-      prog.step(label, w);
-    });
+    const std::string label =
+        fmt::format("{} {} {} W={} n={}", plan.kernels[c.kernel].definition->name(),
+                    plan.backends[c.backend].entry->name, to_string(c.schedule), c.workers, c.samples);
+    auto* bm =
+        benchmark::RegisterBenchmark(name.c_str(), [b, req, ref, w, label, &prog, &plan, i](benchmark::State& state) {
+          const double self0 = cpu_seconds(RUSAGE_SELF), children0 = cpu_seconds(RUSAGE_CHILDREN);
+          double reported_children = 0;
+          unsigned used = 0;
+          for (auto _ : state) {
+            run_result r;
+            if (const auto error = checked_run(*b, req, ref, r)) {
+              state.SkipWithError(error->c_str());
+              break;
+            }
+            reported_children += r.children_cpu_seconds;
+            used = std::max(used, r.workers_used);
+          }
+          const double self = cpu_seconds(RUSAGE_SELF) - self0;
+          // Children reaped by this process show in RUSAGE_CHILDREN; workers of a helper
+          // process (forkserver) are only known from what the backend reports.
+          const double children = std::max(cpu_seconds(RUSAGE_CHILDREN) - children0, reported_children);
+          const double iterations = static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1));
+          state.counters["cpu_s"] = (self + children) / iterations;
+          state.counters["workers_used"] = used;
+          (void)plan;
+          (void)i;
+          prog.step(label, w);
+        });
     bm->UseRealTime()->Repetitions(static_cast<int>(s.repetitions))->Unit(benchmark::kSecond);
     if (s.min_time_s > 0)
       bm->MinTime(s.min_time_s);
@@ -436,8 +452,7 @@ sweep_result run_sweep(run_plan& plan, progress& prog, bool json) {
   std::vector<std::size_t> order(out.raw.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return config_of[a] != config_of[b] ? config_of[a] < config_of[b]
-                                        : *out.raw[a].repetition < *out.raw[b].repetition;
+    return config_of[a] != config_of[b] ? config_of[a] < config_of[b] : *out.raw[a].repetition < *out.raw[b].repetition;
   });
   std::vector<result_row> sorted;
   sorted.reserve(order.size());

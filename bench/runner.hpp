@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "backends/registry.hpp"
-#include "core/kernel.hpp"
 #include "bench/progress.hpp"
 #include "bench/records.hpp"
 #include "bench/suite.hpp"
+#include "core/kernel.hpp"
 
 namespace parbench::bench {
 
@@ -29,14 +29,14 @@ struct planned_backend {
 /// A kernel taking part in a run, with its parameters completed and validated.
 struct planned_kernel {
   const kernel* definition = nullptr;
-  param_values params;  ///< every declared parameter, canonical
+  param_values params;      ///< every declared parameter, canonical
   std::string params_text;  ///< format_params(params)
 };
 
 /// One configuration: registered as one Google Benchmark benchmark.
 struct planned_config {
-  std::size_t kernel = 0;   ///< index into run_plan::kernels
-  std::size_t backend = 0;  ///< index into run_plan::backends
+  std::size_t kernel = 0;       ///< index into run_plan::kernels
+  std::size_t backend = 0;      ///< index into run_plan::backends
   parbench::schedule schedule;  ///< resolved: never an empty name
   unsigned workers = 1;
   std::uint64_t samples = 0;  ///< the job's size (total for strong scaling)

@@ -37,7 +37,9 @@ class suite_parser {
     throw usage_error(fmt::format("{}:{}:{}: {}", source_, line, column, problem));
   }
 
-  [[noreturn]] void fail(const std::string& problem) const { throw usage_error(fmt::format("{}: {}", source_, problem)); }
+  [[noreturn]] void fail(const std::string& problem) const {
+    throw usage_error(fmt::format("{}: {}", source_, problem));
+  }
 
  private:
   std::string_view text_;
@@ -71,9 +73,8 @@ suite default_suite() {
   imbalanced.schedules = {"all"};
   imbalanced.break_even = false;
   s.kernels = {kernel_entry{}, imbalanced};
-  s.break_even_sizes = {std::uint64_t{1} << 12, std::uint64_t{1} << 14, std::uint64_t{1} << 16,
-                        std::uint64_t{1} << 18, std::uint64_t{1} << 20, std::uint64_t{1} << 22,
-                        std::uint64_t{1} << 24};
+  s.break_even_sizes = {std::uint64_t{1} << 12, std::uint64_t{1} << 14, std::uint64_t{1} << 16, std::uint64_t{1} << 18,
+                        std::uint64_t{1} << 20, std::uint64_t{1} << 22, std::uint64_t{1} << 24};
   return s;
 }
 
@@ -101,7 +102,9 @@ suite parse_suite(std::string_view text, std::string_view source, suite base) {
 
   suite s = std::move(base);
   const auto want = [&](const std::string& key, const json& v, bool ok, std::string_view expected) {
-    if (!ok) p.fail_at_key(key, fmt::format("'{}' must be {}, found {}", key, expected, v.is_number() ? v.dump() : type_of(v)));
+    if (!ok)
+      p.fail_at_key(key,
+                    fmt::format("'{}' must be {}, found {}", key, expected, v.is_number() ? v.dump() : type_of(v)));
   };
   // Numbers may be JSON numbers or strings in the CLI's forms ("1e9", "1-4").
   const auto count_text = [](const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
@@ -263,10 +266,11 @@ suite parse_suite(std::string_view text, std::string_view source, suite base) {
       want(key, v, v.is_boolean(), "true or false");
       (key == "overhead" ? s.overhead : s.break_even) = v.get<bool>();
     } else {
-      p.fail_at_key(key, fmt::format("unknown key '{}'; allowed: name, kernels, params, schedules, backends, workers, samples, "
-                                     "break_even_sizes, repetitions, scaling, rng, seed, min_time, timeout, "
-                                     "overhead, break_even, overhead_repetitions",
-                                     key));
+      p.fail_at_key(
+          key, fmt::format("unknown key '{}'; allowed: name, kernels, params, schedules, backends, workers, samples, "
+                           "break_even_sizes, repetitions, scaling, rng, seed, min_time, timeout, "
+                           "overhead, break_even, overhead_repetitions",
+                           key));
     }
   }
   return s;
@@ -290,8 +294,10 @@ nlohmann::json to_json(const suite& s) {
     for (const auto& [n, v] : e.params) params[n] = v;
     json k{{"name", e.name}, {"params", params}};
     if (!e.samples.empty()) k["samples"] = e.samples;
-    if (e.workers_at_cpus) k["workers"] = "cpus";
-    else if (!e.workers.empty()) k["workers"] = e.workers;
+    if (e.workers_at_cpus)
+      k["workers"] = "cpus";
+    else if (!e.workers.empty())
+      k["workers"] = e.workers;
     if (!e.schedules.empty()) k["schedules"] = e.schedules;
     if (e.break_even) k["break_even"] = *e.break_even;
     kernels.push_back(std::move(k));
@@ -303,7 +309,6 @@ nlohmann::json to_json(const suite& s) {
               {"params", params},
               {"schedules", s.schedules},
               {"inner", s.inner},
-              {"sizes", s.samples},
               {"backends", s.backends},
               {"workers", s.workers},
               {"samples", s.samples},

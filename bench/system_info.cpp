@@ -4,17 +4,17 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
-#include <algorithm>
 #include <fstream>
 #include <string_view>
 
 #include "backends/mpi/mpi_job.hpp"
+#include "bench/records.hpp"
 #include "bench/runner.hpp"
 #include "core/job_codec.hpp"
 #include "core/version.hpp"
-#include "bench/records.hpp"
 #include "kernels/montecarlo/isa.hpp"
 
 #ifdef PARBENCH_HAVE_TBB
@@ -77,7 +77,8 @@ machine_info read_machine_info() {
   if (::getloadavg(load, 3) == 3) m.load_average = {load[0], load[1], load[2]};
   struct utsname u {};
   if (::uname(&u) == 0) m.kernel = fmt::format("{} {} {}", u.sysname, u.release, u.machine);
-  m.memory_bytes = static_cast<std::uint64_t>(::sysconf(_SC_PHYS_PAGES)) * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  m.memory_bytes =
+      static_cast<std::uint64_t>(::sysconf(_SC_PHYS_PAGES)) * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
   return m;
 }
 

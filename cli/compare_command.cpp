@@ -63,7 +63,8 @@ void run_compare(const compare_cli_options& o) {
 
   fmt::print("{}", reports::format_console(result));
   std::fflush(stdout);
-  if (!o.markdown.empty()) reports::write_file_atomically(o.markdown, reports::format_markdown(result, o.baseline, o.current));
+  if (!o.markdown.empty())
+    reports::write_file_atomically(o.markdown, reports::format_markdown(result, o.baseline, o.current));
 
   const std::size_t one_sided = result.only_baseline.size() + result.only_current.size();
   if (opts.strict && one_sided > 0)

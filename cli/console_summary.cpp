@@ -47,9 +47,9 @@ std::string accelerator_text(const bench::report& report, std::uint64_t n) {
   for (const auto* g : gpus) {
     out += fmt::format("  {}: {:.1f}x one CPU core", g->backend, g->speedup.value_or(0.0));
     if (best_cpu)
-      out += fmt::format(", {:.1f}x the best CPU backend at W={} ({}, {} samples/s)",
-                         *g->items_per_s / *best_cpu->items_per_s, max_w, best_cpu->backend,
-                         si(*best_cpu->items_per_s));
+      out +=
+          fmt::format(", {:.1f}x the best CPU backend at W={} ({}, {} samples/s)",
+                      *g->items_per_s / *best_cpu->items_per_s, max_w, best_cpu->backend, si(*best_cpu->items_per_s));
     out += "\n";
   }
   return out;
@@ -63,30 +63,35 @@ std::vector<std::string> trust_warnings(const bench::report& report, const bench
   std::vector<std::string> noisy;
   for (const auto& r : report.results)
     if (r.row_type == "aggregate" && r.wall_s_cv && *r.wall_s_cv > 0.10)
-      noisy.push_back(fmt::format("{} {} {} W={} n={} ({:.0f}%)", r.kernel, r.backend, r.schedule, r.workers, size_text(r.size), *r.wall_s_cv * 100));
+      noisy.push_back(fmt::format("{} {} {} W={} n={} ({:.0f}%)", r.kernel, r.backend, r.schedule, r.workers,
+                                  size_text(r.size), *r.wall_s_cv * 100));
   if (!noisy.empty()) {
     std::string list;
     for (std::size_t i = 0; i < noisy.size() && i < 5; ++i) list += (i ? ", " : "") + noisy[i];
     if (noisy.size() > 5) list += fmt::format(" and {} more", noisy.size() - 5);
-    out.push_back(fmt::format("{} configuration(s) vary by more than 10% between repetitions (cv): {}; "
-                              "rerun with more --repetitions on a quiet machine",
-                              noisy.size(), list));
+    out.push_back(
+        fmt::format("{} configuration(s) vary by more than 10% between repetitions (cv): {}; "
+                    "rerun with more --repetitions on a quiet machine",
+                    noisy.size(), list));
   }
   if (machine.governor == "unknown")
     out.push_back("CPU frequency governor unknown (no cpufreq, e.g. a VM): frequency scaling may be on");
   else if (machine.governor != "performance")
-    out.push_back(fmt::format("CPU frequency governor is '{}', not 'performance': clock speed may change during the "
-                              "run (cpupower frequency-set -g performance)",
-                              machine.governor));
+    out.push_back(
+        fmt::format("CPU frequency governor is '{}', not 'performance': clock speed may change during the "
+                    "run (cpupower frequency-set -g performance)",
+                    machine.governor));
   const double per_core = machine.load_average[0] / std::max(1u, machine.online_cpus);
   if (per_core > 0.5)
-    out.push_back(fmt::format("load average at start was {:.2f} on {} CPUs ({:.2f} per core > 0.5): other work "
-                              "competes for the cores",
-                              machine.load_average[0], machine.online_cpus, per_core));
+    out.push_back(
+        fmt::format("load average at start was {:.2f} on {} CPUs ({:.2f} per core > 0.5): other work "
+                    "competes for the cores",
+                    machine.load_average[0], machine.online_cpus, per_core));
   if (build_type != "Release" && build_type != "RelWithDebInfo" && build_type != "MinSizeRel")
-    out.push_back(fmt::format("this is a '{}' build, not Release: timings are not representative "
-                              "(use build/release/parbench)",
-                              build_type.empty() ? "unspecified" : build_type));
+    out.push_back(
+        fmt::format("this is a '{}' build, not Release: timings are not representative "
+                    "(use build/release/parbench)",
+                    build_type.empty() ? "unspecified" : build_type));
   return out;
 }
 
@@ -103,8 +108,9 @@ std::string summary_text(const bench::report& report, const bench::suite& suite)
     // Main sizes only (the kernel's, or the suite's); the break-even sweep is in the CSV.
     std::set<std::uint64_t> main_sizes;
     for (const auto& e : suite.kernels)
-      if (e.name == kernel) main_sizes.insert(e.samples.empty() ? suite.samples.begin() : e.samples.begin(),
-                                              e.samples.empty() ? suite.samples.end() : e.samples.end());
+      if (e.name == kernel)
+        main_sizes.insert(e.samples.empty() ? suite.samples.begin() : e.samples.begin(),
+                          e.samples.empty() ? suite.samples.end() : e.samples.end());
     if (main_sizes.empty()) main_sizes.insert(suite.samples.begin(), suite.samples.end());
     std::vector<const bench::result_row*> rows;
     std::set<std::uint64_t> sizes;
@@ -168,8 +174,9 @@ std::string summary_text(const bench::report& report, const bench::suite& suite)
     std::sort(ws.begin(), ws.end());
     std::size_t width = 11;
     for (const auto& n : names) width = std::max(width, n.size());
-    out += "\nbreak-even size: smallest size from which the backend beats serial (\"never\": not on the "
-           "sizes tried):\n";
+    out +=
+        "\nbreak-even size: smallest size from which the backend beats serial (\"never\": not on the "
+        "sizes tried):\n";
     out += fmt::format("  {:<{}}", "kernel backend schedule", width);
     for (const auto w : ws) out += fmt::format(" {:>9}", fmt::format("W={}", w));
     out += "\n";

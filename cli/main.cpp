@@ -28,8 +28,9 @@ int main(int argc, char** argv) try {
   // Ranks other than 0 run their shares of rank 0's `mpi` runs and never parse their own
   // arguments: rank 0's command line is the job's.
   if (const auto rank_status = parbench::mpi::serve_unless_root()) return *rank_status;
-  CLI::App app{"parbench: compare parallelism models (threads, OpenMP, oneTBB, processes, MPI, GPU)\n"
-               "on one deterministic Monte Carlo pi kernel."};
+  CLI::App app{
+      "parbench: compare parallelism models (threads, OpenMP, oneTBB, processes, MPI, GPU)\n"
+      "on one deterministic Monte Carlo pi kernel."};
   app.set_version_flag("--version", std::string("parbench ") + parbench::version);
   app.require_subcommand(1);
   parbench::cli::add_list_command(app);

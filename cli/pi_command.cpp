@@ -2,13 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
-#include <algorithm>
 #include <vector>
 
 #include "backends/registry.hpp"
@@ -70,8 +70,10 @@ void run_once(const pi_options& o) {
   if (!o.timeout.empty())
     request.timeout = std::chrono::milliseconds(static_cast<long long>(parse_seconds(o.timeout, "--timeout") * 1000));
 
-  // Which backends run, and with which schedule: asked for explicitly, a backend that cannot
-  // is a usage error; under a list or `all` it is skipped with a note.
+  // Which backends run, and with which schedule: a backend named in --backend that cannot run
+  // the kernel or does not offer the schedule is a usage error; under `all` it is skipped with
+  // a note.
+  const bool named = o.backend != "all";
   const bool explicit_one = backends.size() == 1;
   struct planned {
     const backend_entry* entry;
@@ -85,7 +87,7 @@ void run_once(const pi_options& o) {
     const backend_abilities a = b->abilities();
     if (!supports_kernel(a, k.name())) {
       const std::string why = fmt::format("kernel {} is not supported by this backend", k.name());
-      if (explicit_one) throw usage_error(fmt::format("{}: {}", entry->name, why));
+      if (named) throw usage_error(fmt::format("{}: {}", entry->name, why));
       skipped.push_back(fmt::format("{:<11} skipped: {}", entry->name, why));
       continue;
     }
@@ -97,14 +99,17 @@ void run_once(const pi_options& o) {
       try {
         sched = parse_schedule(judge ? *judge : *b, o.schedule);
       } catch (const usage_error& e) {
-        if (explicit_one) throw;
+        if (named) throw;
         skipped.push_back(fmt::format("{:<11} skipped: {}", entry->name, e.what()));
         continue;
       }
     }
     runs.push_back({entry, std::move(b), sched});
   }
-  if (runs.empty()) throw usage_error(fmt::format("no backend of '{}' can run this; see `parbench list`", o.backend));
+  if (runs.empty())
+    throw usage_error(fmt::format("no backend of this build can run kernel {}{}; `parbench list` shows each "
+                                  "backend's schedules and kernels",
+                                  k.name(), o.schedule.empty() ? "" : fmt::format(" with schedule '{}'", o.schedule)));
 
   fmt::print("{} (version {}): {}\n", k.name(), k.version(), describe(request.job->spec()));
   fmt::print("{:<11} {:>9} {:>7} {:>14} {:>24} {:>12} {:>10} {:>12}\n", "backend", "schedule", "workers", "size",
@@ -159,7 +164,8 @@ void add_once_options(CLI::App* cmd, const std::shared_ptr<pi_options>& opts) {
   cmd->add_option("--rng", opts->rng, "Shortcut for --param rng=philox|light (kernels with an rng parameter)");
   cmd->add_option("-s,--schedule", opts->schedule,
                   "Schedule, NAME or NAME:N, from the backend's list in `parbench list` (default: its first)");
-  cmd->add_option("--timeout", opts->timeout, "Kill process workers that take longer (seconds, 0.001..1e7; default: no limit)");
+  cmd->add_option("--timeout", opts->timeout,
+                  "Kill process workers that take longer (seconds, 0.001..1e7; default: no limit)");
   cmd->add_option("--isa", opts->isa,
                   "Kernel instruction-set path: scalar, avx2 or avx512 (default: the widest this CPU has, or "
                   "PARBENCH_ISA)");
@@ -172,8 +178,9 @@ void add_once_options(CLI::App* cmd, const std::shared_ptr<pi_options>& opts) {
 }  // namespace
 
 void add_pi_command(CLI::App& app) {
-  add_once_options(app.add_subcommand("pi", "Run a kernel (default pi) once with one backend (or all) and print the result"),
-                   std::make_shared<pi_options>());
+  add_once_options(
+      app.add_subcommand("pi", "Run a kernel (default pi) once with one backend (or all) and print the result"),
+      std::make_shared<pi_options>());
   add_once_options(app.add_subcommand("once", "The same as pi: run a kernel once per backend and show that all agree"),
                    std::make_shared<pi_options>());
 }

@@ -40,8 +40,7 @@ struct run_options {
 
 unsigned parse_repetitions(const std::string& text) {
   const std::uint64_t n = parse_u64(text, "--repetitions");
-  if (n < 1 || n > 1000)
-    throw usage_error(fmt::format("invalid value '{}' for --repetitions: choose 1 to 1000", text));
+  if (n < 1 || n > 1000) throw usage_error(fmt::format("invalid value '{}' for --repetitions: choose 1 to 1000", text));
   return static_cast<unsigned>(n);
 }
 
@@ -51,7 +50,11 @@ bench::suite build_suite(const run_options& o) {
   if (!o.kernel.empty()) {
     // --kernel replaces the suite's kernels; each keeps only the suite-wide settings.
     s.kernels.clear();
-    for (const kernel* k : parse_kernel_list(o.kernel)) s.kernels.push_back({std::string(k->name())});
+    for (const kernel* k : parse_kernel_list(o.kernel)) {
+      bench::kernel_entry e;
+      e.name = std::string(k->name());
+      s.kernels.push_back(std::move(e));
+    }
   }
   for (const auto& text : o.params)
     for (auto& p : parse_params(text)) s.params.push_back(std::move(p));
@@ -118,8 +121,8 @@ void run(const run_options& o) {
       o.run_timeout.empty() ? 0 : static_cast<long long>(parse_seconds(o.run_timeout, "--run-timeout") * 1000));
   const bench::machine_info machine = bench::read_machine_info();
   bench::run_plan plan = bench::make_plan(s, machine.online_cpus);
-  const std::vector<bench::peer_spec> peers = o.peer.empty() ? std::vector<bench::peer_spec>{}
-                                                             : bench::parse_peer_list(o.peer);
+  const std::vector<bench::peer_spec> peers =
+      o.peer.empty() ? std::vector<bench::peer_spec>{} : bench::parse_peer_list(o.peer);
   const bench::peer_environment peer_env = peers.empty() ? bench::peer_environment{} : bench::find_peer_environment();
   if (o.list) {
     fmt::print("{}", bench::describe(plan));
@@ -193,9 +196,10 @@ void run(const run_options& o) {
   }
   std::fflush(stdout);
   if (failed > 0)
-    throw run_error(fmt::format("{} measured run(s) failed their self-check or crashed; see the status and error "
-                                "columns of {}",
-                                failed, (dir / reports::results_file).string()));
+    throw run_error(
+        fmt::format("{} measured run(s) failed their self-check or crashed; see the status and error "
+                    "columns of {}",
+                    failed, (dir / reports::results_file).string()));
 }
 
 }  // namespace
@@ -216,17 +220,20 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--inner", o->inner,
                   "Model inside each rank of --backend mpi: a nestable backend (default threads); --workers is "
                   "then per rank, and --schedule names that model's schedules");
-  cmd->add_option("-w,--workers", o->workers, "Worker counts: list or ranges, e.g. 1,2,4 or 1-8 or 2-16:2 (default 1,2,4,...,ncpu)");
-  cmd->add_option("-n,--samples", o->samples,
-                  "Sample counts: list or ranges A-B[:STEP], e.g. 1e7,1e8 (total for strong scaling, per worker for weak; "
-                  "default 2^28,2^30)");
+  cmd->add_option("-w,--workers", o->workers,
+                  "Worker counts: list or ranges, e.g. 1,2,4 or 1-8 or 2-16:2 (default 1,2,4,...,ncpu)");
+  cmd->add_option(
+      "-n,--samples", o->samples,
+      "Sample counts: list or ranges A-B[:STEP], e.g. 1e7,1e8 (total for strong scaling, per worker for weak; "
+      "default 2^28,2^30)");
   cmd->add_option("--seed", o->seed, "Seed of the random streams (default 1)");
   cmd->add_option("--rng", o->rng, "Generator: philox (default) or light");
   cmd->add_option("-r,--repetitions", o->repetitions, "Counted repetitions per configuration (default 5)");
   cmd->add_option("-o,--out", o->out, "Report folder (default reports/<UTC timestamp>/)");
   cmd->add_option("--scaling", o->scaling, "strong (fixed total samples, default) or weak (fixed samples per worker)");
   cmd->add_option("--suite", o->suite_file, "Suite file (JSON, see docs/cli.md); flags override it");
-  cmd->add_option("--break-even-sizes", o->break_even_sizes, "Sizes of the break-even sweep: list or ranges (default 2^12..2^24, x4)");
+  cmd->add_option("--break-even-sizes", o->break_even_sizes,
+                  "Sizes of the break-even sweep: list or ranges (default 2^12..2^24, x4)");
   cmd->add_option("--min-time", o->min_time,
                   "Seconds per repetition; Google Benchmark then repeats the run inside it (default: one run)");
   cmd->add_option("--timeout", o->timeout, "Kill process workers that take longer (seconds, default 60)");

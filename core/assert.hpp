@@ -4,10 +4,10 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define PARBENCH_ASSERT(cond)                                                             \
-  do {                                                                                    \
-    if (!(cond)) {                                                                        \
+#define PARBENCH_ASSERT(cond)                                                                    \
+  do {                                                                                           \
+    if (!(cond)) {                                                                               \
       std::fprintf(stderr, "parbench: internal error: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-      std::abort();                                                                       \
-    }                                                                                     \
+      std::abort();                                                                              \
+    }                                                                                            \
   } while (false)

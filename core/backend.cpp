@@ -13,7 +13,8 @@ namespace {
 
 std::string schedule_names(const backend_abilities& a) {
   std::string out;
-  for (const auto& s : a.schedules) out += fmt::format("{}{}{}", out.empty() ? "" : ", ", s.name, s.takes_grain ? "[:N]" : "");
+  for (const auto& s : a.schedules)
+    out += fmt::format("{}{}{}", out.empty() ? "" : ", ", s.name, s.takes_grain ? "[:N]" : "");
   return out;
 }
 
@@ -26,15 +27,14 @@ bool supports_kernel(const backend_abilities& abilities, std::string_view kernel
          std::find(abilities.kernels.begin(), abilities.kernels.end(), kernel) != abilities.kernels.end();
 }
 
-schedule_option resolve_schedule(std::string_view backend_name, const backend_abilities& abilities,
-                                        const schedule& s) {
+schedule_option resolve_schedule(std::string_view backend_name, const backend_abilities& abilities, const schedule& s) {
   PARBENCH_ASSERT(!abilities.schedules.empty());
   if (s.name.empty()) return abilities.schedules.front();
   const auto it = std::find_if(abilities.schedules.begin(), abilities.schedules.end(),
                                [&](const auto& o) { return o.name == s.name; });
   if (it == abilities.schedules.end())
-    throw usage_error(fmt::format("{}: unknown schedule '{}'; choose {}", backend_name, to_string(s),
-                                  schedule_names(abilities)));
+    throw usage_error(
+        fmt::format("{}: unknown schedule '{}'; choose {}", backend_name, to_string(s), schedule_names(abilities)));
   if (s.grain != 0 && !it->takes_grain)
     throw usage_error(
         fmt::format("{}: schedule {} takes no chunk count (':{}'); write {}", backend_name, s.name, s.grain, s.name));
@@ -49,8 +49,8 @@ schedule parse_schedule(const backend& b, std::string_view text) {
     const std::string_view n = text.substr(colon + 1);
     const auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), s.grain);
     if (n.empty() || ec != std::errc{} || end != n.data() + n.size() || s.grain == 0 || s.grain > (1u << 30))
-      throw usage_error(fmt::format("{}: invalid chunk count '{}' in schedule '{}'; give 1..{}", b.name(), n, text,
-                                    1u << 30));
+      throw usage_error(
+          fmt::format("{}: invalid chunk count '{}' in schedule '{}'; give 1..{}", b.name(), n, text, 1u << 30));
   }
   (void)resolve_schedule(b.name(), b.abilities(), s);
   return s;

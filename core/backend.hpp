@@ -138,7 +138,7 @@ class backend {
 /// `s` resolved against the backend's options: an empty name becomes the default; throws
 /// usage_error for a schedule the backend does not offer. Backends call it first in run().
 /// Returns a copy: `abilities` is often a temporary.
-[[nodiscard]] schedule_option resolve_schedule(std::string_view backend_name,
-                                            const backend_abilities& abilities, const schedule& s);
+[[nodiscard]] schedule_option resolve_schedule(std::string_view backend_name, const backend_abilities& abilities,
+                                               const schedule& s);
 
 }  // namespace parbench

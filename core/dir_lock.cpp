@@ -39,9 +39,10 @@ dir_lock::dir_lock(const std::filesystem::path& dir) : path_(dir / dir_lock_file
       const std::string holder = err == EWOULDBLOCK ? holder_of(fd) : std::string();
       ::close(fd);
       if (err == EWOULDBLOCK)
-        throw report_error(fmt::format("report folder '{}' is in use by another parbench run ({}); wait for it "
-                                       "to finish or choose another --out",
-                                       dir.string(), holder));
+        throw report_error(
+            fmt::format("report folder '{}' is in use by another parbench run ({}); wait for it "
+                        "to finish or choose another --out",
+                        dir.string(), holder));
       throw report_error(fmt::format("cannot lock '{}': {}", path_.string(), std::strerror(err)));
     }
     struct stat held {};
@@ -59,8 +60,8 @@ dir_lock::dir_lock(const std::filesystem::path& dir) : path_(dir / dir_lock_file
     const int err = errno;
     ::unlink(path_.c_str());
     ::close(fd_);
-    throw report_error(fmt::format("cannot write the lock file '{}': {} (disk full?)", path_.string(),
-                                   std::strerror(err)));
+    throw report_error(
+        fmt::format("cannot write the lock file '{}': {} (disk full?)", path_.string(), std::strerror(err)));
   }
   on_interrupt_.emplace([path = path_] { ::unlink(path.c_str()); });
 }

@@ -29,8 +29,8 @@ std::string canonical_value(const kernel& k, const kernel_param& p, std::string_
   std::uint64_t n = 0;
   const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
   if (value.empty() || ec != std::errc{} || end != value.data() + value.size() || n < p.min || n > p.max)
-    throw usage_error(fmt::format("kernel {}: invalid value '{}' for parameter {}; give an integer in {}..{}",
-                                  k.name(), value, p.name, p.min, p.max));
+    throw usage_error(fmt::format("kernel {}: invalid value '{}' for parameter {}; give an integer in {}..{}", k.name(),
+                                  value, p.name, p.min, p.max));
   return std::to_string(n);
 }
 

@@ -66,7 +66,7 @@ struct work_counts {
 /// A run's self-check: every run performs it on its combined result.
 struct check_outcome {
   bool ok = false;
-  std::string summary;  ///< one line: what was checked and how it came out
+  std::string summary;             ///< one line: what was checked and how it came out
   std::optional<double> estimate;  ///< the statistic checked (e.g. the pi estimate), if any
 };
 

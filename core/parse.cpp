@@ -81,8 +81,7 @@ std::vector<std::string_view> split(std::string_view text, char sep) {
 }  // namespace
 
 std::uint64_t parse_count(std::string_view text, std::string_view what) {
-  constexpr std::string_view allowed =
-      "expected a positive whole number up to 2^63 such as 1000000 or 1e9";
+  constexpr std::string_view allowed = "expected a positive whole number up to 2^63 such as 1000000 or 1e9";
   std::string_view s = trim(text);
   if (s.empty()) fail(what, text, allowed);
   if (s.front() == '-') fail(what, text, "must be positive; " + std::string(allowed));
@@ -214,9 +213,13 @@ std::uint64_t parse_bytes(std::string_view text, std::string_view what) {
   std::uint64_t value = 0;
   if (!to_u64(s.substr(0, digits), value)) fail(what, text, "expected a size such as 1GiB, 512MiB or 1000000");
   std::string_view unit = trim(s.substr(digits));
-  struct suffix { std::string_view name; std::uint64_t factor; };
-  constexpr suffix units[] = {{"", 1},           {"B", 1},           {"KiB", 1ull << 10}, {"MiB", 1ull << 20},
-                              {"GiB", 1ull << 30}, {"KB", 1000},      {"MB", 1000000},     {"GB", 1000000000}};
+  struct suffix {
+    std::string_view name;
+    std::uint64_t factor;
+  };
+  constexpr suffix units[] = {
+      {"", 1},      {"B", 1},        {"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30},
+      {"KB", 1000}, {"MB", 1000000}, {"GB", 1000000000}};
   for (const auto& u : units) {
     if (unit == u.name) {
       if (value > (std::uint64_t{1} << 46) / u.factor) fail(what, text, "too large: at most 64 TiB");

@@ -160,8 +160,7 @@ std::optional<output> run(const std::vector<std::string>& args, std::chrono::sec
   err->write.reset();
 
   output result;
-  result.timed_out =
-      !collect(out->read.get(), err->read.get(), pid, result, std::chrono::steady_clock::now() + limit);
+  result.timed_out = !collect(out->read.get(), err->read.get(), pid, result, std::chrono::steady_clock::now() + limit);
   if (result.timed_out) {
     // SIGTERM first: a Python program then terminates its Pool; the grace ends when it exits.
     ::kill(-pid, SIGTERM);

@@ -34,10 +34,10 @@ std::optional<output> run(const std::vector<std::string>& args, std::chrono::sec
 
 /// A file installed with parbench (a script), and where to look for it.
 struct companion {
-  std::string description;        ///< for messages, e.g. "plot.py"
-  std::string env_var;            ///< names the file explicitly when set, e.g. PARBENCH_PLOT_SCRIPT
+  std::string description;  ///< for messages, e.g. "plot.py"
+  std::string env_var;      ///< names the file explicitly when set, e.g. PARBENCH_PLOT_SCRIPT
   std::vector<std::filesystem::path> near_executable;  ///< relative to the executable's folder
-  std::filesystem::path source;   ///< its place in the source tree
+  std::filesystem::path source;                        ///< its place in the source tree
 };
 
 /// Where `c` is: the file $env_var names (which must exist), else the first existing one of

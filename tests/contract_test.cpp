@@ -57,11 +57,13 @@ TEST(contract, every_backend_returns_the_serial_result_for_every_kernel_schedule
               request.schedule = s;
               request.timeout = std::chrono::seconds(60);
               const run_result r = b->run(request);
-              EXPECT_EQ(r.result, serial) << entry.name << " " << to_string(s) << " W=" << w << " "
-                                          << describe(job->spec());
+              EXPECT_EQ(r.result, serial)
+                  << entry.name << " " << to_string(s) << " W=" << w << " " << describe(job->spec());
               EXPECT_GE(r.workers_used, 1u) << entry.name;
               EXPECT_LE(r.workers_used, r.workers_started) << entry.name;
-              if (abilities.exact_workers) EXPECT_EQ(r.workers_started, w) << entry.name;
+              if (abilities.exact_workers) {
+                EXPECT_EQ(r.workers_started, w) << entry.name;
+              }
               ++runs;
             }
           }
@@ -157,7 +159,9 @@ TEST(contract, kernels_are_one_folder_and_one_registration_line) {
         if (k->name() == "pi") continue;  // the CUDA backend has device code for pi, declared in its abilities
         EXPECT_EQ(text.find("kernels/" + std::string(k->name())), std::string::npos) << entry.path();
       }
-      if (std::string(dir) == "core") EXPECT_EQ(text.find("#include \"kernels/"), std::string::npos) << entry.path();
+      if (std::string(dir) == "core") {
+        EXPECT_EQ(text.find("#include \"kernels/"), std::string::npos) << entry.path();
+      }
     }
   }
 }

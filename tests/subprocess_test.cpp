@@ -168,9 +168,7 @@ TEST(subprocess_run, programs_lead_a_process_group_of_their_own) {
   EXPECT_NE(std::stoi(r->out.substr(space + 1)), ::getpgrp());
 }
 
-TEST(subprocess_paths, self_executable_is_this_test) {
-  EXPECT_EQ(self_executable().filename(), "subprocess_test");
-}
+TEST(subprocess_paths, self_executable_is_this_test) { EXPECT_EQ(self_executable().filename(), "subprocess_test"); }
 
 TEST(subprocess_companion, the_environment_variable_wins_and_must_name_a_file) {
   const fs::path script = temp_file("companion_env");
@@ -200,7 +198,9 @@ TEST(subprocess_companion, next_to_the_executable_comes_before_the_source_tree) 
 }
 
 TEST(subprocess_companion, nothing_found_lists_every_place_and_the_fix) {
-  const companion c{"helper.py", "PARBENCH_TEST_HELPER_UNSET", {"helper.py", "../share/parbench/helper.py"},
+  const companion c{"helper.py",
+                    "PARBENCH_TEST_HELPER_UNSET",
+                    {"helper.py", "../share/parbench/helper.py"},
                     "/nonexistent/src/helper.py"};
   const located l = find_companion(c);
   EXPECT_TRUE(l.path.empty());

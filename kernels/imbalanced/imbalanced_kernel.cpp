@@ -44,15 +44,17 @@ class imbalanced_job final : public kernel_job {
     acc[1] += draws;
   }
   std::uint64_t chunk_items(std::uint64_t chunk) const noexcept override {
-    return base_.chunk_length(chunk) * imbalanced::chunk_weight(profile_, max_weight_, base_.seed, chunk, chunk_count());
+    return base_.chunk_length(chunk) *
+           imbalanced::chunk_weight(profile_, max_weight_, base_.seed, chunk, chunk_count());
   }
   work_counts work() const noexcept override { return {total_draws_, 0, 0}; }
   check_outcome check(std::span<const std::uint64_t> result) const override {
     if (result[1] != total_draws_)
       return {false, fmt::format("{} draws made, the job has {}", result[1], total_draws_), std::nullopt};
     const pi_check c = check_estimate(result[0], total_draws_);
-    return {c.ok, fmt::format("pi estimate {:.8f} from {} draws, {:+.1f} sigma from pi", c.estimate, total_draws_,
-                              c.error / c.sigma),
+    return {c.ok,
+            fmt::format("pi estimate {:.8f} from {} draws, {:+.1f} sigma from pi", c.estimate, total_draws_,
+                        c.error / c.sigma),
             c.estimate};
   }
 
@@ -72,11 +74,15 @@ class imbalanced_kernel final : public kernel {
   }
   std::string_view unit() const noexcept override { return "samples"; }
   std::vector<kernel_param> params() const override {
-    return {{"profile", "chunk cost profile: ramp (1 to max_weight), heavy (1 in 16 chunks max_weight), random "
-                        "(heavy-tailed)",
-             kernel_param::type::choice, "ramp", {"ramp", "heavy", "random"}},
-            {"max_weight", "cost of the heaviest chunk, in base chunks", kernel_param::type::integer, "16", {}, 1, 1024},
-            {"rng", "point generator: philox or light", kernel_param::type::choice, "philox", {"philox", "light"}}};
+    return {
+        {"profile",
+         "chunk cost profile: ramp (1 to max_weight), heavy (1 in 16 chunks max_weight), random "
+         "(heavy-tailed)",
+         kernel_param::type::choice,
+         "ramp",
+         {"ramp", "heavy", "random"}},
+        {"max_weight", "cost of the heaviest chunk, in base chunks", kernel_param::type::integer, "16", {}, 1, 1024},
+        {"rng", "point generator: philox or light", kernel_param::type::choice, "philox", {"philox", "light"}}};
   }
   std::shared_ptr<const kernel_job> make_job(const job_spec& spec) const override {
     if (spec.size < 1) throw usage_error("kernel imbalanced: the size (base samples) must be at least 1");
@@ -85,9 +91,10 @@ class imbalanced_kernel final : public kernel {
     const std::uint64_t max_weight = param_uint(spec, "max_weight");
     // Draws are summed exactly: refuse sizes whose total could exceed 2^63.
     if (spec.size > (std::uint64_t{1} << 63) / max_weight)
-      throw usage_error(fmt::format("kernel imbalanced: size {} with max_weight {} could draw more than 2^63 "
-                                    "samples; choose a size up to {}",
-                                    spec.size, max_weight, (std::uint64_t{1} << 63) / max_weight));
+      throw usage_error(
+          fmt::format("kernel imbalanced: size {} with max_weight {} could draw more than 2^63 "
+                      "samples; choose a size up to {}",
+                      spec.size, max_weight, (std::uint64_t{1} << 63) / max_weight));
     std::uint64_t total = 0;
     const std::uint64_t chunks = base.chunk_count();
     for (std::uint64_t c = 0; c < chunks; ++c)

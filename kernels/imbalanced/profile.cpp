@@ -39,8 +39,7 @@ std::uint64_t chunk_weight(profile p, std::uint64_t max_weight, std::uint64_t se
     case profile::ramp:
       // Every weight 1..max_weight equally often (for chunks a multiple of max_weight).
       return 1 + max_weight * chunk / chunks;
-    case profile::heavy:
-      return mix(seed, chunk) % 16 == 0 ? max_weight : 1;
+    case profile::heavy: return mix(seed, chunk) % 16 == 0 ? max_weight : 1;
     case profile::random: {
       // 2^32 / (u + 1) for u uniform in [0, 2^32): >= k with probability ~ 1/k.
       const std::uint64_t u = mix(seed, chunk) >> 32;

@@ -32,7 +32,8 @@ struct path_entry {
 // vector state (XCR0), so a path listed here can really run.
 const path_entry paths[] = {
     {isa::scalar, &detail::count_hits_scalar, &stream_hits_scalar, [] { return true; }},
-    {isa::avx2, &detail::count_hits_avx2, &detail::stream_hits_avx2, [] { return __builtin_cpu_supports("avx2") != 0; }},
+    {isa::avx2, &detail::count_hits_avx2, &detail::stream_hits_avx2,
+     [] { return __builtin_cpu_supports("avx2") != 0; }},
     {isa::avx512, &detail::count_hits_avx512, &detail::stream_hits_avx512,
      [] {
        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
@@ -58,7 +59,8 @@ const path_entry* initial_path() {
     }
     for (const auto& p : paths)
       if (p.path == want && p.cpu_has()) return &p;
-    throw usage_error(fmt::format("PARBENCH_ISA={}: this CPU or build cannot run that path; `parbench list` shows the ones it can", forced));
+    throw usage_error(fmt::format(
+        "PARBENCH_ISA={}: this CPU or build cannot run that path; `parbench list` shows the ones it can", forced));
   }
   return widest_supported();
 }

@@ -51,7 +51,7 @@ PARBENCH_AVX2 inline std::uint64_t lane_sum(__m256i v) {
 // last - first is a multiple of 4 * U. Same round structure as pi_avx512.cpp.
 template <int U>
 PARBENCH_AVX2 std::uint64_t philox_blocks(std::uint64_t seed, std::uint64_t chunk, std::uint32_t last,
-                            std::uint32_t first = 0) {
+                                          std::uint32_t first = 0) {
   std::uint32_t k0[philox_rounds], k1[philox_rounds];
   k0[0] = static_cast<std::uint32_t>(seed);
   k1[0] = static_cast<std::uint32_t>(seed >> 32);
@@ -170,8 +170,7 @@ PARBENCH_AVX2 std::uint64_t chunk_hits(rng_kind rng, std::uint64_t seed, std::ui
     const std::uint32_t wide_blocks = full_blocks - full_blocks % (4 * philox_unroll);
     const std::uint32_t vector_blocks = full_blocks - full_blocks % 4;
     hits = philox_blocks<philox_unroll>(seed, chunk, wide_blocks);
-    if (vector_blocks > wide_blocks)
-      hits += philox_blocks<1>(seed, chunk, vector_blocks, wide_blocks);
+    if (vector_blocks > wide_blocks) hits += philox_blocks<1>(seed, chunk, vector_blocks, wide_blocks);
     hits += philox_hits(seed, chunk, 2 * std::uint64_t{vector_blocks}, length);
   } else {
     const std::uint64_t key = light_chunk_key(seed, chunk);
@@ -191,7 +190,8 @@ PARBENCH_AVX2 std::uint64_t count_hits_avx2(const pi_job& job, std::uint64_t fir
   return hits;
 }
 
-PARBENCH_AVX2 std::uint64_t stream_hits_avx2(rng_kind rng, std::uint64_t seed, std::uint64_t chunk, std::uint64_t length) {
+PARBENCH_AVX2 std::uint64_t stream_hits_avx2(rng_kind rng, std::uint64_t seed, std::uint64_t chunk,
+                                             std::uint64_t length) {
   return chunk_hits(rng, seed, chunk, length);
 }
 

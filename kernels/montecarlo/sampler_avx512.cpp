@@ -28,7 +28,8 @@
 #if defined(__clang__)
 #define PARBENCH_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,popcnt")))
 #else
-#define PARBENCH_AVX512 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,popcnt"), optimize("schedule-insns", "sched-pressure")))
+#define PARBENCH_AVX512 \
+  __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,popcnt"), optimize("schedule-insns", "sched-pressure")))
 #endif
 
 namespace parbench::kernels {
@@ -56,7 +57,7 @@ PARBENCH_AVX512 inline __m512i xor3(__m512i a, __m512i b, __m512i c) {
 // last - first is a multiple of 8 * U.
 template <int U>
 PARBENCH_AVX512 std::uint64_t philox_blocks(std::uint64_t seed, std::uint64_t chunk, std::uint32_t last,
-                            std::uint32_t first = 0) {
+                                            std::uint32_t first = 0) {
   std::uint32_t k0[philox_rounds], k1[philox_rounds];
   k0[0] = static_cast<std::uint32_t>(seed);
   k1[0] = static_cast<std::uint32_t>(seed >> 32);
@@ -172,8 +173,7 @@ PARBENCH_AVX512 std::uint64_t chunk_hits(rng_kind rng, std::uint64_t seed, std::
     const std::uint32_t wide_blocks = full_blocks - full_blocks % (8 * philox_unroll);
     const std::uint32_t vector_blocks = full_blocks - full_blocks % 8;
     hits = philox_blocks<philox_unroll>(seed, chunk, wide_blocks);
-    if (vector_blocks > wide_blocks)
-      hits += philox_blocks<1>(seed, chunk, vector_blocks, wide_blocks);
+    if (vector_blocks > wide_blocks) hits += philox_blocks<1>(seed, chunk, vector_blocks, wide_blocks);
     hits += philox_hits(seed, chunk, 2 * std::uint64_t{vector_blocks}, length);
   } else {
     const std::uint64_t key = light_chunk_key(seed, chunk);
@@ -193,7 +193,8 @@ PARBENCH_AVX512 std::uint64_t count_hits_avx512(const pi_job& job, std::uint64_t
   return hits;
 }
 
-PARBENCH_AVX512 std::uint64_t stream_hits_avx512(rng_kind rng, std::uint64_t seed, std::uint64_t chunk, std::uint64_t length) {
+PARBENCH_AVX512 std::uint64_t stream_hits_avx512(rng_kind rng, std::uint64_t seed, std::uint64_t chunk,
+                                                 std::uint64_t length) {
   return chunk_hits(rng, seed, chunk, length);
 }
 

@@ -48,8 +48,11 @@ class pi_kernel final : public kernel {
   }
   std::string_view unit() const noexcept override { return "samples"; }
   std::vector<kernel_param> params() const override {
-    return {{"rng", "point generator: philox (Philox4x32-10) or light (a cheap counter hash)",
-             kernel_param::type::choice, "philox", {"philox", "light"}}};
+    return {{"rng",
+             "point generator: philox (Philox4x32-10) or light (a cheap counter hash)",
+             kernel_param::type::choice,
+             "philox",
+             {"philox", "light"}}};
   }
   std::shared_ptr<const kernel_job> make_job(const job_spec& spec) const override {
     if (spec.size < 1) throw usage_error("kernel pi: the size (samples) must be at least 1");
