@@ -3,24 +3,31 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 using namespace parbench;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
 namespace {
 
-bench::result_row aggregate(std::string backend, std::string kind, unsigned workers, double samples_per_s,
-                            double speedup) {
+bench::result_row aggregate(std::string backend, std::string kind, unsigned workers, double items_per_s, double speedup,
+                            std::string kernel = "pi", std::string params = "rng=philox",
+                            std::uint64_t size = 1u << 30) {
   bench::result_row r;
+  r.kernel = std::move(kernel);
+  r.params = std::move(params);
   r.backend = std::move(backend);
   r.kind = std::move(kind);
+  r.schedule = r.kind == "peer" ? "pool" : "static";
   r.scaling = "strong";
   r.workers = workers;
-  r.samples = 1u << 30;
+  r.size = size;
+  r.items = size;
   r.row_type = "aggregate";
   r.status = "ok";
-  r.wall_s = static_cast<double>(r.samples) / samples_per_s;
-  r.samples_per_s = samples_per_s;
+  r.wall_s = static_cast<double>(r.size) / items_per_s;
+  r.items_per_s = items_per_s;
   r.speedup = speedup;
   return r;
 }
@@ -29,7 +36,23 @@ bench::suite one_size_suite() {
   bench::suite s;
   s.samples = {1u << 30};
   s.scaling = "strong";
+  s.kernels = {bench::kernel_entry{}};
   return s;
+}
+
+// The line of `text` that starts with "  " + `start`.
+std::string line_of(const std::string& text, const std::string& start) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("  " + start, 0) == 0) return line;
+  ADD_FAILURE() << "no line starting with '" << start << "' in:\n" << text;
+  return {};
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
+  return n;
 }
 
 TEST(console_summary, compares_the_gpu_with_one_core_and_the_best_cpu_backend_at_full_width) {
@@ -37,6 +60,7 @@ TEST(console_summary, compares_the_gpu_with_one_core_and_the_best_cpu_backend_at
   report.results = {aggregate("serial", "reference", 1, 1e9, 1.0), aggregate("threads", "backend", 1, 1e9, 1.0),
                     aggregate("threads", "backend", 2, 1.9e9, 1.9), aggregate("openmp", "backend", 2, 2e9, 2.0),
                     aggregate("cuda", "backend", 1, 4e11, 400.0)};
+  report.results.back().schedule = "grid-stride";
   const std::string text = cli::summary_text(report, one_size_suite());
   EXPECT_THAT(text, HasSubstr("cuda: 400.0x one CPU core, 200.0x the best CPU backend at W=2 (openmp"));
 }
@@ -47,7 +71,64 @@ TEST(console_summary, no_gpu_line_without_a_gpu_and_long_peer_names_stay_aligned
                     aggregate("python-numpy-forkserver", "peer", 1, 1e8, 0.1)};
   const std::string text = cli::summary_text(report, one_size_suite());
   EXPECT_THAT(text, Not(HasSubstr("one CPU core")));
-  EXPECT_THAT(text, HasSubstr("python-numpy-forkserver    1"));
+  const std::string peer = line_of(text, "python-numpy-forkserver");
+  const std::string serial = line_of(text, "serial ");
+  EXPECT_THAT(peer, HasSubstr("python-numpy-forkserver pool        1"));
+  EXPECT_EQ(serial.find(" static "), peer.find(" pool ")) << "the schedule column starts at one place";
+  EXPECT_EQ(serial.find("   1 "), peer.find("   1 ")) << "so does W\n" << text;
+}
+
+TEST(console_summary, prints_one_section_per_kernel_with_the_static_bound_where_it_binds) {
+  bench::suite s = one_size_suite();
+  bench::kernel_entry imbalanced;
+  imbalanced.name = "imbalanced";
+  imbalanced.samples = {1u << 25};
+  s.kernels.push_back(imbalanced);
+  const std::string ip = "max_weight=16;profile=ramp;rng=philox";
+  bench::report report;
+  report.results = {aggregate("serial", "reference", 1, 1e9, 1.0), aggregate("threads", "backend", 2, 2e9, 2.0),
+                    aggregate("serial", "reference", 1, 1e8, 1.0, "imbalanced", ip, 1u << 25),
+                    aggregate("threads", "backend", 4, 2.5e8, 2.5, "imbalanced", ip, 1u << 25),
+                    aggregate("threads", "backend", 4, 3.9e8, 3.9, "imbalanced", ip, 1u << 25)};
+  report.results[3].static_bound = 2.6;
+  report.results[4].schedule = "dynamic";
+  report.results[4].static_bound = 2.6;
+  // A break-even size of another kernel, not in the main sizes, stays out of the tables.
+  report.results.push_back(aggregate("threads", "backend", 2, 1e6, 0.5, "pi", "rng=philox", 4096));
+  const std::string text = cli::summary_text(report, s);
+  const auto pi = text.find("\npi rng=philox: strong scaling, 2^30 samples in total");
+  const auto imb = text.find("\nimbalanced " + ip + ": strong scaling, 2^25 samples in total");
+  ASSERT_NE(pi, std::string::npos) << text;
+  ASSERT_NE(imb, std::string::npos) << text;
+  EXPECT_LT(pi, imb) << "in report order";
+  EXPECT_EQ(count(text, "strong scaling"), 2u) << "one section per kernel and size:\n" << text;
+  EXPECT_EQ(count(text, "threads "), 3u) << text;
+  EXPECT_THAT(text, Not(HasSubstr("2^12"))) << "the break-even sweep is in the CSV only";
+  const std::string pi_section = text.substr(pi, imb - pi);
+  const std::string imb_section = text.substr(imb);
+  EXPECT_THAT(pi_section, Not(HasSubstr("static bound"))) << "pi's static split is not bounded";
+  EXPECT_THAT(imb_section, HasSubstr("static bound"));
+  EXPECT_THAT(line_of(imb_section, "threads    ").substr(0, 40), HasSubstr("static"));
+  EXPECT_THAT(imb_section, HasSubstr("dynamic"));
+  EXPECT_THAT(imb_section, HasSubstr("2.60"));
+  EXPECT_THAT(imb_section, HasSubstr("3.90"));
+}
+
+TEST(console_summary, break_even_rows_are_per_kernel_backend_and_schedule) {
+  bench::report report;
+  report.results = {aggregate("serial", "reference", 1, 1e9, 1.0)};
+  bench::break_even_row a;
+  a.backend = "threads";
+  a.schedule = "static";
+  a.workers = 2;
+  a.break_even_size = 1u << 16;
+  bench::break_even_row b = a;
+  b.schedule = "dynamic";
+  b.break_even_size.reset();
+  report.break_even = {a, b};
+  const std::string text = cli::summary_text(report, one_size_suite());
+  EXPECT_THAT(line_of(text, "pi threads static"), HasSubstr("2^16"));
+  EXPECT_THAT(line_of(text, "pi threads dynamic"), HasSubstr("never"));
 }
 
 TEST(console_summary, overhead_table_shows_whole_mechanism_names) {

@@ -9,11 +9,11 @@
 
 #include <csignal>
 
+#include <unistd.h>
 #include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <unistd.h>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -227,15 +227,21 @@ TEST(peer_hook, turns_output_lines_into_checked_rows) {
     EXPECT_EQ(r.backend, "python-pure-fork");
     EXPECT_EQ(r.row_type, "raw");
     EXPECT_EQ(r.workers, 2u);
-    EXPECT_EQ(r.samples, 100000u);
+    EXPECT_EQ(r.size, 100000u);
+    EXPECT_EQ(r.items, 100000u);
+    EXPECT_EQ(r.unit, "samples");
     EXPECT_EQ(r.seed, 9u);
+    EXPECT_EQ(r.kernel, "pi") << "peers run pi";
+    EXPECT_EQ(r.params, "rng=philox") << "the protocol's rng, as the serial reference's pi parameters";
+    EXPECT_EQ(r.schedule, "pool");
     EXPECT_TRUE(r.isa.empty()) << "the peer has no instruction-set path of ours";
   }
   EXPECT_EQ(*rows[0].repetition, 0u);
   EXPECT_EQ(*rows[1].repetition, 1u);
-  EXPECT_EQ(*rows[0].hits, 78540u);
-  EXPECT_DOUBLE_EQ(*rows[1].samples_per_s, 400000.0);
-  EXPECT_DOUBLE_EQ(*rows[1].samples_per_s_per_worker, 200000.0);
+  EXPECT_EQ(rows[0].result, "78540");
+  EXPECT_EQ(rows[1].result, "78500");
+  EXPECT_DOUBLE_EQ(*rows[1].items_per_s, 400000.0);
+  EXPECT_DOUBLE_EQ(*rows[1].items_per_s_per_worker, 200000.0);
   EXPECT_DOUBLE_EQ(*rows[0].cpu_s, 0.9);
   EXPECT_FALSE(rows[1].cpu_s.has_value()) << "null (forkserver) stays empty";
 }
@@ -279,8 +285,9 @@ TEST(peer_hook, runs_the_python_peer_under_the_suite_protocol) {
   ASSERT_EQ(rows.size(), 2u * 2u * 2u);
   for (const auto& r : rows) {
     EXPECT_EQ(r.status, "ok") << r.backend << " W=" << r.workers << ": " << r.error;
-    ASSERT_TRUE(r.hits.has_value());
-    const auto check = parbench::kernels::check_estimate(*r.hits, r.samples);
+    ASSERT_FALSE(r.result.empty());
+    EXPECT_EQ(r.result.find(';'), std::string::npos) << "pi has one result word: " << r.result;
+    const auto check = parbench::kernels::check_estimate(std::stoull(r.result), r.size);
     EXPECT_TRUE(check.ok) << r.backend << ": " << check.estimate;
     EXPECT_GT(*r.wall_s, 0.0);
   }
@@ -295,21 +302,26 @@ TEST(peer_hook, run_peer_python_puts_peer_rows_into_the_report) {
       dir.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto rows = parbench::reports::read_results((dir / "results.csv").string());
-  std::set<std::string> raw_ok, aggregated;
+  std::set<std::string> raw_ok, aggregated, reference_params, peer_params;
   for (const auto& row : rows) {
+    if (row.kind == "reference" && row.kernel == "pi") reference_params.insert(row.params);
     if (row.kind != "peer") continue;
+    peer_params.insert(row.params);
     EXPECT_EQ(row.status, "ok") << row.backend << ": " << row.error;
     if (row.row_type == "raw") raw_ok.insert(row.backend + "/" + std::to_string(row.workers));
     if (row.row_type == "aggregate") {
       aggregated.insert(row.backend + "/" + std::to_string(row.workers));
       EXPECT_EQ(*row.repetitions, 2u);
       EXPECT_TRUE(row.speedup.has_value()) << "against parbench's serial reference at the same size";
+      EXPECT_EQ(row.kernel, "pi");
+      EXPECT_EQ(row.schedule, "pool");
     }
   }
   const std::set<std::string> expected = {"python-pure-fork/1", "python-pure-fork/2", "python-numpy-fork/1",
                                           "python-numpy-fork/2"};
   EXPECT_EQ(raw_ok, expected);
   EXPECT_EQ(aggregated, expected);
+  EXPECT_EQ(peer_params, reference_params) << "the peer's rows carry serial pi's parameters";
   for (const auto& be : parbench::reports::read_break_even((dir / "break_even.csv").string()))
     EXPECT_EQ(be.backend.rfind("python", 0), std::string::npos) << "break-even sizes are for backends only";
   std::filesystem::remove_all(dir);
