@@ -37,17 +37,18 @@ double efficiency(double speedup, unsigned workers) noexcept;
 /// Karp–Flatt serial fraction e = (1/S - 1/W) / (1 - 1/W); empty for W <= 1 or S <= 0.
 std::optional<double> karp_flatt(double speedup, unsigned workers) noexcept;
 
-/// One aggregate row per configuration (backend, kind, rng, isa, scaling, workers, ranks,
-/// samples, seed) of `raw`, in first-seen order, over its ok repetitions: median wall
-/// and cpu time, spread, throughput, and speedup/efficiency/Karp–Flatt against the serial
-/// reference (kind "reference") at the same samples and rng. Weak scaling: the reference
-/// is serial at samples/W, times W. A configuration without ok repetitions gives an
-/// aggregate with status "failed" and the first error.
+/// One aggregate row per configuration (kernel, kernel_version, params, backend, kind, isa,
+/// schedule, scaling, workers, ranks, size, seed) of `raw`, in first-seen order, over its ok
+/// repetitions: median wall and cpu time, spread, throughput in the kernel's unit, and
+/// speedup/efficiency/Karp–Flatt against the serial reference (kind "reference") of the same
+/// kernel, version and parameters at the same size (any schedule divides the same serial time).
+/// Weak scaling: the reference is serial at size/W, times W. A configuration without ok
+/// repetitions gives an aggregate with status "failed" and the first error.
 std::vector<result_row> aggregate(const std::vector<result_row>& raw);
 
-/// For each non-reference backend, W and rng among strong-scaling aggregates: the smallest
-/// size at which the backend's median beats the reference's median at that size and at
-/// every larger size tried (empty when it does not beat it at the largest size).
+/// For each (kernel, params, non-reference backend, schedule, W) among strong-scaling
+/// aggregates: the smallest size at which the backend's median beats the reference's median at
+/// that size and at every larger size tried (empty when it does not beat it at the largest size).
 std::vector<break_even_row> break_even(const std::vector<result_row>& aggregates);
 
 }  // namespace parbench::bench

@@ -44,8 +44,8 @@ std::string config_name(const run_plan& plan, const planned_config& c) {
   const auto same_name = std::count_if(plan.kernels.begin(), plan.kernels.end(), [&](const planned_kernel& o) {
     return o.definition->name() == k.definition->name();
   });
-  const std::string label = same_name > 1 ? fmt::format("{}[{}]", k.definition->name(), k.params_text)
-                                          : std::string(k.definition->name());
+  const std::string label =
+      same_name > 1 ? fmt::format("{}[{}]", k.definition->name(), k.params_text) : std::string(k.definition->name());
   return fmt::format("{}/{}/{}/w:{}/n:{}/{}", label, plan.backends[c.backend].entry->name, to_string(c.schedule),
                      c.workers, c.samples, c.scaling);
 }
@@ -161,6 +161,7 @@ run_plan make_plan(const suite& settings, unsigned online_cpus) {
     const kernel& k = find_kernel(e.name);
     planned_kernel pk{&k, params_for(settings, k, e), {}};
     pk.params_text = format_params(pk.params);
+    pk.break_even = e.break_even.value_or(settings.break_even);
     for (const auto& other : plan.kernels)
       if (other.definition == pk.definition && other.params == pk.params)
         throw usage_error(fmt::format("kernel {} with parameters {} is listed twice", e.name, pk.params_text));
@@ -234,8 +235,10 @@ run_plan make_plan(const suite& settings, unsigned online_cpus) {
         if (n == "default" || n == "all") continue;
         // The reference does not count as offering a schedule: it runs its default whatever the list says.
         const bool missing = std::find(not_offered.begin(), not_offered.end(), n) != not_offered.end();
-        if (!reference) offered[n] = offered[n] || !missing;
-        else offered.try_emplace(n, false);
+        if (!reference)
+          offered[n] = offered[n] || !missing;
+        else
+          offered.try_emplace(n, false);
         if (missing && !reference)
           plan.left_out.push_back(
               fmt::format("{} on {}: schedule {} not offered", def.name(), plan.backends[b].entry->name, n));
@@ -274,6 +277,16 @@ run_plan make_plan(const suite& settings, unsigned online_cpus) {
   for (const auto& c : plan.configs)
     if (checked.insert({c.kernel, c.samples}).second) (void)job_for(settings, plan.kernels[c.kernel], c.samples);
   return plan;
+}
+
+std::vector<result_row> break_even_candidates(const run_plan& plan, const std::vector<result_row>& aggregates) {
+  std::vector<result_row> out;
+  for (const auto& a : aggregates)
+    if (std::any_of(plan.kernels.begin(), plan.kernels.end(), [&](const planned_kernel& k) {
+          return k.break_even && k.definition->name() == a.kernel && k.params_text == a.params;
+        }))
+      out.push_back(a);
+  return out;
 }
 
 std::string describe(const run_plan& plan) {

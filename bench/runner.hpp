@@ -1,6 +1,6 @@
 #pragma once
-// The measured sweep of `parbench run`: which (backend, workers, samples) configurations
-// to run, and running them through Google Benchmark into raw result rows.
+// The measured sweep of `parbench run`: which (kernel, backend, schedule, workers, size)
+// configurations to run, and running them through Google Benchmark into raw result rows.
 //
 // Structure, for backends that need more than one process per run (MPI): the plan is
 // built and the sweep is run in the process that writes the report; a backend that
@@ -31,6 +31,7 @@ struct planned_kernel {
   const kernel* definition = nullptr;
   param_values params;      ///< every declared parameter, canonical
   std::string params_text;  ///< format_params(params)
+  bool break_even = true;   ///< whether its strong-scaling configurations get break-even sizes
 };
 
 /// One configuration: registered as one Google Benchmark benchmark.
@@ -62,6 +63,9 @@ struct run_plan {
 /// plus the strong break-even sweep sizes. Backends are probed; unusable ones are listed in
 /// `skipped`. Throws usage_error for bad names, parameters and schedules no backend offers.
 run_plan make_plan(const suite& settings, unsigned online_cpus);
+
+/// The aggregates of kernels whose suite entry asks for break-even sizes (break_even()).
+std::vector<result_row> break_even_candidates(const run_plan& plan, const std::vector<result_row>& aggregates);
 
 /// Human-readable list of what the plan would run (`--list`).
 std::string describe(const run_plan& plan);

@@ -152,6 +152,10 @@ suite parse_suite(std::string_view text, std::string_view source, suite base) {
         s.break_even_sizes.clear();
         continue;
       }
+      if (key == "workers" && list.empty() && v.is_array()) {
+        s.workers.clear();  // [] = the default: 1, 2, 4, ... up to the online CPUs
+        continue;
+      }
       guarded(key, [&] {
         if (key == "workers")
           s.workers = parse_worker_list(list);
@@ -245,6 +249,11 @@ suite parse_suite(std::string_view text, std::string_view source, suite base) {
     } else if (key == "scaling") {
       want(key, v, v.is_string() && (v == "strong" || v == "weak"), "\"strong\" or \"weak\"");
       s.scaling = v.get<std::string>();
+    } else if (key == "inner") {
+      want(key, v, v.is_string(), "a backend name (the model inside each mpi rank)");
+      // "" = the nesting backend's default model.
+      if (!v.get<std::string>().empty()) guarded(key, [&] { (void)find_backend(v.get<std::string>()); });
+      s.inner = v.get<std::string>();
     } else if (key == "rng") {
       want(key, v, v.is_string(), "\"philox\" or \"light\"");
       guarded(key, [&] { (void)kernels::parse_rng(v.get<std::string>()); });
@@ -267,10 +276,11 @@ suite parse_suite(std::string_view text, std::string_view source, suite base) {
       (key == "overhead" ? s.overhead : s.break_even) = v.get<bool>();
     } else {
       p.fail_at_key(
-          key, fmt::format("unknown key '{}'; allowed: name, kernels, params, schedules, backends, workers, samples, "
-                           "break_even_sizes, repetitions, scaling, rng, seed, min_time, timeout, "
-                           "overhead, break_even, overhead_repetitions",
-                           key));
+          key,
+          fmt::format("unknown key '{}'; allowed: name, kernels, params, schedules, backends, inner, workers, samples, "
+                      "break_even_sizes, repetitions, scaling, rng, seed, min_time, timeout, "
+                      "overhead, break_even, overhead_repetitions",
+                      key));
     }
   }
   return s;

@@ -28,15 +28,19 @@ std::string size_text(std::uint64_t n) {
 
 // The GPU against one CPU core (its speedup column) and against the best CPU backend at the
 // largest W measured (the machine's cores by default), for size `n`.
-std::string accelerator_text(const bench::report& report, std::uint64_t n) {
+std::string accelerator_text(const bench::report& report, const std::string& kernel, const std::string& params,
+                             std::uint64_t n) {
   const bench::result_row* best_cpu = nullptr;
   std::vector<const bench::result_row*> gpus;
   unsigned max_w = 0;
   for (const auto& r : report.results)
-    if (r.row_type == "aggregate" && r.status == "ok" && r.size == n && r.kind == "backend" && r.backend != "cuda")
+    if (r.row_type == "aggregate" && r.status == "ok" && r.size == n && r.kind == "backend" && r.backend != "cuda" &&
+        r.kernel == kernel && r.params == params)
       max_w = std::max(max_w, r.workers);
   for (const auto& r : report.results) {
-    if (r.row_type != "aggregate" || r.status != "ok" || r.size != n || !r.items_per_s || r.kernel != "pi") continue;
+    if (r.row_type != "aggregate" || r.status != "ok" || r.size != n || !r.items_per_s || r.kernel != kernel ||
+        r.params != params)
+      continue;
     if (r.backend == "cuda") {
       gpus.push_back(&r);
     } else if (r.kind == "backend" && r.workers == max_w && (!best_cpu || *r.items_per_s > *best_cpu->items_per_s)) {
@@ -48,8 +52,8 @@ std::string accelerator_text(const bench::report& report, std::uint64_t n) {
     out += fmt::format("  {}: {:.1f}x one CPU core", g->backend, g->speedup.value_or(0.0));
     if (best_cpu)
       out +=
-          fmt::format(", {:.1f}x the best CPU backend at W={} ({}, {} samples/s)",
-                      *g->items_per_s / *best_cpu->items_per_s, max_w, best_cpu->backend, si(*best_cpu->items_per_s));
+          fmt::format(", {:.1f}x the best CPU backend at W={} ({}, {} {}/s)", *g->items_per_s / *best_cpu->items_per_s,
+                      max_w, best_cpu->backend, si(*best_cpu->items_per_s), best_cpu->unit);
     out += "\n";
   }
   return out;
@@ -155,7 +159,7 @@ std::string summary_text(const bench::report& report, const bench::suite& suite)
                            opt(r.efficiency, 100, 0, "%"), opt(r.karp_flatt, 1, 3, ""), opt(r.wall_s_cv, 100, 1, "%"),
                            imbalanced && r.static_bound ? fmt::format("  {:>12.2f}", *r.static_bound) : "");
       }
-      if (kernel == "pi") out += accelerator_text(report, n);
+      out += accelerator_text(report, kernel, params, n);
     }
     if (imbalanced)
       out += "  static bound: the best speedup a static block split of these chunks can reach at W (docs/kernels.md)\n";

@@ -70,10 +70,9 @@ void run_once(const pi_options& o) {
   if (!o.timeout.empty())
     request.timeout = std::chrono::milliseconds(static_cast<long long>(parse_seconds(o.timeout, "--timeout") * 1000));
 
-  // Which backends run, and with which schedule: a backend named in --backend that cannot run
-  // the kernel or does not offer the schedule is a usage error; under `all` it is skipped with
-  // a note.
-  const bool named = o.backend != "all";
+  // Which backends run, and with which schedule: a backend asked for alone that cannot run the
+  // kernel or does not offer the schedule is a usage error; in a list or under `all` it is
+  // skipped with a note (as one that cannot run on this machine is).
   const bool explicit_one = backends.size() == 1;
   struct planned {
     const backend_entry* entry;
@@ -87,7 +86,7 @@ void run_once(const pi_options& o) {
     const backend_abilities a = b->abilities();
     if (!supports_kernel(a, k.name())) {
       const std::string why = fmt::format("kernel {} is not supported by this backend", k.name());
-      if (named) throw usage_error(fmt::format("{}: {}", entry->name, why));
+      if (explicit_one) throw usage_error(fmt::format("{}: {}", entry->name, why));
       skipped.push_back(fmt::format("{:<11} skipped: {}", entry->name, why));
       continue;
     }
@@ -99,7 +98,7 @@ void run_once(const pi_options& o) {
       try {
         sched = parse_schedule(judge ? *judge : *b, o.schedule);
       } catch (const usage_error& e) {
-        if (named) throw;
+        if (explicit_one) throw;
         skipped.push_back(fmt::format("{:<11} skipped: {}", entry->name, e.what()));
         continue;
       }
@@ -107,9 +106,10 @@ void run_once(const pi_options& o) {
     runs.push_back({entry, std::move(b), sched});
   }
   if (runs.empty())
-    throw usage_error(fmt::format("no backend of this build can run kernel {}{}; `parbench list` shows each "
-                                  "backend's schedules and kernels",
-                                  k.name(), o.schedule.empty() ? "" : fmt::format(" with schedule '{}'", o.schedule)));
+    throw usage_error(
+        fmt::format("no backend of this build can run kernel {}{}; `parbench list` shows each "
+                    "backend's schedules and kernels",
+                    k.name(), o.schedule.empty() ? "" : fmt::format(" with schedule '{}'", o.schedule)));
 
   fmt::print("{} (version {}): {}\n", k.name(), k.version(), describe(request.job->spec()));
   fmt::print("{:<11} {:>9} {:>7} {:>14} {:>24} {:>12} {:>10} {:>12}\n", "backend", "schedule", "workers", "size",

@@ -103,7 +103,10 @@ bench::suite build_suite(const run_options& o) {
   if (!o.min_time.empty()) s.min_time_s = parse_seconds(o.min_time, "--min-time");
   if (!o.timeout.empty()) s.timeout_s = parse_seconds(o.timeout, "--timeout");
   if (o.no_overhead) s.overhead = false;
-  if (o.no_break_even) s.break_even = false;
+  if (o.no_break_even) {
+    s.break_even = false;
+    for (auto& k : s.kernels) k.break_even = false;
+  }
   return s;
 }
 
@@ -157,7 +160,7 @@ void run(const run_options& o) {
     report.results.insert(report.results.end(), peer_rows.begin(), peer_rows.end());
   }
   std::vector<bench::result_row> aggregates = bench::aggregate(report.results);
-  if (s.break_even) report.break_even = bench::break_even(bench::without_peers(aggregates));
+  report.break_even = bench::break_even(bench::break_even_candidates(plan, bench::without_peers(aggregates)));
   report.results.insert(report.results.end(), aggregates.begin(), aggregates.end());
   if (s.overhead) report.overhead = bench::measure_overhead(plan, prog);
   prog.finish();
@@ -223,8 +226,9 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("-w,--workers", o->workers,
                   "Worker counts: list or ranges, e.g. 1,2,4 or 1-8 or 2-16:2 (default 1,2,4,...,ncpu)");
   cmd->add_option(
-      "-n,--samples", o->samples,
-      "Sample counts: list or ranges A-B[:STEP], e.g. 1e7,1e8 (total for strong scaling, per worker for weak; "
+      "-n,--samples,--size", o->samples,
+      "Problem sizes in each kernel's unit (samples for pi): list or ranges A-B[:STEP], e.g. 1e7,1e8 (total for "
+      "strong scaling, per worker for weak; "
       "default 2^28,2^30)");
   cmd->add_option("--seed", o->seed, "Seed of the random streams (default 1)");
   cmd->add_option("--rng", o->rng, "Generator: philox (default) or light");

@@ -8,11 +8,14 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 #include "bench/suite.hpp"
 #include "core/backend.hpp"
 #include "core/errors.hpp"
+#include "core/kernel.hpp"
+#include "kernels/registry.hpp"
 
 namespace {
 
@@ -32,7 +35,28 @@ void check(const parbench::bench::suite& s) {
   require(s.scaling == "strong" || s.scaling == "weak", "scaling is strong or weak");
   require(s.rng == "philox" || s.rng == "light", "rng is philox or light");
   require(!s.backends.empty(), "the backend list is not empty");
-  (void)parbench::bench::to_json(s).dump();
+  require(!s.kernels.empty(), "the kernel list is not empty");
+  require(!s.schedules.empty(), "the schedule list is not empty");
+  for (const auto& k : s.kernels) {
+    // Every entry names a registered kernel with valid parameters (find_kernel / complete_spec
+    // would throw usage_error otherwise, which is a violation here).
+    try {
+      (void)parbench::complete_spec(parbench::find_kernel(k.name), 1, 1, k.params);
+    } catch (const parbench::error&) {
+      require(false, "kernel entries name registered kernels with valid parameters");
+    }
+    for (unsigned w : k.workers) require(w >= 1 && w <= parbench::max_workers, "kernel workers are 1..max_workers");
+    for (std::uint64_t n : k.samples) require(n >= 1, "kernel sample counts are positive");
+    for (const auto& name : k.schedules) require(!name.empty(), "schedule names are not empty");
+  }
+  const std::string json = parbench::bench::to_json(s).dump();
+  // What metadata.json records reads back as a suite file.
+  try {
+    (void)parbench::bench::parse_suite(json, "round-trip.json");
+  } catch (const parbench::error& e) {
+    std::fprintf(stderr, "fuzz_suite: %s\n", e.what());
+    require(false, "to_json(suite) parses back as a suite file");
+  }
 }
 
 }  // namespace

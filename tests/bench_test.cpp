@@ -494,7 +494,9 @@ TEST(plan, all_expands_to_every_schedule_of_each_backend) {
     EXPECT_EQ(got, want) << b.entry->name;
   }
   EXPECT_THAT(configs_of(plan), Contains("imbalanced threads dynamic 2"));
-  if (built("openmp")) EXPECT_THAT(configs_of(plan), Contains("pi openmp guided 1"));
+  if (built("openmp")) {
+    EXPECT_THAT(configs_of(plan), Contains("pi openmp guided 1"));
+  }
 }
 
 TEST(plan, kernel_entries_override_schedules_workers_and_sizes) {

@@ -7,12 +7,12 @@
 #include <random>
 
 #include "core/errors.hpp"
-#include "tests/cli_helpers.hpp"
+#include "kernels/imbalanced/profile.hpp"
 #include "kernels/montecarlo/isa.hpp"
 #include "kernels/montecarlo/philox.hpp"
 #include "kernels/montecarlo/sampler.hpp"
-#include "kernels/imbalanced/profile.hpp"
 #include "kernels/registry.hpp"
+#include "tests/cli_helpers.hpp"
 
 using namespace parbench::kernels;
 
@@ -20,12 +20,20 @@ namespace {
 
 // Random123's published known-answer vectors (kat_vectors, philox4x32 10 rounds).
 TEST(philox, matches_random123_known_answers) {
-  struct kat { philox_block ctr; std::uint32_t k0, k1; philox_block expect; };
+  struct kat {
+    philox_block ctr;
+    std::uint32_t k0, k1;
+    philox_block expect;
+  };
   const kat cases[] = {
       {{{0, 0, 0, 0}}, 0, 0, {{0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8}}},
-      {{{0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff}}, 0xffffffff, 0xffffffff,
+      {{{0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff}},
+       0xffffffff,
+       0xffffffff,
        {{0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd}}},
-      {{{0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}}, 0xa4093822, 0x299f31d0,
+      {{{0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}},
+       0xa4093822,
+       0x299f31d0,
        {{0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}}},
   };
   for (const auto& c : cases) {
@@ -67,7 +75,8 @@ TEST(inside, is_exact_at_the_boundary) {
 }
 
 TEST(pi_job, chunks_cover_every_sample_once) {
-  for (std::uint64_t n : {std::uint64_t{1}, chunk_samples - 1, chunk_samples, chunk_samples + 1, std::uint64_t{10000003}}) {
+  for (std::uint64_t n :
+       {std::uint64_t{1}, chunk_samples - 1, chunk_samples, chunk_samples + 1, std::uint64_t{10000003}}) {
     pi_job job{n, 1, rng_kind::philox};
     std::uint64_t total = 0;
     for (std::uint64_t c = 0; c < job.chunk_count(); ++c) total += job.chunk_length(c);
@@ -183,8 +192,8 @@ TEST(pi_kernel, every_isa_path_handles_every_short_chunk_length) {
 
 TEST(pi_kernel, every_isa_path_matches_the_scalar_reference) {
   for (rng_kind rng : {rng_kind::philox, rng_kind::light}) {
-    for (std::uint64_t n : {std::uint64_t{1}, std::uint64_t{2}, std::uint64_t{3}, std::uint64_t{17},
-                            chunk_samples - 1, chunk_samples, chunk_samples + 1, 3 * chunk_samples + 5}) {
+    for (std::uint64_t n : {std::uint64_t{1}, std::uint64_t{2}, std::uint64_t{3}, std::uint64_t{17}, chunk_samples - 1,
+                            chunk_samples, chunk_samples + 1, 3 * chunk_samples + 5}) {
       for (std::uint64_t seed : {std::uint64_t{0}, std::uint64_t{1}, ~std::uint64_t{0}}) {
         const pi_job job{n, seed, rng};
         const std::uint64_t reference = scalar_reference(job, 0, job.chunk_count());

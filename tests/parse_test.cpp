@@ -98,8 +98,7 @@ TEST(parse_regressions, range_at_the_top_of_the_count_range_ends) {
   const auto top = std::uint64_t{1} << 63;
   EXPECT_EQ(parse_count_list("9223372036854775808-9223372036854775808:9223372036854775808"),
             (std::vector<std::uint64_t>{top}));
-  EXPECT_EQ(parse_count_list("9223372036854775806-9223372036854775808:2"),
-            (std::vector<std::uint64_t>{top - 2, top}));
+  EXPECT_EQ(parse_count_list("9223372036854775806-9223372036854775808:2"), (std::vector<std::uint64_t>{top - 2, top}));
 }
 
 TEST(parse_regressions, seconds_below_a_millisecond_and_non_decimal_forms_are_rejected) {

@@ -5,8 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -43,18 +45,30 @@ class temp_dir {
 };
 
 // Backends the binary can run here, from `parbench list` (unavailable ones are marked there
-// and skipped by `run` with a note).
-std::set<std::string> usable_backends() {
+// and skipped by `run` with a note), with the kernels they are limited to.
+std::set<std::string> usable_backends(const std::string& kernel = "pi") {
   const auto r = run_parbench("list");
   std::set<std::string> out;
   std::istringstream lines(r.output);
-  std::string line;
+  std::string line, last;
+  bool in_backends = false;
   while (std::getline(lines, line)) {
-    if (line.rfind("  ", 0) != 0 || line.find("[unavailable") != std::string::npos) continue;
+    if (line.rfind("backends in this build", 0) == 0) in_backends = true;
+    if (line.rfind("kernels in this build", 0) == 0) in_backends = false;
+    if (!in_backends) continue;
+    // "    kernels: pi only" under a backend limits it.
+    if (const auto k = line.find("  kernels: "); k != std::string::npos && line.rfind("    ", 0) == 0) {
+      if (line.find(" " + kernel + " ") == std::string::npos && line.find(" " + kernel + ",") == std::string::npos)
+        out.erase(last);
+      continue;
+    }
+    if (line.rfind("  ", 0) != 0 || line.rfind("   ", 0) == 0 || line.find("[unavailable") != std::string::npos)
+      continue;
     std::istringstream words(line);
     std::string name;
     words >> name;
     out.insert(name);
+    last = name;
   }
   return out;
 }
@@ -69,9 +83,10 @@ std::string slurp(const fs::path& p) {
 TEST(run_e2e, tiny_suite_writes_a_complete_report) {
   temp_dir tmp;
   const fs::path out = tmp.path() / "report";
-  const auto r = run_parbench("run --backend all --workers 1,2 --samples 100003 --break-even-sizes 65536 "
-                              "--repetitions 2 --seed 9 --json --out " +
-                              out.string());
+  const auto r = run_parbench(
+      "run --backend all --workers 1,2 --samples 100003 --break-even-sizes 65536 "
+      "--repetitions 2 --seed 9 --json --out " +
+      out.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("break-even size"));
   EXPECT_THAT(r.output, HasSubstr("start-up cost"));
@@ -84,11 +99,16 @@ TEST(run_e2e, tiny_suite_writes_a_complete_report) {
   for (const auto& row : rows) {
     EXPECT_EQ(row.status, "ok") << row.backend << " W=" << row.workers << ": " << row.error;
     EXPECT_EQ(row.seed, 9u);
+    EXPECT_EQ(row.schema_version, 2);
+    EXPECT_EQ(row.kernel, "pi") << "--samples without --kernel runs pi only";
+    EXPECT_EQ(row.params, "rng=philox");
+    EXPECT_EQ(row.unit, "samples");
+    EXPECT_FALSE(row.schedule.empty()) << row.backend << ": each backend's default schedule, by name";
     if (row.row_type == "raw") {
       ++raw;
       continue;
     }
-    aggregates.insert({row.backend, row.workers, row.samples});
+    aggregates.insert({row.backend, row.workers, row.size});
     EXPECT_EQ(row.repetitions, 2u);
     ASSERT_TRUE(row.speedup.has_value()) << row.backend;
     EXPECT_GT(*row.speedup, 0.0);
@@ -102,13 +122,14 @@ TEST(run_e2e, tiny_suite_writes_a_complete_report) {
     }
   }
   EXPECT_EQ(raw, 2 * aggregates.size());
-  // Every run has the serial hit count.
-  std::map<std::uint64_t, std::uint64_t> hits;
+  // Every run has the serial result.
+  std::map<std::uint64_t, std::string> results;
   for (const auto& row : rows) {
-    if (!row.hits) continue;
-    const auto [it, inserted] = hits.emplace(row.samples, *row.hits);
-    EXPECT_EQ(it->second, *row.hits) << row.backend << " W=" << row.workers;
+    if (row.result.empty()) continue;
+    const auto [it, inserted] = results.emplace(row.size, row.result);
+    EXPECT_EQ(it->second, row.result) << row.backend << " W=" << row.workers;
   }
+  EXPECT_EQ(results.size(), 2u);
 
   const auto overhead = parbench::reports::read_overhead((out / "overhead.csv").string());
   EXPECT_EQ(overhead.size(), 1 + 2 * (backends.size() - 1));
@@ -116,7 +137,9 @@ TEST(run_e2e, tiny_suite_writes_a_complete_report) {
   EXPECT_EQ(be.size(), 2 * (backends.size() - 1));
 
   const auto meta = nlohmann::json::parse(slurp(out / "metadata.json"));
-  EXPECT_EQ(meta.at("schema_version"), 1);
+  EXPECT_EQ(meta.at("schema_version"), 2);
+  EXPECT_EQ(meta.at("kernels").size(), 1u);
+  EXPECT_EQ(meta.at("kernels").at(0).at("name"), "pi");
   EXPECT_EQ(meta.at("seed"), 9);
   EXPECT_THAT(meta.at("command_line").get<std::string>(), HasSubstr("--repetitions 2"));
   EXPECT_GT(meta.at("machine").at("logical_cpus").get<int>(), 0);
@@ -134,13 +157,185 @@ TEST(run_e2e, tiny_suite_writes_a_complete_report) {
     EXPECT_THAT(e.path().filename().string(), Not(HasSubstr(".tmp"))) << "temporary file left behind";
 }
 
+TEST(run_e2e, kernels_times_schedules_give_schema_2_rows_and_a_summary_per_kernel) {
+  temp_dir tmp;
+  const fs::path out = tmp.path() / "k";
+  const auto r = run_parbench(
+      "run --kernel pi,imbalanced --schedule static,dynamic --backend serial,threads "
+      "--workers 1,2 --size 50000 --repetitions 1 --no-overhead --no-break-even --quiet "
+      "--out " +
+      out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::string header = slurp(out / "results.csv");
+  header = header.substr(0, header.find_first_of("\r\n"));
+  for (const char* column : {"kernel", "kernel_version", "params", "schedule", "workers_used", "size", "unit", "result",
+                             "items", "items_per_s", "static_bound"})
+    EXPECT_THAT("," + header + ",", HasSubstr(std::string(",") + column + ",")) << header;
+
+  const auto rows = parbench::reports::read_results((out / "results.csv").string());
+  // (kernel, backend, schedule, W) of the aggregates; results per (kernel, size) all equal.
+  std::set<std::tuple<std::string, std::string, std::string, unsigned>> seen;
+  std::map<std::string, std::string> result_of;
+  for (const auto& row : rows) {
+    EXPECT_EQ(row.status, "ok") << row.kernel << " " << row.backend << " " << row.schedule << ": " << row.error;
+    EXPECT_EQ(row.size, 50000u);
+    EXPECT_EQ(row.unit, "samples");
+    EXPECT_EQ(row.kernel_version, 1);
+    ASSERT_TRUE(row.items.has_value());
+    if (row.kernel == "pi") {
+      EXPECT_EQ(row.params, "rng=philox");
+      EXPECT_EQ(*row.items, 50000u);
+    } else {
+      EXPECT_EQ(row.kernel, "imbalanced");
+      EXPECT_THAT(row.params, HasSubstr("profile=ramp"));
+    }
+    const auto [it, inserted] = result_of.emplace(row.kernel, row.result);
+    EXPECT_EQ(it->second, row.result) << row.kernel << " " << row.backend << " " << row.schedule;
+    if (row.kernel == "imbalanced") {
+      EXPECT_EQ(std::count(row.result.begin(), row.result.end(), ';'), 1) << row.result;
+    }
+    if (row.row_type == "raw") {
+      ASSERT_TRUE(row.workers_used.has_value());
+      EXPECT_GE(*row.workers_used, 1u);
+      EXPECT_LE(*row.workers_used, row.workers);
+      ASSERT_TRUE(row.items_per_s.has_value());
+      EXPECT_GT(*row.items_per_s, 0.0);
+      continue;
+    }
+    seen.insert({row.kernel, row.backend, row.schedule, row.workers});
+    ASSERT_TRUE(row.speedup.has_value()) << row.kernel << " " << row.backend << " " << row.schedule;
+    if (row.kind != "reference") {
+      ASSERT_TRUE(row.static_bound.has_value()) << row.kernel << " " << row.backend;
+      EXPECT_GE(*row.static_bound, 1.0);
+      EXPECT_LE(*row.static_bound, row.workers + 1e-9);
+    }
+  }
+  for (const char* kernel : {"pi", "imbalanced"}) {
+    EXPECT_TRUE(seen.count({kernel, "serial", "static", 1u})) << kernel;
+    for (const char* schedule : {"static", "dynamic"})
+      for (const unsigned w : {1u, 2u})
+        EXPECT_TRUE(seen.count({kernel, "threads", schedule, w})) << kernel << " threads " << schedule << " W=" << w;
+  }
+  EXPECT_EQ(seen.size(), 10u) << "serial runs its one schedule once per kernel";
+  // The console summary has a section per kernel, pi first.
+  const auto pi = r.output.find("\npi rng=philox: strong scaling");
+  const auto imbalanced = r.output.find("\nimbalanced ");
+  ASSERT_NE(pi, std::string::npos) << r.output;
+  ASSERT_NE(imbalanced, std::string::npos) << r.output;
+  EXPECT_LT(pi, imbalanced);
+  EXPECT_THAT(r.output.substr(imbalanced), HasSubstr("static bound"));
+  EXPECT_THAT(r.output.substr(imbalanced), HasSubstr("dynamic"));
+  const auto meta = nlohmann::json::parse(slurp(out / "metadata.json"));
+  ASSERT_EQ(meta.at("kernels").size(), 2u);
+  EXPECT_EQ(meta.at("kernels").at(1).at("name"), "imbalanced");
+  EXPECT_EQ(meta.at("kernels").at(1).at("version"), 1);
+  EXPECT_TRUE(meta.contains("codec_version")) << meta.dump(2);
+}
+
+TEST(run_e2e, a_suite_file_names_kernels_with_settings_of_their_own) {
+  temp_dir tmp;
+  const fs::path suite = tmp.path() / "k.json";
+  std::ofstream(suite) << R"({"name": "kernels", "backends": ["serial", "threads"], "workers": [1],
+      "samples": [60000], "repetitions": 1, "overhead": false, "break_even_sizes": [4096],
+      "kernels": ["pi", {"name": "imbalanced", "params": {"profile": "heavy"}, "samples": [40000],
+                         "workers": [2], "schedules": ["all"], "break_even": false}]})";
+  const auto list = run_parbench("run --list --suite " + suite.string());
+  ASSERT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_THAT(list.output, HasSubstr("pi/threads/static/w:1/n:60000/strong"));
+  EXPECT_THAT(list.output, HasSubstr("pi/threads/static/w:1/n:4096/strong")) << "pi keeps the break-even sweep";
+  EXPECT_THAT(list.output, HasSubstr("imbalanced/threads/static/w:2/n:40000/strong"));
+  EXPECT_THAT(list.output, HasSubstr("imbalanced/threads/dynamic/w:2/n:40000/strong"));
+  EXPECT_THAT(list.output, Not(HasSubstr("imbalanced/threads/static/w:1/")));
+  EXPECT_THAT(list.output, Not(HasSubstr("imbalanced/threads/static/w:2/n:4096")));
+  EXPECT_THAT(list.output, HasSubstr("profile=heavy"));
+  const fs::path out = tmp.path() / "r";
+  const auto r = run_parbench("run --quiet --suite " + suite.string() + " --out " + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto rows = parbench::reports::read_results((out / "results.csv").string());
+  std::size_t imbalanced = 0;
+  for (const auto& row : rows) {
+    EXPECT_EQ(row.status, "ok") << row.error;
+    if (row.kernel != "imbalanced") continue;
+    ++imbalanced;
+    EXPECT_THAT(row.params, HasSubstr("profile=heavy"));
+    EXPECT_EQ(row.size, 40000u);
+  }
+  EXPECT_EQ(imbalanced, 2u * 3u) << "serial + threads static and dynamic, raw and aggregate";
+  for (const auto& be : parbench::reports::read_break_even((out / "break_even.csv").string()))
+    EXPECT_EQ(be.kernel, "pi") << "break_even: false for imbalanced";
+  // Unknown keys in a kernels entry are errors with the place.
+  std::ofstream(suite, std::ios::trunc) << "{\"kernels\": [\n  {\"name\": \"pi\", \"size\": 1}]}";
+  const auto bad = run_parbench("run --list --suite " + suite.string());
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.output, HasSubstr(":2:18: unknown key 'size' in a kernels entry"));
+}
+
+TEST(run_e2e, schedules_kernels_and_params_are_validated_before_anything_runs) {
+  const auto kernel_bogus = run_parbench("pi --kernel imbalanced --schedule bogus");
+  EXPECT_EQ(kernel_bogus.exit_code, 2) << kernel_bogus.output;
+  EXPECT_THAT(kernel_bogus.output, HasSubstr("'bogus'"));
+  const auto threads_bogus = run_parbench("pi -b threads --schedule bogus");
+  EXPECT_EQ(threads_bogus.exit_code, 2) << threads_bogus.output;
+  EXPECT_THAT(threads_bogus.output, HasSubstr("threads: unknown schedule 'bogus'; choose static, dynamic"));
+  EXPECT_EQ(run_parbench("pi -b threads --schedule static:4").exit_code, 2) << "static takes no grain";
+  EXPECT_EQ(run_parbench("once -b serial --kernel nosuch").exit_code, 2);
+  const auto param = run_parbench("pi -b serial --param nosuch=1");
+  EXPECT_EQ(param.exit_code, 2) << param.output;
+  EXPECT_THAT(param.output, HasSubstr("'nosuch'"));
+  EXPECT_EQ(run_parbench("pi -b serial --kernel imbalanced --param profile=flat").exit_code, 2);
+  EXPECT_EQ(run_parbench("run --list --param nosuch=1").exit_code, 2);
+  EXPECT_EQ(run_parbench("run --list --kernel pi,nosuch").exit_code, 2);
+  const auto none = run_parbench("run --list --backend serial,threads --schedule guided");
+  EXPECT_EQ(none.exit_code, 2) << none.output;
+  EXPECT_THAT(none.output, HasSubstr("'guided'"));
+  // Offered by one backend of the run: left out for the others, shown in --list.
+  const auto some = run_parbench(
+      "run --list --backend serial,threads,tbb --schedule dynamic --workers 2 -n 1e5 "
+      "--no-break-even");
+  if (usable_backends().count("tbb")) {
+    ASSERT_EQ(some.exit_code, 0) << some.output;
+    EXPECT_THAT(some.output, HasSubstr("left out: pi on tbb: schedule dynamic not offered"));
+    EXPECT_THAT(some.output, HasSubstr("pi/threads/dynamic/w:2/n:100000/strong"));
+  }
+}
+
+TEST(run_e2e, once_runs_any_kernel_and_list_shows_kernels_with_params) {
+  const auto r = run_parbench(
+      "once --kernel imbalanced --size 40000 --backend serial,threads --workers 2 "
+      "--schedule dynamic:2 --param profile=heavy");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, ::testing::ContainsRegex("serial +skipped: serial: unknown schedule 'dynamic:2'"))
+      << "in a list, a backend without the schedule is skipped with a note";
+  EXPECT_EQ(run_parbench("once --kernel imbalanced --size 40000 --backend serial --schedule dynamic:2").exit_code, 2)
+      << "alone, it is a usage error";
+  const auto ok = run_parbench(
+      "once --kernel imbalanced --size 40000 --backend threads --workers 2 "
+      "--schedule dynamic:2 --param profile=heavy --rng light");
+  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_THAT(ok.output, HasSubstr("profile=heavy"));
+  EXPECT_THAT(ok.output, HasSubstr("rng=light"));
+  EXPECT_THAT(ok.output, HasSubstr("dynamic:2"));
+  const auto all = run_parbench("pi --kernel imbalanced --size 40000 --workers 2");
+  ASSERT_EQ(all.exit_code, 0) << all.output;
+  EXPECT_THAT(all.output, HasSubstr("all backends agree"));
+  const auto list = run_parbench("list");
+  ASSERT_EQ(list.exit_code, 0);
+  EXPECT_THAT(list.output, HasSubstr("kernels in this build"));
+  EXPECT_THAT(list.output, HasSubstr("imbalanced"));
+  EXPECT_THAT(list.output, HasSubstr("--param profile=ramp|heavy|random (default ramp)"));
+  EXPECT_THAT(list.output, HasSubstr("--param max_weight=<integer"));
+  EXPECT_THAT(list.output, HasSubstr("schedules: static, dynamic[:N]"));
+  const auto help = run_parbench("pi --help");
+  EXPECT_THAT(help.output, HasSubstr("pi, imbalanced"));
+}
+
 TEST(run_e2e, list_shows_the_plan_and_runs_nothing) {
   temp_dir tmp;
   const auto r = run_parbench("run --list --backend threads --workers 2 --samples 1e6 --no-break-even --out " +
                               (tmp.path() / "x").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("pi/serial/w:1/n:1000000/strong"));
-  EXPECT_THAT(r.output, HasSubstr("pi/threads/w:2/n:1000000/strong"));
+  EXPECT_THAT(r.output, HasSubstr("pi/serial/static/w:1/n:1000000/strong"));
+  EXPECT_THAT(r.output, HasSubstr("pi/threads/static/w:2/n:1000000/strong"));
   EXPECT_FALSE(fs::exists(tmp.path() / "x"));
 }
 
@@ -197,8 +392,8 @@ TEST(run_e2e, suite_file_is_used_and_flags_override_it) {
   const auto r = run_parbench("run --list --suite " + suite.string() + " --workers 3");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("suite 'tiny'"));
-  EXPECT_THAT(r.output, HasSubstr("pi/threads/w:3/n:70000/strong"));
-  EXPECT_THAT(r.output, Not(HasSubstr("pi/threads/w:2/")));
+  EXPECT_THAT(r.output, HasSubstr("pi/threads/static/w:3/n:70000/strong"));
+  EXPECT_THAT(r.output, Not(HasSubstr("pi/threads/static/w:2/")));
   std::ofstream(suite, std::ios::trunc) << "{\"samples\": [1e6],\n \"oops\": 1}";
   const auto bad = run_parbench("run --list --suite " + suite.string());
   EXPECT_EQ(bad.exit_code, 2);
@@ -208,16 +403,17 @@ TEST(run_e2e, suite_file_is_used_and_flags_override_it) {
 TEST(run_e2e, weak_scaling_multiplies_samples_by_workers) {
   temp_dir tmp;
   const fs::path out = tmp.path() / "weak";
-  const auto r = run_parbench("run --backend threads --workers 1,2 --samples 70000 --scaling weak --repetitions 1 "
-                              "--no-overhead --no-break-even --quiet --out " +
-                              out.string());
+  const auto r = run_parbench(
+      "run --backend threads --workers 1,2 --samples 70000 --scaling weak --repetitions 1 "
+      "--no-overhead --no-break-even --quiet --out " +
+      out.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto rows = parbench::reports::read_results((out / "results.csv").string());
   bool saw = false;
   for (const auto& row : rows) {
     EXPECT_EQ(row.scaling, "weak");
     if (row.backend == "threads" && row.workers == 2) {
-      EXPECT_EQ(row.samples, 140000u);
+      EXPECT_EQ(row.size, 140000u);
       saw = true;
     }
   }
@@ -237,8 +433,9 @@ TEST(overhead_e2e, measures_each_backend_at_each_w) {
 
 TEST(overhead_e2e, parent_memory_is_resident_while_fork_is_measured) {
   temp_dir tmp;
-  const auto r = run_parbench("overhead --backend fork --workers 1 --repetitions 2 --quiet --parent-memory 64MiB --out " +
-                              (tmp.path() / "o").string());
+  const auto r =
+      run_parbench("overhead --backend fork --workers 1 --repetitions 2 --quiet --parent-memory 64MiB --out " +
+                   (tmp.path() / "o").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto rows = parbench::reports::read_overhead((tmp.path() / "o" / "overhead.csv").string());
   bool saw_fork = false;

@@ -84,7 +84,9 @@ TEST(signals, a_dropped_cleanup_action_does_not_run) {
       [&] {
         signals::install();
         std::ofstream(kept) << "final";
-        { const signals::cleanup remove([&] { fs::remove(kept); }); }
+        {
+          const signals::cleanup remove([&] { fs::remove(kept); });
+        }
         ::kill(::getpid(), SIGINT);
         std::this_thread::sleep_for(10s);
       },
@@ -198,8 +200,6 @@ TEST(dir_lock, released_lock_removes_its_file_and_can_be_taken_again) {
   EXPECT_FALSE(fs::exists(dir.path / dir_lock_file));
 }
 
-TEST(dir_lock, unwritable_folder_is_a_report_error) {
-  EXPECT_THROW(dir_lock(fs::path("/proc/self")), report_error);
-}
+TEST(dir_lock, unwritable_folder_is_a_report_error) { EXPECT_THROW(dir_lock(fs::path("/proc/self")), report_error); }
 
 }  // namespace
