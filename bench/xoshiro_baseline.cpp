@@ -40,23 +40,23 @@ void seed_lanes(std::uint64_t seed, std::uint64_t chunk, std::uint32_t (&s)[4][l
 
 // Two generator vectors in flight (measured best of 1, 2, 4 on Zen 4); 8 lanes each.
 __attribute__((target("avx2"))) std::uint64_t xoshiro_hits_avx2(std::uint64_t seed, std::uint64_t chunks) {
-  constexpr int U = 2;
+  constexpr int in_flight = 2;
   std::uint64_t outside = 0;
   const __m256i sign = _mm256_set1_epi64x(INT64_MIN);
   for (std::uint64_t c = 0; c < chunks; ++c) {
-    __m256i s0[U], s1[U], s2[U], s3[U];
-    for (int u = 0; u < U; ++u) {
+    __m256i s0[in_flight], s1[in_flight], s2[in_flight], s3[in_flight];
+    for (int u = 0; u < in_flight; ++u) {
       std::uint32_t w[4][8];
-      seed_lanes<8>(seed, c * U + u, w);
+      seed_lanes<8>(seed, c * in_flight + u, w);
       s0[u] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[0]));
       s1[u] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[1]));
       s2[u] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[2]));
       s3[u] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[3]));
     }
     __m256i count = _mm256_setzero_si256();
-    for (std::uint32_t i = 0; i < chunk_points; i += 8 * U) {
+    for (std::uint32_t i = 0; i < chunk_points; i += 8 * in_flight) {
 #pragma GCC unroll 4
-      for (int u = 0; u < U; ++u) {
+      for (int u = 0; u < in_flight; ++u) {
         __m256i xy[2];
         for (int k = 0; k < 2; ++k) {
           xy[k] = _mm256_add_epi32(s0[u], s3[u]);
@@ -88,13 +88,13 @@ __attribute__((target("avx2"))) std::uint64_t xoshiro_hits_avx2(std::uint64_t se
 // Two generator vectors in flight, 16 lanes each; rotates and unsigned compares are native.
 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,popcnt"))) std::uint64_t xoshiro_hits_avx512(
     std::uint64_t seed, std::uint64_t chunks) {
-  constexpr int U = 2;
+  constexpr int in_flight = 2;
   std::uint64_t outside = 0;
   for (std::uint64_t c = 0; c < chunks; ++c) {
-    __m512i s0[U], s1[U], s2[U], s3[U];
-    for (int u = 0; u < U; ++u) {
+    __m512i s0[in_flight], s1[in_flight], s2[in_flight], s3[in_flight];
+    for (int u = 0; u < in_flight; ++u) {
       std::uint32_t w[4][16];
-      seed_lanes<16>(seed, c * U + u, w);
+      seed_lanes<16>(seed, c * in_flight + u, w);
       s0[u] = _mm512_loadu_si512(w[0]);
       s1[u] = _mm512_loadu_si512(w[1]);
       s2[u] = _mm512_loadu_si512(w[2]);
@@ -102,9 +102,9 @@ __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,popcnt"))) std::uint64
     }
     const __m512i one = _mm512_set1_epi64(1);
     __m512i count = _mm512_setzero_si512();
-    for (std::uint32_t i = 0; i < chunk_points; i += 16 * U) {
+    for (std::uint32_t i = 0; i < chunk_points; i += 16 * in_flight) {
 #pragma GCC unroll 4
-      for (int u = 0; u < U; ++u) {
+      for (int u = 0; u < in_flight; ++u) {
         __m512i xy[2];
         for (int k = 0; k < 2; ++k) {
           xy[k] = _mm512_add_epi32(s0[u], s3[u]);

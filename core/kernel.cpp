@@ -64,7 +64,9 @@ result_words compute(const kernel_job& job, chunk_range range) {
 job_spec complete_spec(const kernel& k, std::uint64_t size, std::uint64_t seed, const param_values& given) {
   const std::vector<kernel_param> declared = k.params();
   std::set<std::string_view> seen;
-  for (const auto& [name, value] : given) {
+  for (const auto& entry : given) {
+    // Named references, not a structured binding: clang 14 cannot capture those in a lambda.
+    const std::string& name = entry.first;
     const bool known = std::any_of(declared.begin(), declared.end(), [&](const auto& p) { return p.name == name; });
     if (!known) {
       std::string names;

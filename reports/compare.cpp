@@ -99,6 +99,7 @@ void match_schema_1(std::map<config_key, const sample_set*>& legacy_side,
     if (candidates.size() != 1) {
       if (candidates.size() > 1) {
         std::vector<std::string> names;
+        names.reserve(candidates.size());
         for (const auto& c : candidates) names.push_back(c->first.schedule);
         warnings.push_back(fmt::format(
             "{} comes from a schema 1 report, which did not record the schedule; the other report ran {} schedules "

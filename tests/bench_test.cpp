@@ -444,9 +444,12 @@ TEST(plan, kernels_times_schedules_leave_out_what_a_backend_does_not_offer) {
   for (const std::string k : {"pi", "imbalanced"}) {
     expected.insert(k + " serial static 1");
     for (const std::string w : {"1", "2"}) {
-      expected.insert(k + " threads static " + w);
-      expected.insert(k + " threads dynamic " + w);
-      expected.insert(k + " tbb static " + w);
+      for (const char* config : {" threads static ", " threads dynamic ", " tbb static "}) {
+        std::string line = k;
+        line += config;
+        line += w;
+        expected.insert(line);
+      }
     }
   }
   EXPECT_EQ(configs_of(plan), expected);

@@ -356,7 +356,7 @@ TEST(imbalanced_profiles, weights_follow_their_definition) {
     at_max += w == 64 ? 1 : 0;
   }
   EXPECT_NEAR(at_least_4, 5000, 500);
-  EXPECT_NEAR(at_max, 20000 / 64, 80);
+  EXPECT_NEAR(at_max, 20000.0 / 64, 80);
   // Seeded: another seed moves the heavy chunks.
   int differ = 0;
   for (std::uint64_t c = 0; c < 256; ++c)

@@ -438,6 +438,7 @@ TEST(spawn_backend, hex_job_on_the_command_line_round_trips) {
     std::vector<std::string> argv_text = {PARBENCH_BINARY, process::worker_mode_argument};
     argv_text.insert(argv_text.end(), args.begin(), args.end());
     std::vector<char*> argv;
+    argv.reserve(argv_text.size() + 1);
     for (auto& arg : argv_text) argv.push_back(arg.data());
     argv.push_back(nullptr);
     ::execv(PARBENCH_BINARY, argv.data());

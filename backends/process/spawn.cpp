@@ -65,6 +65,7 @@ pid_t spawn_worker(const std::string& exe, const assignment& a, int result_fd, i
   std::vector<std::string> args = {exe, worker_mode_argument};
   for (auto& arg : worker_arguments(a, ::getpid())) args.push_back(std::move(arg));
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
 
