@@ -162,7 +162,7 @@ TEST(run_e2e, kernels_times_schedules_give_schema_2_rows_and_a_summary_per_kerne
   const fs::path out = tmp.path() / "k";
   const auto r = run_parbench(
       "run --kernel pi,imbalanced --schedule static,dynamic --backend serial,threads "
-      "--workers 1,2 --size 50000 --repetitions 1 --no-overhead --no-break-even --quiet "
+      "--workers 1,2 --size 1e6 --repetitions 2 --no-overhead --no-break-even --quiet "
       "--out " +
       out.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -178,13 +178,13 @@ TEST(run_e2e, kernels_times_schedules_give_schema_2_rows_and_a_summary_per_kerne
   std::map<std::string, std::string> result_of;
   for (const auto& row : rows) {
     EXPECT_EQ(row.status, "ok") << row.kernel << " " << row.backend << " " << row.schedule << ": " << row.error;
-    EXPECT_EQ(row.size, 50000u);
+    EXPECT_EQ(row.size, 1000000u);
     EXPECT_EQ(row.unit, "samples");
     EXPECT_EQ(row.kernel_version, 1);
     ASSERT_TRUE(row.items.has_value());
     if (row.kernel == "pi") {
       EXPECT_EQ(row.params, "rng=philox");
-      EXPECT_EQ(*row.items, 50000u);
+      EXPECT_EQ(*row.items, 1000000u);
     } else {
       EXPECT_EQ(row.kernel, "imbalanced");
       EXPECT_THAT(row.params, HasSubstr("profile=ramp"));
@@ -217,6 +217,9 @@ TEST(run_e2e, kernels_times_schedules_give_schema_2_rows_and_a_summary_per_kerne
         EXPECT_TRUE(seen.count({kernel, "threads", schedule, w})) << kernel << " threads " << schedule << " W=" << w;
   }
   EXPECT_EQ(seen.size(), 10u) << "serial runs its one schedule once per kernel";
+  std::size_t raw = 0;
+  for (const auto& row : rows) raw += row.row_type == "raw" ? 1 : 0;
+  EXPECT_EQ(raw, 2 * seen.size()) << "two repetitions of each configuration";
   // The console summary has a section per kernel, pi first.
   const auto pi = r.output.find("\npi rng=philox: strong scaling");
   const auto imbalanced = r.output.find("\nimbalanced ");
@@ -317,6 +320,10 @@ TEST(run_e2e, once_runs_any_kernel_and_list_shows_kernels_with_params) {
   EXPECT_THAT(ok.output, HasSubstr("dynamic:2"));
   const auto all = run_parbench("pi --kernel imbalanced --size 40000 --workers 2");
   ASSERT_EQ(all.exit_code, 0) << all.output;
+  // The kernel line first, then the table's header.
+  EXPECT_EQ(all.output.rfind("imbalanced (version 1): ", 0), 0u) << all.output;
+  EXPECT_THAT(all.output,
+              ::testing::ContainsRegex("\nbackend +schedule +workers +size +result +estimate +wall_s +samples/s\n"));
   EXPECT_THAT(all.output, HasSubstr("all backends agree"));
   const auto list = run_parbench("list");
   ASSERT_EQ(list.exit_code, 0);
