@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <set>
 
 #include "core/errors.hpp"
+#include "core/parse.hpp"
 
 namespace parbench {
 namespace detail {
@@ -64,17 +64,7 @@ std::vector<const backend_entry*> parse_backend_list(std::string_view text) {
     return out;
   }
   if (text.empty()) throw usage_error(fmt::format("empty --backend list; choose from: {}, or all", backend_names()));
-  std::set<std::string_view> seen;
-  std::size_t start = 0;
-  while (true) {
-    const auto pos = text.find(',', start);
-    const std::string_view item = text.substr(start, pos - start);
-    if (item.empty()) throw usage_error(fmt::format("empty item in --backend list '{}'", text));
-    if (!seen.insert(item).second) throw usage_error(fmt::format("backend '{}' is listed twice in '{}'", item, text));
-    out.push_back(&find_backend(item));
-    if (pos == std::string_view::npos) break;
-    start = pos + 1;
-  }
+  for (const std::string_view item : parse_name_list(text, "backend", "--backend")) out.push_back(&find_backend(item));
   return out;
 }
 

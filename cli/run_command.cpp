@@ -60,15 +60,8 @@ bench::suite build_suite(const run_options& o) {
     for (auto& p : parse_params(text)) s.params.push_back(std::move(p));
   if (!o.schedule.empty()) {
     s.schedules.clear();
-    std::size_t start = 0;
-    while (true) {
-      const auto comma = o.schedule.find(',', start);
-      const std::string item = o.schedule.substr(start, comma - start);
-      if (item.empty()) throw usage_error(fmt::format("empty item in --schedule list '{}'", o.schedule));
-      s.schedules.push_back(item);
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
+    for (const std::string_view item : parse_name_list(o.schedule, "schedule", "--schedule"))
+      s.schedules.emplace_back(item);
     // A schedule list on the command line applies to every kernel.
     for (auto& k : s.kernels) k.schedules.clear();
   }

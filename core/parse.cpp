@@ -243,4 +243,20 @@ text_position position_in(std::string_view text, std::size_t offset) noexcept {
   return p;
 }
 
+std::vector<std::string_view> parse_name_list(std::string_view text, std::string_view noun, std::string_view flag) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (true) {
+    const auto pos = text.find(',', start);
+    const std::string_view item = text.substr(start, pos - start);
+    if (item.empty()) throw usage_error(fmt::format("empty item in {} list '{}'", flag, text));
+    if (std::find(out.begin(), out.end(), item) != out.end())
+      throw usage_error(fmt::format("{} '{}' is listed twice in '{}'", noun, item, text));
+    out.push_back(item);
+    if (pos == std::string_view::npos) break;
+    start = pos + 1;
+  }
+  return out;
+}
+
 }  // namespace parbench

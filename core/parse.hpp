@@ -27,6 +27,10 @@ std::vector<std::uint64_t> parse_count_list(std::string_view text, std::string_v
 /// Comma-separated worker counts with ranges, each in 1..max_workers, no duplicates.
 std::vector<unsigned> parse_worker_list(std::string_view text);
 
+/// Comma-separated names (backends, kernels, schedules) in order: `text` must not be empty,
+/// and an empty item or a repeat is a usage_error naming `noun` and the `flag` it came from.
+std::vector<std::string_view> parse_name_list(std::string_view text, std::string_view noun, std::string_view flag);
+
 /// A number of seconds from 0.001 to 1e7 ("2", "0.5", "1e-3"); plain decimal forms only.
 double parse_seconds(std::string_view text, std::string_view what);
 

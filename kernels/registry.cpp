@@ -2,9 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <set>
-
 #include "core/errors.hpp"
+#include "core/parse.hpp"
 
 namespace parbench {
 namespace detail {
@@ -44,17 +43,7 @@ std::vector<const kernel*> parse_kernel_list(std::string_view text) {
     return out;
   }
   if (text.empty()) throw usage_error(fmt::format("empty --kernel list; choose from: {}, or all", kernel_names()));
-  std::set<std::string_view> seen;
-  std::size_t start = 0;
-  while (true) {
-    const auto pos = text.find(',', start);
-    const std::string_view item = text.substr(start, pos - start);
-    if (item.empty()) throw usage_error(fmt::format("empty item in --kernel list '{}'", text));
-    if (!seen.insert(item).second) throw usage_error(fmt::format("kernel '{}' is listed twice in '{}'", item, text));
-    out.push_back(&find_kernel(item));
-    if (pos == std::string_view::npos) break;
-    start = pos + 1;
-  }
+  for (const std::string_view item : parse_name_list(text, "kernel", "--kernel")) out.push_back(&find_kernel(item));
   return out;
 }
 
