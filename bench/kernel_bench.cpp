@@ -1,6 +1,9 @@
 // parbench_kernel_bench: the kernel's speed per instruction-set path next to its
 // baselines, the bare OpenMP reference loop the scaling figures compare against,
-// and start-up costs of the threads and fork backends next to bare loops.
+// start-up costs of the threads and fork backends next to bare loops, and the per-step
+// cost of bare synchronisation mechanisms (sync/: an OpenMP barrier reduction, a
+// std::barrier, a socket round trip to forked children, a one-rank MPI_Allreduce; see
+// bench/sync_mechanisms.hpp) that step-synchronised kernels are compared against.
 // Everything runs in one process so the ratios printed at the end come from one run.
 //
 //   parbench_kernel_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
@@ -23,6 +26,7 @@
 #include <vector>
 
 #include "backends/registry.hpp"
+#include "bench/sync_mechanisms.hpp"
 #include "bench/xoshiro_baseline.hpp"
 #include "core/errors.hpp"
 #include "core/parse.hpp"
@@ -253,6 +257,8 @@ void register_all() {
   startup(benchmark::RegisterBenchmark("startup/bare_fork_pipe_waitpid", bare_fork_pipe_waitpid));
   if (has_backend("fork"))
     startup(benchmark::RegisterBenchmark("startup/fork_start_empty", backend_start_empty, std::string("fork")));
+
+  parbench::bench::register_sync_mechanisms();  // last: its MPI benchmark leaves MPI initialised
 }
 
 // Console output plus a ratio table at the end, from the medians when repeated.
@@ -269,6 +275,8 @@ class ratio_reporter : public benchmark::ConsoleReporter {
       const std::string name = run.run_name.function_name + (run.run_name.args.empty() ? "" : "/" + run.run_name.args);
       if (auto it = run.counters.find("samples/s"); it != run.counters.end()) rate_[name] = it->second.value;
       time_[name] = run.GetAdjustedRealTime();
+      if (name.rfind("sync/", 0) == 0)
+        step_seconds_[name] = run.GetAdjustedRealTime() / benchmark::GetTimeUnitMultiplier(run.time_unit);
     }
   }
 
@@ -315,11 +323,21 @@ class ratio_reporter : public benchmark::ConsoleReporter {
       if (const auto b = time_.find(bare + workers); b != time_.end())
         std::printf("  %-36s %6.2fx %s\n", name.c_str(), t / b->second, (bare + workers).c_str());
     }
+    // Per-step cost of each synchronisation mechanism, next to std::barrier's at the same W.
+    for (const auto& [name, seconds] : step_seconds_) {
+      const std::string workers = name.substr(name.rfind('/'));
+      const std::string barrier = "sync/std_barrier" + workers;
+      std::printf("  %-36s %9.3f us/step", name.c_str(), 1e6 * seconds);
+      if (const auto b = step_seconds_.find(barrier); b != step_seconds_.end() && barrier != name)
+        std::printf("  %7.2fx %s", seconds / b->second, barrier.c_str());
+      std::printf("\n");
+    }
   }
 
  private:
   std::map<std::string, double> rate_;
   std::map<std::string, double> time_;
+  std::map<std::string, double> step_seconds_;
   bool medians_seen_ = false;
 };
 

@@ -56,9 +56,38 @@ void combine(const std::vector<result_word>& layout, std::span<std::uint64_t> in
 }
 
 result_words compute(const kernel_job& job, chunk_range range) {
-  result_words acc = identity(job.layout());
-  if (!range.empty()) job.accumulate(range, acc);
-  return acc;
+  return run_steps(job, [&](std::uint64_t key) {
+    result_words acc = identity(job.layout());
+    if (!range.empty()) job.accumulate_step(key, range, acc);
+    return acc;
+  });
+}
+
+namespace {
+
+// A step of a stepped job, seen as a one-step job: forwards everything to the job it wraps.
+class one_step_job final : public kernel_job {
+ public:
+  one_step_job(std::shared_ptr<const kernel_job> job, std::uint64_t key)
+      : kernel_job(job->spec()), job_(std::move(job)), key_(key) {}
+  std::uint64_t chunk_count() const noexcept override { return job_->chunk_count(); }
+  const std::vector<result_word>& layout() const noexcept override { return job_->layout(); }
+  void accumulate(chunk_range range, std::span<std::uint64_t> acc) const override {
+    job_->accumulate_step(key_, range, acc);
+  }
+  std::uint64_t chunk_items(std::uint64_t chunk) const noexcept override { return job_->chunk_items(chunk); }
+  work_counts work() const noexcept override { return job_->work(); }
+  check_outcome check(std::span<const std::uint64_t> result) const override { return job_->check(result); }
+
+ private:
+  std::shared_ptr<const kernel_job> job_;
+  std::uint64_t key_;
+};
+
+}  // namespace
+
+std::shared_ptr<const kernel_job> one_step_of(std::shared_ptr<const kernel_job> job, std::uint64_t key) {
+  return std::make_shared<one_step_job>(std::move(job), key);
 }
 
 job_spec complete_spec(const kernel& k, std::uint64_t size, std::uint64_t seed, const param_values& given) {

@@ -95,8 +95,28 @@ class kernel_job {
   [[nodiscard]] virtual std::uint64_t chunk_items(std::uint64_t chunk) const noexcept = 0;
   /// The work of one run over every chunk.
   [[nodiscard]] virtual work_counts work() const noexcept = 0;
-  /// The self-check of a combined result of every chunk.
+  /// The self-check of a combined result of every chunk (of the last step).
   [[nodiscard]] virtual check_outcome check(std::span<const std::uint64_t> result) const = 0;
+
+  // Steps. Most jobs have one. A stepped job computes every chunk once per step, each step
+  // under a key derived from the previous step's combined result, so no backend can skip the
+  // synchronisation between steps; a run's result is its last step's. Backends run the steps
+  // with their model's own synchronisation (run_steps below is the plain loop).
+
+  /// Steps of one run; at least 1.
+  [[nodiscard]] virtual std::uint32_t step_count() const noexcept { return 1; }
+  /// The key of the first step.
+  [[nodiscard]] virtual std::uint64_t first_key() const noexcept { return 0; }
+  /// The key of the step after the one under `key`, whose combined result is `step_result`.
+  [[nodiscard]] virtual std::uint64_t next_key(std::uint64_t key, std::span<const std::uint64_t> step_result) const {
+    (void)step_result;
+    return key;
+  }
+  /// `accumulate` for the step under `key`; a one-step job ignores the key.
+  virtual void accumulate_step(std::uint64_t key, chunk_range range, std::span<std::uint64_t> acc) const {
+    (void)key;
+    accumulate(range, acc);
+  }
 
  protected:
   explicit kernel_job(job_spec spec) : spec_(std::move(spec)) {}
@@ -119,6 +139,12 @@ class kernel {
   /// Binds a spec whose params `complete_spec` produced. Throws usage_error when the
   /// combination of size and parameters is invalid (the message names what to change).
   [[nodiscard]] virtual std::shared_ptr<const kernel_job> make_job(const job_spec& spec) const = 0;
+  /// For a stepped kernel: the spec of the same work done in one step (the reference from
+  /// which the harness derives the synchronisation cost per step); nullopt for other kernels.
+  [[nodiscard]] virtual std::optional<job_spec> single_step_equivalent(const job_spec& spec) const {
+    (void)spec;
+    return std::nullopt;
+  }
   /// Facts for report metadata (e.g. the instruction-set path); empty by default.
   [[nodiscard]] virtual std::vector<std::pair<std::string, std::string>> metadata() const { return {}; }
 };
@@ -130,8 +156,25 @@ class kernel {
 void combine(const std::vector<result_word>& layout, std::span<std::uint64_t> into,
              std::span<const std::uint64_t> from);
 
-/// The partial result of `range` of `job`, starting from the identity.
+/// Runs every step of `job`: `one_step(key)` returns the combined result of one step under
+/// `key`; returns the last step's result.
+template <typename OneStep>
+[[nodiscard]] result_words run_steps(const kernel_job& job, OneStep&& one_step) {
+  std::uint64_t key = job.first_key();
+  result_words result = one_step(key);
+  for (std::uint32_t s = 1; s < job.step_count(); ++s) {
+    key = job.next_key(key, result);
+    result = one_step(key);
+  }
+  return result;
+}
+
+/// The result of `range` of `job` computed serially, every step (the reference result).
 [[nodiscard]] result_words compute(const kernel_job& job, chunk_range range);
+
+/// One step of `job` under `key` as a one-step job of its own: what a nesting backend (mpi)
+/// hands its inner model per step.
+[[nodiscard]] std::shared_ptr<const kernel_job> one_step_of(std::shared_ptr<const kernel_job> job, std::uint64_t key);
 
 /// The spec for `k` with `size`, `seed` and the parameters given (any order, a subset):
 /// unknown names, values outside their type and range, and repeats are usage errors naming

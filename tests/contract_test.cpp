@@ -14,6 +14,7 @@
 #include "core/backend.hpp"
 #include "core/errors.hpp"
 #include "kernels/registry.hpp"
+#include "tests/job_helpers.hpp"
 
 namespace {
 
@@ -29,8 +30,7 @@ std::string read_file(const std::filesystem::path& p) {
 // Small jobs: a few chunks (fewer than some W), and more chunks than workers.
 std::vector<std::shared_ptr<const kernel_job>> jobs_of(const kernel& k) {
   std::vector<std::shared_ptr<const kernel_job>> out;
-  for (const std::uint64_t size : {std::uint64_t{5} * 65536 + 77, std::uint64_t{23} * 65536})
-    out.push_back(k.make_job(complete_spec(k, size, 2026, {})));
+  for (const std::uint64_t chunks : {5, 23}) out.push_back(test_jobs::job_with_chunks(k, chunks, 2026));
   return out;
 }
 

@@ -405,10 +405,10 @@ TEST(spawn_backend, hidden_worker_mode_rejects_bad_arguments) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("internal worker mode"), std::string::npos) << r.output;
   const std::string beyond = codec::to_hex(codec::encode_job(pi(100, 1)->spec(), {0, 5}));
-  EXPECT_EQ(test::run_parbench("__worker " + beyond + " 0 none static 1").exit_code, 2) << "chunks beyond the job";
-  EXPECT_EQ(test::run_parbench("__worker 0123 0 none static 1").exit_code, 2) << "not a job message";
+  EXPECT_EQ(test::run_parbench("__worker " + beyond + " 0 none once 1").exit_code, 2) << "chunks beyond the job";
+  EXPECT_EQ(test::run_parbench("__worker 0123 0 none once 1").exit_code, 2) << "not a job message";
   const std::string unknown = codec::to_hex(codec::encode_job({"no-such-kernel", 100, 1, {}}, {0, 1}));
-  const auto u = test::run_parbench("__worker " + unknown + " 0 none static 1");
+  const auto u = test::run_parbench("__worker " + unknown + " 0 none once 1");
   EXPECT_EQ(u.exit_code, 2) << "a kernel this binary does not have";
   EXPECT_NE(u.output.find("no-such-kernel"), std::string::npos) << u.output;
 }
@@ -461,12 +461,13 @@ TEST(spawn_backend, hex_job_on_the_command_line_round_trips) {
 
 // The task and result messages of the dynamic protocol, and the frame sizes a stream reader uses.
 TEST(process_worker, task_and_result_messages_round_trip) {
-  const std::string task = process::encode_task(chunk_range{4, 9});
+  const std::string task = process::encode_task(process::task{{4, 9}, 0xfeedULL});
   EXPECT_EQ(codec::frame_size(task), task.size());
   const auto decoded = process::decode_task(task);
   ASSERT_TRUE(decoded.has_value());
-  EXPECT_EQ(decoded->first, 4u);
-  EXPECT_EQ(decoded->last, 9u);
+  EXPECT_EQ(decoded->range.first, 4u);
+  EXPECT_EQ(decoded->range.last, 9u);
+  EXPECT_EQ(decoded->key, 0xfeedULL) << "the step's key travels with the task";
   EXPECT_FALSE(process::decode_task(process::encode_task(std::nullopt)).has_value()) << "the end marker";
   EXPECT_THROW((void)process::decode_task(process::encode_result({0, {4, 9}, {1}}, codec::result_magic)),
                codec::codec_error);

@@ -147,46 +147,13 @@ struct share_outcome {
   std::string failure;               ///< this rank's inner model failed
 };
 
-// This rank's block of the chunks on the inner model, then the gather (collective).
-// `env` is null for a job of one rank started without a launcher: no MPI at all.
-share_outcome run_share(const mpi::environment* env, const command& c, const std::optional<usage_error>& job_error) {
-  const unsigned rank = env != nullptr ? static_cast<unsigned>(env->rank()) : 0;
-  const unsigned size = env != nullptr ? static_cast<unsigned>(env->size()) : 1;
-  share_outcome out;
-  // Every rank sends: failed, workers started, workers used, then the job's result words.
-  std::vector<std::uint64_t> mine(3 + c.words, 0);
-  try {
-    if (job_error) throw *job_error;
-    if (c.kind == command_kind::start_empty) {
-      find_backend(default_inner).make()->start_empty(c.request.workers);
-    } else {
-      const chunk_range all = requested_chunks(c.request);
-      const chunk_range block = partition(all.last - all.first, size, rank);
-      run_request share = c.request;
-      share.chunks = chunk_range{all.first + block.first, all.first + block.last};
-      // Touch the kernel once on this thread (an empty range), so that a lazily failing setup
-      // (a PARBENCH_ISA this rank's CPU lacks) is this rank's usage error, not a worker's.
-      (void)compute(*c.request.job, {share.chunks->first, share.chunks->first});
-      share.inner.clear();
-      const run_result r = find_backend(c.request.inner).make()->run(share);
-      if (r.result.size() != c.words)
-        throw run_error(fmt::format("--inner {} returned {} result words, the job has {}", c.request.inner,
-                                    r.result.size(), c.words));
-      mine[1] = r.workers_started;
-      mine[2] = r.workers_used;
-      std::copy(r.result.begin(), r.result.end(), mine.begin() + 3);
-    }
-  } catch (const usage_error& e) {
-    out.usage = e;
-  } catch (const std::exception& e) {
-    out.failure = e.what();
-  }
-  if (out.usage || !out.failure.empty()) {
-    std::fill(mine.begin(), mine.end(), 0);
-    mine[0] = 1;
-  }
+// One collective of a command's step: every rank's [failed, workers started, workers used,
+// result words] to every rank, combined there. `env` is null for a job of one rank.
+share_outcome gather_step(const mpi::environment* env, const command& c, std::vector<std::uint64_t>& mine,
+                          share_outcome out) {
   const std::vector<std::uint64_t> all = env != nullptr ? env->gather_all(mine) : mine;
   const std::size_t stride = mine.size();
+  out.failed_ranks = out.workers_started = out.workers_used = 0;
   if (c.request.job) out.result = identity(c.request.job->layout());
   for (std::size_t at = 0; at < all.size(); at += stride) {
     out.failed_ranks += all[at];
@@ -194,6 +161,73 @@ share_outcome run_share(const mpi::environment* env, const command& c, const std
     out.workers_used += all[at + 2];
     if (c.request.job)
       combine(c.request.job->layout(), out.result, std::span<const std::uint64_t>(all.data() + at + 3, stride - 3));
+  }
+  return out;
+}
+
+// This rank's block of the chunks on the inner model, then the gather (collective), once per
+// step of the job: a stepped job's next key comes from the combined result of every rank, so
+// every rank derives the same one. A rank that failed still joins every collective (with
+// failed = 1), and every rank stops after the step in which any rank failed.
+// `env` is null for a job of one rank started without a launcher: no MPI at all.
+share_outcome run_share(const mpi::environment* env, const command& c, const std::optional<usage_error>& job_error) {
+  const unsigned rank = env != nullptr ? static_cast<unsigned>(env->rank()) : 0;
+  const unsigned size = env != nullptr ? static_cast<unsigned>(env->size()) : 1;
+  share_outcome out;
+  std::vector<std::uint64_t> mine(3 + c.words, 0);
+  const auto failed = [&] {
+    std::fill(mine.begin(), mine.end(), 0);
+    mine[0] = 1;
+  };
+  if (c.kind == command_kind::start_empty || job_error || !c.request.job) {
+    try {
+      if (job_error) throw *job_error;
+      find_backend(default_inner).make()->start_empty(c.request.workers);
+    } catch (const usage_error& e) {
+      out.usage = e;
+      failed();
+    } catch (const std::exception& e) {
+      out.failure = e.what();
+      failed();
+    }
+    return gather_step(env, c, mine, std::move(out));
+  }
+  const kernel_job& job = *c.request.job;
+  const chunk_range all = requested_chunks(c.request);
+  const chunk_range block = partition(all.last - all.first, size, rank);
+  run_request share = c.request;
+  share.chunks = chunk_range{all.first + block.first, all.first + block.last};
+  share.inner.clear();
+  std::unique_ptr<backend> inner;
+  std::uint64_t key = job.first_key();
+  std::uint64_t used = 0;
+  for (std::uint32_t step = 0; step < job.step_count(); ++step) {
+    try {
+      if (step == 0) {
+        // Touch the kernel once on this thread (an empty range), so that a lazily failing setup
+        // (a PARBENCH_ISA this rank's CPU lacks) is this rank's usage error, not a worker's.
+        (void)compute(job, {share.chunks->first, share.chunks->first});
+        inner = find_backend(c.request.inner).make();
+      } else {
+        key = job.next_key(key, out.result);
+      }
+      share.job = job.step_count() > 1 ? one_step_of(c.request.job, key) : c.request.job;
+      const run_result r = inner->run(share);
+      if (r.result.size() != c.words)
+        throw run_error(fmt::format("--inner {} returned {} result words, the job has {}", c.request.inner,
+                                    r.result.size(), c.words));
+      mine[1] = r.workers_started;
+      mine[2] = used = std::max<std::uint64_t>(used, r.workers_used);
+      std::copy(r.result.begin(), r.result.end(), mine.begin() + 3);
+    } catch (const usage_error& e) {
+      out.usage = e;
+      failed();
+    } catch (const std::exception& e) {
+      out.failure = e.what();
+      failed();
+    }
+    out = gather_step(env, c, mine, std::move(out));
+    if (out.failed_ranks != 0) break;
   }
   return out;
 }

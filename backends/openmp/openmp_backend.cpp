@@ -1,12 +1,15 @@
 // OpenMP: a parallel loop over chunks, one accumulator per thread combined after the region
 // (exact, whatever the order), under the schedule chosen: static, dynamic or guided, each
-// with an optional chunk size.
+// with an optional chunk size. A stepped job runs every step inside one parallel region: a
+// worksharing loop per step, whose implicit barrier ends the step, then one thread combines
+// the step's results and derives the next key (`single`, with its own implicit barrier).
 
 #include <fmt/format.h>
 #include <omp.h>
 
 #include <exception>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "core/backend.hpp"
@@ -60,32 +63,50 @@ class openmp_backend final : public backend {
     std::vector<thread_state> state(request.workers);
     for (auto& s : state) s.acc = identity(job.layout());
     const int threads = static_cast<int>(request.workers);
+    const std::uint32_t steps = job.step_count();
+    std::uint64_t key = job.first_key();
+    result_words step_result = identity(job.layout());
+    std::exception_ptr step_error;
     int team = 0;
 #pragma omp parallel num_threads(threads)
     {
 #pragma omp single
       team = omp_get_num_threads();
       thread_state& s = state[static_cast<std::size_t>(omp_get_thread_num())];
+      for (std::uint32_t step = 0; step < steps; ++step) {
 #pragma omp for schedule(runtime)
-      for (long long c = first; c < last; ++c) {
-        // No exception may leave the region: the first one is kept and the rest skipped.
-        if (s.error) continue;
-        try {
-          job.accumulate({static_cast<std::uint64_t>(c), static_cast<std::uint64_t>(c) + 1}, s.acc);
-          s.ran = true;
-        } catch (...) {
-          s.error = std::current_exception();
+        for (long long c = first; c < last; ++c) {
+          // No exception may leave the region: the first one is kept and the rest skipped.
+          if (s.error || step_error) continue;
+          try {
+            job.accumulate_step(key, {static_cast<std::uint64_t>(c), static_cast<std::uint64_t>(c) + 1}, s.acc);
+            s.ran = true;
+          } catch (...) {
+            s.error = std::current_exception();
+          }
+        }
+#pragma omp single
+        {
+          try {
+            step_result = identity(job.layout());
+            for (auto& t : state) {
+              if (t.error && !step_error) step_error = t.error;
+              combine(job.layout(), step_result, t.acc);
+              t.acc = identity(job.layout());
+            }
+            if (step + 1 < steps && !step_error) key = job.next_key(key, step_result);
+          } catch (...) {
+            if (!step_error) step_error = std::current_exception();
+          }
         }
       }
     }
+    if (step_error) std::rethrow_exception(step_error);
     run_result result;
-    result.result = identity(job.layout());
+    result.result = std::move(step_result);
     result.workers_started = static_cast<unsigned>(team);
-    for (const auto& s : state) {
-      if (s.error) std::rethrow_exception(s.error);
-      combine(job.layout(), result.result, s.acc);
+    for (const auto& s : state)
       if (s.ran) ++result.workers_used;
-    }
     return result;
   }
 

@@ -58,7 +58,7 @@ std::optional<std::string> worker_executable() {
 
 std::vector<std::string> worker_arguments(const assignment& a, pid_t parent) {
   return {codec::to_hex(encode_assignment_job(a)), std::to_string(a.worker), std::string(to_string(a.fault)),
-          a.dynamic ? "dynamic" : "static", std::to_string(parent)};
+          a.takes_tasks ? "tasks" : "once", std::to_string(parent)};
 }
 
 pid_t spawn_worker(const std::string& exe, const assignment& a, int result_fd, int task_fd) {
@@ -100,7 +100,7 @@ int worker_main(int argc, char** argv) {
   pid_t parent = 0;
   const std::string_view mode = argv[5];
   const auto fault = parse_fault_mode(argv[4]);
-  if (!parse_number(argv[3], a.worker) || !fault || (mode != "static" && mode != "dynamic") ||
+  if (!parse_number(argv[3], a.worker) || !fault || (mode != "once" && mode != "tasks") ||
       !parse_number(argv[6], parent))
     return usage("malformed arguments");
   try {
@@ -112,7 +112,7 @@ int worker_main(int argc, char** argv) {
   }
   if (a.job ? a.range.last > a.job->chunk_count() : !a.range.empty()) return usage("chunks beyond the job");
   a.fault = *fault;
-  a.dynamic = mode == "dynamic";
+  a.takes_tasks = mode == "tasks";
   bind_to_parent(parent);
   run_worker(a, STDOUT_FILENO, STDIN_FILENO);
 }

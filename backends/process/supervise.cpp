@@ -31,10 +31,11 @@ struct slot {
   unsigned worker = 0;
   child_process child;
   unique_fd result;                 // read end of its result pipe
-  unique_fd tasks;                  // dynamic: the parent's end of its task channel, until the end marker
+  unique_fd tasks;                  // tasks: the parent's end of its task channel, until the end marker
   std::string buffer;               // result bytes not yet decoded
   std::deque<chunk_range> pending;  // the chunks it owes results for, in the order given
-  bool ended = false;               // dynamic: the end marker was sent
+  bool ended = false;               // tasks: the end marker was sent
+  std::uint32_t given_step = 0;     // static with tasks: steps whose block it was given
   bool used = false;                // it computed at least one chunk
 };
 
@@ -99,9 +100,10 @@ channel_fds make_channel() {
 
 double to_seconds(std::chrono::milliseconds ms) { return static_cast<double>(ms.count()) / 1000.0; }
 
-// The chunks still to hand out in dynamic mode, `grain` at a time.
+// The chunks of the current step still to hand out in dynamic mode, `grain` at a time.
 struct task_queue {
-  std::uint64_t next = 0, last = 0, grain = 1;
+  std::uint64_t first = 0, next = 0, last = 0, grain = 1;
+  void restart() noexcept { next = first; }
   std::optional<chunk_range> take() noexcept {
     if (next == last) return std::nullopt;
     const std::uint64_t end = last - next > grain ? next + grain : last;
@@ -119,14 +121,19 @@ class supervisor {
         plan_(plan),
         slots_(plan.workers),
         words_(plan.job ? plan.job->layout().size() : 0),
-        queue_{plan.chunks.first, plan.job ? plan.chunks.last : plan.chunks.first,
-               std::max<std::uint64_t>(plan.grain, 1)} {
-    outcome_.result = plan.job ? identity(plan.job->layout()) : result_words{};
+        queue_{plan.chunks.first, plan.chunks.first, plan.job ? plan.chunks.last : plan.chunks.first,
+               std::max<std::uint64_t>(plan.grain, 1)},
+        steps_(plan.job ? plan.job->step_count() : 1),
+        key_(plan.job ? plan.job->first_key() : 0),
+        takes_tasks_(plan.dynamic || steps_ > 1) {
+    step_result_ = plan.job ? identity(plan.job->layout()) : result_words{};
   }
 
   process_outcome run(const launcher& launch) {
     start(launch);
+    if (takes_tasks_) maybe_end_step();
     collect();
+    outcome_.result = std::move(step_result_);
     return std::move(outcome_);
   }
 
@@ -139,12 +146,11 @@ class supervisor {
       assignment a;
       a.job = plan_.job;
       a.worker = w;
-      a.dynamic = plan_.dynamic;
+      a.takes_tasks = takes_tasks_;
       if (plan_.dynamic) {
         a.range = all;
       } else {
-        const chunk_range block = partition(all.last - all.first, workers, w);
-        a.range = {all.first + block.first, all.first + block.last};
+        a.range = block_of(w);
       }
       if (plan_.fault.mode != fault_mode::none && plan_.fault.worker == w) a.fault = plan_.fault.mode;
       slot& s = slots_[w];
@@ -155,8 +161,8 @@ class supervisor {
               fmt::format("could not start worker {}: {} (injected by PARBENCH_FAULT)", w, std::strerror(EAGAIN)));
         pipe_fds pipe = make_pipe();
         channel_fds channel;
-        if (plan_.dynamic) channel = make_channel();
-        s.child = child_process(launch(a, pipe.write.get(), plan_.dynamic ? channel.worker.get() : -1));
+        if (takes_tasks_) channel = make_channel();
+        s.child = child_process(launch(a, pipe.write.get(), takes_tasks_ ? channel.worker.get() : -1));
         s.result = std::move(pipe.read);
         s.tasks = std::move(channel.parent);
         // The worker's ends close here, before the next worker is forked, so that each pipe has
@@ -168,9 +174,9 @@ class supervisor {
                                     started == 1 ? "was" : "were"));
       }
       ++started;
-      // A dynamic worker gets its first task at once, so it computes while the others start;
-      // its second once every worker has a first one.
-      if (plan_.dynamic) {
+      // A worker that takes tasks gets its first at once, so it computes while the others
+      // start; its second once every worker has a first one.
+      if (takes_tasks_) {
         give_tasks(s, 1);
       } else {
         s.pending.push_back(a.range);
@@ -180,14 +186,34 @@ class supervisor {
       for (auto& s : slots_) give_tasks(s, tasks_in_flight);
   }
 
-  // Tops `s` up to `depth` tasks from the queue; once the queue is empty, sends the end marker
-  // (after the tasks it holds, which it answers first) and closes its channel.
+  // Worker w's block of the static split.
+  chunk_range block_of(unsigned w) const noexcept {
+    const chunk_range all = plan_.job ? plan_.chunks : chunk_range{plan_.chunks.first, plan_.chunks.first};
+    const chunk_range block = partition(all.last - all.first, plan_.workers, w);
+    return {all.first + block.first, all.first + block.last};
+  }
+
+  bool last_step() const noexcept { return step_ + 1 >= steps_; }
+
+  // The next task of the current step for `s`: the next grain of the queue (dynamic) or its
+  // block, once per step (static); nullopt when the step has nothing more for it.
+  std::optional<chunk_range> next_chunks(slot& s) noexcept {
+    if (plan_.dynamic) return queue_.take();
+    if (s.given_step > step_) return std::nullopt;
+    s.given_step = step_ + 1;
+    return block_of(s.worker);
+  }
+
+  // Tops `s` up to `depth` tasks of the current step. Once the last step has nothing more,
+  // sends the end marker (after the tasks it holds, which it answers first) and closes its
+  // channel; in an earlier step it waits for the next step's tasks instead.
   void give_tasks(slot& s, std::size_t depth) {
     while (!s.ended && s.pending.size() < depth) {
-      const std::optional<chunk_range> task = queue_.take();
-      send_task(s, task);
-      if (task) {
-        s.pending.push_back(*task);
+      const std::optional<chunk_range> chunks = next_chunks(s);
+      if (!chunks && !last_step()) return;
+      send_task(s, chunks ? std::optional<task>(task{*chunks, key_}) : std::nullopt);
+      if (chunks) {
+        s.pending.push_back(*chunks);
       } else {
         s.ended = true;
         s.tasks.reset();
@@ -195,8 +221,34 @@ class supervisor {
     }
   }
 
-  void send_task(slot& s, const std::optional<chunk_range>& task) {
-    const std::string message = encode_task(task);
+  // Once every result of the step is in: the step's result is the run's (last step: every
+  // worker gets its end marker), or it gives the next step its key and every worker its first
+  // tasks of it. Loops, as a step with no chunks to hand out ends as soon as it begins.
+  void maybe_end_step() {
+    for (;;) {
+      const bool handed_out = plan_.dynamic ? queue_.next == queue_.last
+                                            : std::all_of(slots_.begin(), slots_.end(),
+                                                          [&](const slot& s) { return s.given_step > step_; });
+      if (!handed_out) return;
+      if (!std::all_of(slots_.begin(), slots_.end(), [](const slot& s) { return s.pending.empty(); })) return;
+      if (last_step()) {
+        for (auto& s : slots_) give_tasks(s, 1);
+        return;
+      }
+      try {
+        key_ = plan_.job->next_key(key_, step_result_);
+      } catch (const std::exception& e) {
+        fail(backend_, slots_, fmt::format("the kernel could not derive step {}'s key: {}", step_ + 2, e.what()));
+      }
+      step_result_ = identity(plan_.job->layout());
+      ++step_;
+      queue_.restart();
+      for (auto& s : slots_) give_tasks(s, plan_.dynamic ? tasks_in_flight : 1);
+    }
+  }
+
+  void send_task(slot& s, const std::optional<task>& t) {
+    const std::string message = encode_task(t);
     ssize_t sent = 0;
     do sent = ::send(s.tasks.get(), message.data(), message.size(), MSG_NOSIGNAL);
     while (sent < 0 && errno == EINTR);
@@ -232,11 +284,12 @@ class supervisor {
         garbled(s, fmt::format("chunks {}..{} instead of {}..{}", r.range.first, r.range.last, expected.first,
                                expected.last));
       if (r.words.size() != words_) garbled(s, fmt::format("{} result words, the job has {}", r.words.size(), words_));
-      if (plan_.job) combine(plan_.job->layout(), outcome_.result, r.words);
+      if (plan_.job) combine(plan_.job->layout(), step_result_, r.words);
       s.used = s.used || !r.range.empty();
       s.pending.pop_front();
       s.buffer.erase(0, static_cast<std::size_t>(size));
       if (plan_.dynamic) give_tasks(s, tasks_in_flight);
+      if (takes_tasks_) maybe_end_step();
     }
   }
 
@@ -337,6 +390,11 @@ class supervisor {
   std::vector<slot> slots_;
   std::size_t words_;
   task_queue queue_;
+  std::uint32_t steps_;
+  std::uint32_t step_ = 0;  // the step whose tasks are out
+  std::uint64_t key_;       // its key
+  bool takes_tasks_;        // workers read tasks (dynamic, or more than one step)
+  result_words step_result_;
   process_outcome outcome_;
   clock::time_point deadline_;
 };
@@ -397,7 +455,7 @@ pid_t fork_worker(const assignment& a, int result_fd, int task_fd) {
 }
 
 process_outcome run_process_workers(std::string_view backend, const process_plan& plan, const launcher& launch) {
-  ensure_descriptors(static_cast<rlim_t>(plan.workers) * (plan.dynamic ? 2 : 1));
+  ensure_descriptors(static_cast<rlim_t>(plan.workers) * 2);
   return supervisor(backend, plan).run(launch);
 }
 

@@ -90,23 +90,26 @@ worker_result decode_result(std::string_view message) {
 
 std::size_t result_message_size(std::size_t words) noexcept { return codec::header_size + 4 + 8 + 8 + 8 + 8 * words; }
 
-std::string encode_task(const std::optional<chunk_range>& task) {
+std::string encode_task(const std::optional<task>& t) {
   codec::writer w;
-  w.u32(task ? 1 : 0);
-  w.u64(task ? task->first : 0);
-  w.u64(task ? task->last : 0);
+  w.u32(t ? 1 : 0);
+  w.u64(t ? t->range.first : 0);
+  w.u64(t ? t->range.last : 0);
+  w.u64(t ? t->key : 0);
   return w.finish(codec::task_magic);
 }
 
-std::optional<chunk_range> decode_task(std::string_view message) {
+std::optional<task> decode_task(std::string_view message) {
   codec::reader r(message, codec::task_magic);
   const std::uint32_t kind = r.u32();
-  const chunk_range range{r.u64(), r.u64()};
+  task t;
+  t.range = {r.u64(), r.u64()};
+  t.key = r.u64();
   r.finish();
   if (kind > 1) throw codec::codec_error("unknown task kind");
-  if (range.first > range.last) throw codec::codec_error("chunk range ends before it starts");
+  if (t.range.first > t.range.last) throw codec::codec_error("chunk range ends before it starts");
   if (kind == 0) return std::nullopt;
-  return range;
+  return t;
 }
 
 void bind_to_parent(pid_t parent) noexcept {
@@ -117,11 +120,12 @@ void bind_to_parent(pid_t parent) noexcept {
 
 namespace {
 
-// The partial result of `range`; _exits with worker_status_kernel_failed when the kernel throws.
-result_words compute_or_exit(const assignment& a, chunk_range range) noexcept {
+// The partial result of `range` under the step key `key`; _exits with
+// worker_status_kernel_failed when the kernel throws.
+result_words compute_or_exit(const assignment& a, chunk_range range, std::uint64_t key) noexcept {
   try {
     result_words words = a.job ? identity(a.job->layout()) : result_words{};
-    if (a.job && !range.empty()) a.job->accumulate(range, words);
+    if (a.job && !range.empty()) a.job->accumulate_step(key, range, words);
     return words;
   } catch (...) {
     ::_exit(worker_status_kernel_failed);
@@ -144,7 +148,7 @@ void send_result(const assignment& a, chunk_range range, result_words words, int
 
 // The next task from the parent; nullopt at the end marker or end of file. Exits with
 // worker_status_bad_task for anything that is not a valid task inside the worker's range.
-std::optional<chunk_range> next_task(const assignment& a, int task_fd) noexcept {
+std::optional<task> next_task(const assignment& a, int task_fd) noexcept {
   try {
     std::string message(codec::header_size, '\0');
     const ssize_t got = read_full(task_fd, message.data(), message.size());
@@ -157,7 +161,7 @@ std::optional<chunk_range> next_task(const assignment& a, int task_fd) noexcept 
     if (read_full(task_fd, message.data() + codec::header_size, rest) != static_cast<ssize_t>(rest))
       ::_exit(worker_status_bad_task);
     const auto task = decode_task(message);
-    if (task && (task->first < a.range.first || task->last > a.range.last)) ::_exit(worker_status_bad_task);
+    if (task && (task->range.first < a.range.first || task->range.last > a.range.last)) ::_exit(worker_status_bad_task);
     return task;
   } catch (...) {
     ::_exit(worker_status_bad_task);
@@ -180,11 +184,13 @@ void run_worker(const assignment& a, int result_fd, int task_fd) noexcept {
     case fault_mode::exit: ::_exit(fault_exit_status);
     default: break;
   }
-  if (!a.dynamic) {
-    send_result(a, a.range, compute_or_exit(a, a.range), result_fd);
+  if (!a.takes_tasks) {
+    const std::uint64_t key = a.job ? a.job->first_key() : 0;
+    send_result(a, a.range, compute_or_exit(a, a.range, key), result_fd);
     ::_exit(0);
   }
-  while (const auto task = next_task(a, task_fd)) send_result(a, *task, compute_or_exit(a, *task), result_fd);
+  while (const auto t = next_task(a, task_fd))
+    send_result(a, t->range, compute_or_exit(a, t->range, t->key), result_fd);
   ::_exit(0);
 }
 

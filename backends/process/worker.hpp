@@ -2,10 +2,12 @@
 // What a worker process does, shared by the fork, spawn and forkserver backends: compute the
 // exact partial result of the chunks it is given and send it, framed by the job codec
 // (core/job_codec.hpp), through its result pipe.
-// - static: one block of chunks, one result message, then _exit;
-// - dynamic: tasks (ranges of chunks) arrive one at a time on a second channel from the
-//   parent; the worker answers each with one result message and waits for the next, until
-//   the parent's end marker (or end of file) tells it to exit.
+// - once (the static split of a one-step job): one block of chunks, one result message, then _exit;
+// - tasks (a dynamic schedule, or a stepped job under any schedule): tasks (a range of chunks
+//   and the step's key) arrive one at a time on a second channel from the parent; the worker
+//   answers each with one result message and waits for the next, until the parent's end
+//   marker (or end of file) tells it to exit. A stepped job thus keeps its workers for every
+//   step: one round trip per task, no process start per step.
 // docs/process-backends.md describes the messages.
 
 #include <sys/types.h>
@@ -51,11 +53,11 @@ fault_spec fault_from_env(std::string_view backend);
 struct assignment {
   /// The job; null for start_empty (the worker then answers with a result of no words).
   std::shared_ptr<const kernel_job> job;
-  /// static: the chunks to compute; dynamic: the chunks its tasks may name.
+  /// once: the chunks to compute; tasks: the chunks its tasks may name.
   chunk_range range;
   unsigned worker = 0;
   fault_mode fault = fault_mode::none;
-  bool dynamic = false;
+  bool takes_tasks = false;  ///< reads tasks from the parent instead of computing `range` once
 };
 
 /// The job of `a` as one message for a worker that must rebuild it (spawn's argv):
@@ -77,10 +79,16 @@ worker_result decode_result(std::string_view message);
 /// Bytes of a result message with `words` result words.
 std::size_t result_message_size(std::size_t words) noexcept;
 
-/// A task message: a range of chunks to compute, or nullopt for the end marker.
-std::string encode_task(const std::optional<chunk_range>& task);
+/// What a task asks for: the chunks, under the key of the step they belong to.
+struct task {
+  chunk_range range;
+  std::uint64_t key = 0;
+};
+
+/// A task message, or (nullopt) the end marker.
+std::string encode_task(const std::optional<task>& t);
 /// Throws codec::codec_error for anything but a valid task message.
-std::optional<chunk_range> decode_task(std::string_view message);
+std::optional<task> decode_task(std::string_view message);
 
 /// Exit statuses of a worker that could not do its job (documented).
 inline constexpr int worker_status_bad_task = 65;
@@ -88,7 +96,7 @@ inline constexpr int worker_status_kernel_failed = 70;
 inline constexpr int worker_status_write_failed = 74;
 
 /// Runs `a` in this (worker) process: writes its results to `result_fd` (and, when
-/// `a.dynamic`, reads its tasks from `task_fd`), then ends the process with _exit: no atexit
+/// `a.takes_tasks`, reads its tasks from `task_fd`), then ends the process with _exit: no atexit
 /// handlers, no stdio flush, no destructors.
 [[noreturn]] void run_worker(const assignment& a, int result_fd, int task_fd) noexcept;
 

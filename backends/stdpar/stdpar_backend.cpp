@@ -1,5 +1,6 @@
 // C++17 parallel algorithms: std::transform_reduce(std::execution::par) over the requested
-// chunks (a sub-range when the request names one); the library decides the split.
+// chunks (a sub-range when the request names one); the library decides the split. A stepped
+// job runs one transform_reduce per step.
 // libstdc++ runs it on oneTBB, in the task arena of the calling thread; we call it inside an
 // arena of W slots, which is what bounds the threads it uses. Where W exceeds TBB's
 // process-wide thread limit (the core count by default), the limit is raised to W for the
@@ -84,19 +85,21 @@ class stdpar_backend final : public backend {
     thread_counter used;
     run_result result;
     result.result = arena.execute([&] {
-      return std::transform_reduce(
-          std::execution::par, indices_.begin(), indices_.begin() + tasks, identity(job.layout()),
-          [&](result_words a, const result_words& b) {
-            combine(job.layout(), a, b);
-            return a;
-          },
-          [&](unsigned task) {
-            used.mark();
-            const chunk_range r = partition(chunks, tasks, task);
-            result_words acc = identity(job.layout());
-            job.accumulate({all.first + r.first, all.first + r.last}, acc);
-            return acc;
-          });
+      return run_steps(job, [&](std::uint64_t key) {
+        return std::transform_reduce(
+            std::execution::par, indices_.begin(), indices_.begin() + tasks, identity(job.layout()),
+            [&](result_words a, const result_words& b) {
+              combine(job.layout(), a, b);
+              return a;
+            },
+            [&](unsigned task) {
+              used.mark();
+              const chunk_range r = partition(chunks, tasks, task);
+              result_words acc = identity(job.layout());
+              job.accumulate_step(key, {all.first + r.first, all.first + r.last}, acc);
+              return acc;
+            });
+      });
     });
     result.workers_started = static_cast<unsigned>(arena.max_concurrency());
     result.workers_used = used.count();

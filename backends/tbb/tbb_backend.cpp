@@ -1,5 +1,6 @@
 // oneTBB: parallel_reduce over chunks inside a task_arena limited to W threads, under the
-// partitioner the schedule names (auto, simple with a grain size, static).
+// partitioner the schedule names (auto, simple with a grain size, static); a stepped job runs
+// one parallel_reduce per step.
 
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
@@ -48,12 +49,6 @@ class tbb_backend final : public backend {
     const std::uint64_t grain = option.name == "simple" && request.schedule.grain != 0 ? request.schedule.grain : 1;
     const oneapi::tbb::blocked_range<std::uint64_t> range(chunks.first, chunks.last, grain);
     std::vector<std::atomic<char>> ran(request.workers);
-    const auto body = [&](const oneapi::tbb::blocked_range<std::uint64_t>& r, result_words acc) {
-      const int slot = oneapi::tbb::this_task_arena::current_thread_index();
-      if (slot >= 0 && slot < workers) ran[static_cast<std::size_t>(slot)].store(1, std::memory_order_relaxed);
-      job.accumulate({r.begin(), r.end()}, acc);
-      return acc;
-    };
     const auto join = [&](result_words a, const result_words& b) {
       combine(job.layout(), a, b);
       return a;
@@ -61,11 +56,19 @@ class tbb_backend final : public backend {
     const result_words zero = identity(job.layout());
     run_result result;
     result.result = arena.execute([&] {
-      if (option.name == "simple")
-        return oneapi::tbb::parallel_reduce(range, zero, body, join, oneapi::tbb::simple_partitioner{});
-      if (option.name == "static")
-        return oneapi::tbb::parallel_reduce(range, zero, body, join, oneapi::tbb::static_partitioner{});
-      return oneapi::tbb::parallel_reduce(range, zero, body, join, oneapi::tbb::auto_partitioner{});
+      return run_steps(job, [&](std::uint64_t key) {
+        const auto body = [&](const oneapi::tbb::blocked_range<std::uint64_t>& r, result_words acc) {
+          const int slot = oneapi::tbb::this_task_arena::current_thread_index();
+          if (slot >= 0 && slot < workers) ran[static_cast<std::size_t>(slot)].store(1, std::memory_order_relaxed);
+          job.accumulate_step(key, {r.begin(), r.end()}, acc);
+          return acc;
+        };
+        if (option.name == "simple")
+          return oneapi::tbb::parallel_reduce(range, zero, body, join, oneapi::tbb::simple_partitioner{});
+        if (option.name == "static")
+          return oneapi::tbb::parallel_reduce(range, zero, body, join, oneapi::tbb::static_partitioner{});
+        return oneapi::tbb::parallel_reduce(range, zero, body, join, oneapi::tbb::auto_partitioner{});
+      });
     });
     result.workers_started = static_cast<unsigned>(arena.max_concurrency());
     for (const auto& r : ran) result.workers_used += r.load() != 0 ? 1u : 0u;
