@@ -142,7 +142,28 @@ std::vector<result_row> aggregate(const std::vector<result_row>& raw) {
     a.efficiency = efficiency(*a.speedup, a.workers);
     a.karp_flatt = karp_flatt(*a.speedup, a.workers);
   }
+
+  // Synchronisation cost per step, EPCC-style: the same configuration doing the same work in
+  // one step is the reference.
+  for (auto& a : out) {
+    if (a.status != "ok" || a.steps.value_or(1) < 2 || !a.single_step_size) continue;
+    const auto one = std::find_if(out.begin(), out.end(), [&](const result_row& r) {
+      return r.status == "ok" && r.kernel == a.kernel && r.kernel_version == a.kernel_version &&
+             r.params == a.single_step_params && r.size == *a.single_step_size && r.backend == a.backend &&
+             r.kind == a.kind && r.isa == a.isa && r.schedule == a.schedule && r.scaling == a.scaling &&
+             r.workers == a.workers && r.ranks == a.ranks && r.seed == a.seed;
+    });
+    if (one == out.end()) continue;
+    const double steps = static_cast<double>(*a.steps);
+    a.sync_per_step_s = sync_per_step(*a.wall_s, *one->wall_s, *a.steps);
+    a.sync_per_step_s_min = (*a.wall_s_min - *one->wall_s_max) / steps;
+    a.sync_per_step_s_max = (*a.wall_s_max - *one->wall_s_min) / steps;
+  }
   return out;
+}
+
+double sync_per_step(double t_steps, double t_one_step, unsigned steps) noexcept {
+  return (t_steps - t_one_step) / static_cast<double>(steps);
 }
 
 std::vector<break_even_row> break_even(const std::vector<result_row>& aggregates) {

@@ -37,13 +37,19 @@ double efficiency(double speedup, unsigned workers) noexcept;
 /// Karp–Flatt serial fraction e = (1/S - 1/W) / (1 - 1/W); empty for W <= 1 or S <= 0.
 std::optional<double> karp_flatt(double speedup, unsigned workers) noexcept;
 
+/// Synchronisation cost per step (EPCC's syncbench): (time of a run of `steps` steps - time of
+/// the same work in one step) / steps. Can be negative within the noise.
+double sync_per_step(double t_steps, double t_one_step, unsigned steps) noexcept;
+
 /// One aggregate row per configuration (kernel, kernel_version, params, backend, kind, isa,
 /// schedule, scaling, workers, ranks, size, seed) of `raw`, in first-seen order, over its ok
 /// repetitions: median wall and cpu time, spread, throughput in the kernel's unit, and
 /// speedup/efficiency/Karp–Flatt against the serial reference (kind "reference") of the same
 /// kernel, version and parameters at the same size (any schedule divides the same serial time).
 /// Weak scaling: the reference is serial at size/W, times W. A configuration without ok
-/// repetitions gives an aggregate with status "failed" and the first error.
+/// repetitions gives an aggregate with status "failed" and the first error. A stepped
+/// configuration gets sync_per_step_s (and its range) from the aggregate of its single-step
+/// configuration (result_row::single_step_params and single_step_size), when that is ok.
 std::vector<result_row> aggregate(const std::vector<result_row>& raw);
 
 /// For each (kernel, params, non-reference backend, schedule, W) among strong-scaling

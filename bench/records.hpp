@@ -12,8 +12,9 @@ namespace parbench::bench {
 
 /// Version of the CSV schemas (the `schema_version` column): the one source of it in the
 /// code; bump on any column change. Readers also accept `oldest_schema_version`.
-inline constexpr int schema_version = 2;
-/// Schema 1 (pi only; `samples`, `hits`, `samples_per_s`, no `schedule`) is still read.
+inline constexpr int schema_version = 3;
+/// Schema 1 (pi only; `samples`, `hits`, `samples_per_s`, no `schedule`) is still read, and
+/// schema 2 (schema 3 without `steps` and the sync_per_step columns).
 inline constexpr int oldest_schema_version = 1;
 
 /// One row of results.csv: a counted repetition (row_type "raw") or the aggregate of a
@@ -37,6 +38,7 @@ struct result_row {
   unsigned threads_per_rank = 1;
   std::uint64_t size = 0;  ///< problem size in `unit`
   std::string unit = "samples";
+  std::optional<unsigned> steps;  ///< synchronised steps per run (1 for most kernels)
   std::uint64_t seed = 0;
   std::string row_type;  ///< raw | aggregate
   std::optional<unsigned> repetition;
@@ -63,6 +65,16 @@ struct result_row {
   std::optional<double> karp_flatt;
   /// The best speedup a static block split can reach at this W for this job (aggregates).
   std::optional<double> static_bound;
+  /// Stepped kernels (aggregates): (median time - median time of the same work in one step) /
+  /// steps, and its range from the extremes of both ([min - max, max - min] / steps).
+  std::optional<double> sync_per_step_s;
+  std::optional<double> sync_per_step_s_min;
+  std::optional<double> sync_per_step_s_max;
+
+  // Not columns: the configuration that did the same work in one step, which aggregate()
+  // pairs this one with (set by the harness for stepped kernels).
+  std::string single_step_params;
+  std::optional<std::uint64_t> single_step_size;
 };
 
 /// One row of overhead.csv: start-up cost of one mechanism at one worker count.

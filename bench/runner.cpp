@@ -158,6 +158,8 @@ run_plan make_plan(const suite& settings, unsigned online_cpus) {
   if (settings.kernels.empty()) throw usage_error("the suite has no kernels; pass --kernel");
   (void)kernels::parse_rng(settings.rng);
 
+  // The kernel entries, one per planned kernel: the suite's, then the single-step companions.
+  std::vector<kernel_entry> kernel_entries;
   for (const auto& e : settings.kernels) {
     const kernel& k = find_kernel(e.name);
     planned_kernel pk{&k, params_for(settings, k, e), {}};
@@ -167,6 +169,29 @@ run_plan make_plan(const suite& settings, unsigned online_cpus) {
       if (other.definition == pk.definition && other.params == pk.params)
         throw usage_error(fmt::format("kernel {} with parameters {} is listed twice", e.name, pk.params_text));
     plan.kernels.push_back(std::move(pk));
+    kernel_entries.push_back(e);
+  }
+  // A stepped kernel's synchronisation cost is its time less that of the same work in one
+  // step: that configuration runs too (same backends, schedules, W; sizes as the kernel says).
+  for (std::size_t i = 0, n = plan.kernels.size(); i < n; ++i) {
+    const planned_kernel& pk = plan.kernels[i];
+    const auto one = pk.definition->single_step_equivalent(
+        job_spec{std::string(pk.definition->name()), 1, settings.seed, pk.params});
+    if (!one || one->params == pk.params) continue;
+    const bool present = std::any_of(plan.kernels.begin(), plan.kernels.end(), [&](const planned_kernel& o) {
+      return o.definition == pk.definition && o.params == one->params;
+    });
+    if (present) continue;
+    kernel_entry e = kernel_entries[i];
+    e.samples.clear();
+    for (const std::uint64_t size : kernel_entries[i].samples.empty() ? settings.samples : kernel_entries[i].samples)
+      e.samples.push_back(
+          pk.definition
+              ->single_step_equivalent(job_spec{std::string(pk.definition->name()), size, settings.seed, pk.params})
+              ->size);
+    e.break_even = false;
+    plan.kernels.push_back({pk.definition, one->params, format_params(one->params), false});
+    kernel_entries.push_back(std::move(e));
   }
   // A suite-wide parameter must mean something to at least one kernel.
   for (const auto& [name, value] : settings.params) {
@@ -209,7 +234,7 @@ run_plan make_plan(const suite& settings, unsigned online_cpus) {
       plan.configs.push_back(c);
   };
   for (std::size_t k = 0; k < plan.kernels.size(); ++k) {
-    const kernel_entry& e = settings.kernels[k];
+    const kernel_entry& e = kernel_entries[k];
     const kernel& def = *plan.kernels[k].definition;
     const std::vector<std::uint64_t>& sizes = e.samples.empty() ? settings.samples : e.samples;
     const std::vector<std::string>& names = e.schedules.empty() ? settings.schedules : e.schedules;
@@ -447,6 +472,13 @@ sweep_result run_sweep(run_plan& plan, progress& prog, bool json) {
     r.repetition = static_cast<unsigned>(run.repetition);
     r.status = run.failed ? "failed" : "ok";
     r.error = run.error;
+    r.steps = job.step_count();
+    if (job.step_count() > 1) {
+      if (const auto one = k.definition->single_step_equivalent(job.spec())) {
+        r.single_step_params = format_params(one->params);
+        r.single_step_size = one->size;
+      }
+    }
     const work_counts work = job.work();
     r.items = work.items;
     if (work.bytes > 0) r.bytes = work.bytes;

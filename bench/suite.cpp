@@ -72,7 +72,14 @@ suite default_suite() {
   imbalanced.workers_at_cpus = true;
   imbalanced.schedules = {"all"};
   imbalanced.break_even = false;
-  s.kernels = {kernel_entry{}, imbalanced};
+  // The stepped kernel: 1000 steps of two 2^12-point chunks (~5 us of work per step on one
+  // core), so that the synchronisation between steps dominates; its single-step twin runs too.
+  kernel_entry stepped;
+  stepped.name = "stepped";
+  stepped.params = {{"steps", "1000"}};
+  stepped.samples = {std::uint64_t{8'192'000}};
+  stepped.break_even = false;
+  s.kernels = {kernel_entry{}, imbalanced, stepped};
   s.break_even_sizes = {std::uint64_t{1} << 12, std::uint64_t{1} << 14, std::uint64_t{1} << 16, std::uint64_t{1} << 18,
                         std::uint64_t{1} << 20, std::uint64_t{1} << 22, std::uint64_t{1} << 24};
   return s;

@@ -193,7 +193,43 @@ std::string summary_text(const bench::report& report, const bench::suite& suite)
       out += "\n";
     }
   }
+  out += sync_text(report.results);
   if (!report.overhead.empty()) out += "\n" + overhead_text(report.overhead);
+  return out;
+}
+
+std::string sync_text(const std::vector<bench::result_row>& results) {
+  std::vector<unsigned> ws;
+  std::vector<std::string> names;
+  std::map<std::pair<std::string, unsigned>, std::string> cell;
+  for (const auto& r : results) {
+    if (r.row_type != "aggregate" || !r.sync_per_step_s) continue;
+    if (std::find(ws.begin(), ws.end(), r.workers) == ws.end()) ws.push_back(r.workers);
+    const std::string name = fmt::format("{} {} {} {}", r.kernel, r.params, r.backend, r.schedule);
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    cell[{name, r.workers}] =
+        fmt::format("{:.1f} [{:.1f}, {:.1f}]", *r.sync_per_step_s * 1e6, r.sync_per_step_s_min.value_or(0) * 1e6,
+                    r.sync_per_step_s_max.value_or(0) * 1e6);
+  }
+  if (names.empty()) return {};
+  std::sort(ws.begin(), ws.end());
+  std::size_t width = 11, cell_width = 9;
+  for (const auto& n : names) width = std::max(width, n.size());
+  for (const auto& [key, text] : cell) cell_width = std::max(cell_width, text.size());
+  std::string out =
+      "\nsynchronisation cost per step: (time - time of the same work in one step) / steps, microseconds, "
+      "median [range]:\n";
+  out += fmt::format("  {:<{}}", "kernel params backend schedule", width);
+  for (const auto w : ws) out += fmt::format(" {:>{}}", fmt::format("W={}", w), cell_width);
+  out += "\n";
+  for (const auto& n : names) {
+    out += fmt::format("  {:<{}}", n, width);
+    for (const auto w : ws) {
+      const auto it = cell.find({n, w});
+      out += fmt::format(" {:>{}}", it == cell.end() ? "-" : it->second, cell_width);
+    }
+    out += "\n";
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The readable summary `parbench run` prints: per backend throughput, speedup and
-// efficiency at each W, break-even sizes, start-up cost, and trust warnings.
+// efficiency at each W, break-even sizes, synchronisation cost per step, start-up cost, and
+// trust warnings.
 // Consumes records only; never times anything.
 
 #include <string>
@@ -19,6 +20,10 @@ std::vector<std::string> trust_warnings(const bench::report& report, const bench
 
 /// The summary tables as text (fmt).
 std::string summary_text(const bench::report& report, const bench::suite& suite);
+
+/// The synchronisation cost per step of stepped kernels (aggregates with sync_per_step_s) as
+/// a table per (kernel, params, backend, schedule) x W; empty when there is none.
+std::string sync_text(const std::vector<bench::result_row>& results);
 
 /// The start-up overhead table as text.
 std::string overhead_text(const std::vector<bench::overhead_row>& rows);

@@ -54,9 +54,19 @@ const gate_columns& columns_for(int schema) {
   return schema == 1 ? v1 : current;
 }
 
-// A header with schema 1's `samples` and without `size` is a schema 1 file.
+// A header with schema 1's `samples` and without `size` is a schema 1 file. Otherwise the first
+// row says which of the schemas with the current layout of the gate's columns (2 and later) it is.
 int schema_of_header(const csv_table& t) {
-  return !t.column("size") && t.column("samples") ? 1 : bench::schema_version;
+  if (!t.column("size") && t.column("samples")) return 1;
+  const auto version = t.column("schema_version");
+  if (version && !t.rows.empty()) {
+    const std::string& cell = t.rows[0][*version];
+    int v = 0;
+    const auto parsed = std::from_chars(cell.data(), cell.data() + cell.size(), v);
+    if (parsed.ec == std::errc{} && parsed.ptr == cell.data() + cell.size() && v >= 2 && v <= bench::schema_version)
+      return v;
+  }
+  return bench::schema_version;
 }
 
 std::string read_whole(const std::filesystem::path& path, const char* what) {
@@ -182,7 +192,8 @@ compare_input read_compare_input(const std::filesystem::path& dir) {
   const std::string text = read_whole(csv_path, "results.csv with a header row");
   const csv_table table = parse_csv(text, csv_path.string());
 
-  const gate_columns& layout = columns_for(schema_of_header(table));
+  const int file_schema = schema_of_header(table);
+  const gate_columns& layout = columns_for(file_schema);
   std::map<std::string, std::size_t> cols;
   std::vector<std::string> missing;
   for (const char* name : layout.required) {
@@ -196,7 +207,7 @@ compare_input read_compare_input(const std::filesystem::path& dir) {
     throw usage_error(
         fmt::format("{}:1:1: missing column{} {} in the header of a schema {} file (see "
                     "docs/report-format.md)",
-                    csv_path.string(), missing.size() > 1 ? "s" : "", fmt::join(missing, ", "), layout.schema));
+                    csv_path.string(), missing.size() > 1 ? "s" : "", fmt::join(missing, ", "), file_schema));
   if (table.rows.empty()) throw usage_error(fmt::format("{}:2:1: no data rows after the header", csv_path.string()));
 
   std::map<config_key, sample_set> sets;
@@ -204,13 +215,13 @@ compare_input read_compare_input(const std::filesystem::path& dir) {
     const row_reader row{table, r, cols};
     const std::string& schema = row.text("schema_version");
     if (schema.empty()) throw usage_error(fmt::format("{}: missing schema_version", row.where("schema_version")));
-    if (schema != std::to_string(layout.schema)) {
+    if (schema != std::to_string(file_schema)) {
       long long v = 0;
       const auto parsed = std::from_chars(schema.data(), schema.data() + schema.size(), v);
       const bool known = parsed.ec == std::errc{} && parsed.ptr == schema.data() + schema.size() && supported(v);
       throw usage_error(known
                             ? fmt::format("{}: schema_version '{}' under a schema {} header: one file holds one schema",
-                                          row.where("schema_version"), schema, layout.schema)
+                                          row.where("schema_version"), schema, file_schema)
                             : fmt::format("{}: unknown schema_version '{}': this parbench reads {}",
                                           row.where("schema_version"), schema, supported_text()));
     }
@@ -229,7 +240,7 @@ compare_input read_compare_input(const std::filesystem::path& dir) {
     key.threads_per_rank = row.whole<unsigned>("threads_per_rank");
     key.size = row.whole<std::uint64_t>(layout.size);
     std::string unit = "samples";
-    if (layout.schema == 1) {
+    if (file_schema == 1) {
       key.params = "rng=" + row.nonempty("rng");
       key.schedule = std::string(schema_1_schedule);
     } else {
@@ -240,7 +251,7 @@ compare_input read_compare_input(const std::filesystem::path& dir) {
     auto& set = sets[key];
     set.key = key;
     set.unit = unit;
-    set.schema_version = layout.schema;
+    set.schema_version = file_schema;
     const std::string& status = row.text("status");
     if (status == "failed") {
       ++set.failed;
@@ -254,8 +265,8 @@ compare_input read_compare_input(const std::filesystem::path& dir) {
   if (sets.empty())
     throw usage_error(fmt::format("{}: no raw rows: the gate compares individual repetitions", csv_path.string()));
   for (auto& [key, set] : sets) in.sets.push_back(std::move(set));
-  in.schema_version = layout.schema;
-  if (layout.schema == 1) {
+  in.schema_version = file_schema;
+  if (file_schema == 1) {
     std::set<std::string> kernels;
     for (const auto& s : in.sets) kernels.insert(s.key.kernel);
     in.notes.push_back(

@@ -75,9 +75,9 @@ void from_cell(std::string_view s, std::optional<T>& v) {
 }
 
 template <class Row, class T>
-column<Row> col(std::string_view name, T Row::*member) {
+column<Row> col(std::string_view name, T Row::*member, int since = 2) {
   return column<Row>{name, std::is_same_v<T, std::string>, [member](const Row& r) { return to_cell(r.*member); },
-                     [member](Row& r, std::string_view s) { from_cell(s, r.*member); }};
+                     [member](Row& r, std::string_view s) { from_cell(s, r.*member); }, since};
 }
 
 // Schema 1's `rng` column: the pi kernel's only parameter, params "rng=<value>".
@@ -120,6 +120,7 @@ const std::vector<column<result_row>>& result_columns() {
       col("threads_per_rank", &r::threads_per_rank),
       col("size", &r::size),
       col("unit", &r::unit),
+      col("steps", &r::steps, 3),
       col("seed", &r::seed),
       col("row_type", &r::row_type),
       col("repetition", &r::repetition),
@@ -145,6 +146,9 @@ const std::vector<column<result_row>>& result_columns() {
       col("efficiency", &r::efficiency),
       col("karp_flatt", &r::karp_flatt),
       col("static_bound", &r::static_bound),
+      col("sync_per_step_s", &r::sync_per_step_s, 3),
+      col("sync_per_step_s_min", &r::sync_per_step_s_min, 3),
+      col("sync_per_step_s_max", &r::sync_per_step_s_max, 3),
   };
   return columns;
 }
@@ -255,6 +259,7 @@ void complete_v1(result_row& row) {
   row.schema_version = bench::schema_version;
   row.schedule = std::string(schema_1_schedule);
   row.unit = "samples";
+  row.steps = 1;
 }
 
 void complete_v1(break_even_row& row) {
@@ -264,6 +269,13 @@ void complete_v1(break_even_row& row) {
 }
 
 void complete_v1(overhead_row& row) { row.schema_version = bench::schema_version; }
+
+void complete_older(result_row& row) {
+  row.schema_version = bench::schema_version;
+  if (!row.steps) row.steps = 1;
+}
+void complete_older(overhead_row& row) { row.schema_version = bench::schema_version; }
+void complete_older(break_even_row& row) { row.schema_version = bench::schema_version; }
 
 std::string field(const result_row& row, std::string_view name) { return field_of(result_columns(), row, name); }
 std::string field(const overhead_row& row, std::string_view name) { return field_of(overhead_columns(), row, name); }

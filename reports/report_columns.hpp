@@ -1,7 +1,8 @@
 #pragma once
 // The one list of report columns: names, order and cell conversions for results.csv,
-// overhead.csv and break_even.csv (schema bench::schema_version), and the read-only
-// columns of schema 1 with their mapping onto schema-2 records. The writer, the reader
+// overhead.csv and break_even.csv (schema bench::schema_version; each column says which
+// schema added it), and the read-only columns of schema 1 with their mapping onto
+// current records. The writer, the reader
 // and the schema test (docs/report-format.md) all use it.
 
 #include <functional>
@@ -22,6 +23,8 @@ struct column {
   std::function<std::string(const Row&)> get;
   /// Sets the field from a cell; throws cell_error when the cell is malformed.
   std::function<void(Row&, std::string_view)> set;
+  /// The schema that added the column: files of an older schema (2 and later) lack it.
+  int since = 2;
 };
 
 /// A malformed cell; the reader adds file, line and column.
@@ -53,6 +56,12 @@ const std::vector<column<bench::break_even_row>>& break_even_columns_v1();
 void complete_v1(bench::result_row& row);
 void complete_v1(bench::overhead_row& row);
 void complete_v1(bench::break_even_row& row);
+
+/// Completes a record read from an older schema with the current layout (2 .. current - 1):
+/// schema_version becomes the current one, and steps 1 (every kernel had one step then).
+void complete_older(bench::result_row& row);
+void complete_older(bench::overhead_row& row);
+void complete_older(bench::break_even_row& row);
 
 /// The text of `row`'s cell in column `name` (as written to the CSV, before quoting);
 /// throws usage_error for an unknown column name.

@@ -35,12 +35,16 @@ int schema_of(const csv_table& t, const std::vector<column<Row>>& current, const
                     "docs/report-format.md)",
                     t.source));
   if (t.rows.empty()) {
-    const auto has_all = [&](const std::vector<column<Row>>& columns) {
+    const auto has_all = [&](const std::vector<column<Row>>& columns, int schema) {
       for (const auto& c : columns)
-        if (!t.column(c.name)) return false;
+        if (c.since <= schema && !t.column(c.name)) return false;
       return true;
     };
-    return !has_all(current) && has_all(v1) ? 1 : bench::schema_version;
+    if (has_all(current, bench::schema_version)) return bench::schema_version;
+    if (has_all(v1, bench::schema_version)) return 1;
+    for (int v = bench::schema_version - 1; v >= 2; --v)
+      if (has_all(current, v)) return v;
+    return bench::schema_version;
   }
   const std::string& cell = t.rows[0][*version_col];
   int v = 0;
@@ -58,7 +62,10 @@ template <class Row>
 std::vector<Row> rows_from(const csv_table& t, const std::vector<column<Row>>& current,
                            const std::vector<column<Row>>& v1) {
   const int schema = schema_of(t, current, v1);
-  const auto& columns = schema == bench::schema_version ? current : v1;
+  // Schema 2 and later share the current layout; an older one lacks the columns added since.
+  std::vector<column<Row>> columns;
+  for (const auto& c : schema == 1 ? v1 : current)
+    if (schema == 1 || c.since <= schema) columns.push_back(c);
   std::vector<std::size_t> index;
   for (const auto& c : columns) {
     const auto i = t.column(c.name);
@@ -87,7 +94,8 @@ std::vector<Row> rows_from(const csv_table& t, const std::vector<column<Row>>& c
                       row.schema_version < bench::oldest_schema_version || row.schema_version > bench::schema_version
                           ? fmt::format("this parbench reads {}", supported_versions())
                           : std::string("one file holds one schema")));
-    if (schema != bench::schema_version) complete_v1(row);
+    if (schema == 1) complete_v1(row);
+    if (schema != 1 && schema != bench::schema_version) complete_older(row);
     if constexpr (std::is_same_v<Row, bench::result_row>) check_result_row(row, t, r);
     out.push_back(std::move(row));
   }

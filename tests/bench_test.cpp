@@ -6,6 +6,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "backends/registry.hpp"
@@ -206,6 +207,38 @@ TEST(derived, weak_scaling_compares_with_serial_times_w) {
   EXPECT_DOUBLE_EQ(*find(agg, "threads", 4, 4000).efficiency, 0.8);
 }
 
+// EPCC-style: (T(S steps) - T(same work in one step)) / S, the range from the extremes.
+TEST(derived, sync_cost_per_step_pairs_a_stepped_configuration_with_its_single_step_twin) {
+  const auto stepped = [](std::string backend, unsigned w, double wall, unsigned rep) {
+    auto r = raw_of("stepped", "steps=100;rng=philox", "static", std::move(backend), w, 1000, wall, rep);
+    r.steps = 100;
+    r.single_step_params = "steps=1;rng=philox";
+    r.single_step_size = 1000;
+    return r;
+  };
+  const auto one = [](std::string backend, unsigned w, double wall, unsigned rep) {
+    auto r = raw_of("stepped", "steps=1;rng=philox", "static", std::move(backend), w, 1000, wall, rep);
+    r.steps = 1;
+    return r;
+  };
+  std::vector<bench::result_row> rows = {
+      stepped("threads", 2, 0.030, 0), stepped("threads", 2, 0.031, 1), stepped("threads", 2, 0.029, 2),
+      one("threads", 2, 0.010, 0),     one("threads", 2, 0.011, 1),     one("threads", 2, 0.012, 2),
+      stepped("fork", 2, 0.050, 0),                                  // no single-step twin for fork: no figure
+      stepped("openmp", 2, 0.020, 0),  one("openmp", 1, 0.010, 0)};  // a twin at another W does not count
+  const auto agg = bench::aggregate(rows);
+  const auto& t = find_of(agg, "stepped", "steps=100;rng=philox", "static", "threads", 2, 1000);
+  ASSERT_TRUE(t.sync_per_step_s.has_value());
+  EXPECT_NEAR(*t.sync_per_step_s, (0.030 - 0.011) / 100, 1e-15);
+  EXPECT_NEAR(*t.sync_per_step_s_min, (0.029 - 0.012) / 100, 1e-15);
+  EXPECT_NEAR(*t.sync_per_step_s_max, (0.031 - 0.010) / 100, 1e-15);
+  EXPECT_FALSE(find_of(agg, "stepped", "steps=1;rng=philox", "static", "threads", 2, 1000).sync_per_step_s)
+      << "the twin itself has one step";
+  EXPECT_FALSE(find_of(agg, "stepped", "steps=100;rng=philox", "static", "fork", 2, 1000).sync_per_step_s);
+  EXPECT_FALSE(find_of(agg, "stepped", "steps=100;rng=philox", "static", "openmp", 2, 1000).sync_per_step_s);
+  EXPECT_DOUBLE_EQ(bench::sync_per_step(0.5, 0.3, 4), 0.05);
+}
+
 TEST(derived, break_even_is_the_smallest_size_from_which_the_backend_keeps_winning) {
   std::vector<bench::result_row> rows;
   // serial: 1 ns/sample. threads: 2 workers, 60 us start-up: loses at 1e3, 1e4; wins from 1e5.
@@ -315,7 +348,10 @@ TEST(suite, file_values_override_the_base) {
 
 TEST(suite, default_suite_runs_pi_and_imbalanced_with_every_schedule) {
   const auto s = bench::default_suite();
-  ASSERT_EQ(s.kernels.size(), 2u);
+  ASSERT_EQ(s.kernels.size(), 3u);
+  EXPECT_EQ(s.kernels[2].name, "stepped");
+  EXPECT_EQ(s.kernels[2].params, (parbench::param_values{{"steps", "1000"}}));
+  EXPECT_EQ(s.kernels[2].break_even, false);
   EXPECT_EQ(s.kernels[0].name, "pi");
   EXPECT_TRUE(s.kernels[0].samples.empty()) << "pi takes the suite's sizes";
   EXPECT_TRUE(s.kernels[0].schedules.empty());
@@ -512,6 +548,37 @@ TEST(plan, kernel_entries_override_schedules_workers_and_sizes) {
                                                      "imbalanced serial static 1", "imbalanced threads static 3",
                                                      "imbalanced threads dynamic 3"}));
   for (const auto& c : plan.configs) EXPECT_EQ(c.samples, c.kernel == 0 ? 4096u : 8192u);
+}
+
+// A stepped kernel brings its single-step twin: same backends, schedules and W, the same work.
+TEST(plan, a_stepped_kernel_also_runs_the_same_work_in_one_step) {
+  bench::suite s;
+  s.kernels = {bench::kernel_entry{"stepped", {{"steps", "7"}}, {1000, 50}, {}, false, {}, true}};
+  s.samples = {1000};
+  s.backends = {"threads"};
+  s.workers = {1, 2};
+  s.break_even_sizes = {200};
+  const auto plan = bench::make_plan(s, 2);
+  ASSERT_EQ(plan.kernels.size(), 2u);
+  EXPECT_EQ(plan.kernels[0].params_text, "steps=7;rng=philox");
+  EXPECT_EQ(plan.kernels[1].params_text, "steps=1;rng=philox");
+  EXPECT_FALSE(plan.kernels[1].break_even) << "the twin is a reference, not a subject";
+  std::set<std::tuple<std::string, unsigned, std::uint64_t>> twin;
+  std::size_t stepped = 0;
+  for (const auto& c : plan.configs) {
+    if (c.kernel == 1) twin.insert({plan.backends[c.backend].entry->name, c.workers, c.samples});
+    if (c.kernel == 0 && c.samples != 200) ++stepped;
+  }
+  // 1000 and 50 points in 7 steps: 994 and 49 points in all, which the twin draws in one step.
+  EXPECT_TRUE(twin.count({"threads", 2, 994}));
+  EXPECT_TRUE(twin.count({"threads", 1, 49}));
+  EXPECT_TRUE(twin.count({"serial", 1, 994}));
+  EXPECT_FALSE(twin.count({"threads", 2, 196})) << "no break-even sweep for the twin";
+  EXPECT_EQ(twin.size(), 6u);  // serial W=1 and threads W=1, 2 at both sizes
+  EXPECT_EQ(stepped, 6u);
+  // Listing the twin by hand does not add it twice.
+  s.kernels.push_back(bench::kernel_entry{"stepped", {{"steps", "1"}}, {}, {}, false, {}, false});
+  EXPECT_EQ(bench::make_plan(s, 2).kernels.size(), 2u);
 }
 
 TEST(plan, a_backend_without_code_for_a_kernel_runs_only_the_others) {

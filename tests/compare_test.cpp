@@ -659,6 +659,30 @@ TEST_F(schema_one_command, CommandReadsASchemaOneReportAndSaysSo) {
   EXPECT_THAT(r.output, HasSubstr("note: " + schema1_report.string() + " is a schema 1 report"));
 }
 
+// ---- Schema 2 reports (tests/data/schema2_report: before stepped kernels) -----------------
+
+const fs::path schema2_report = fs::path(PARBENCH_SOURCE_DIR) / "tests" / "data" / "schema2_report";
+
+TEST_F(schema_one_command, SchemaTwoReportComparesWithTheSameReportWrittenNow) {
+  const compare_input in = read_compare_input(schema2_report);
+  EXPECT_EQ(in.schema_version, 2);
+  EXPECT_TRUE(in.notes.empty()) << "schema 2 maps one to one: nothing to say";
+  ASSERT_EQ(in.sets.size(), 4u);
+  for (const auto& set : in.sets) EXPECT_EQ(set.throughput.size(), 7u);
+  // The same rows written by this parbench (schema 3): every configuration matches, no change.
+  std::ifstream meta_in(schema2_report / "metadata.json");
+  const std::string meta((std::istreambuf_iterator<char>(meta_in)), std::istreambuf_iterator<char>());
+  const auto current =
+      write_report("now", reports::to_csv(read_results((schema2_report / "results.csv").string())), meta);
+  const comparison c = compare_reports(in, read_compare_input(current), {});
+  EXPECT_EQ(c.rows.size(), 4u) << format_console(c);
+  EXPECT_TRUE(c.only_baseline.empty());
+  EXPECT_TRUE(c.only_current.empty());
+  for (const auto& r : c.rows) EXPECT_EQ(r.change, 0.0);
+  const auto r = compare(schema2_report, current);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
 // docs/ci.md documents every flag that `parbench compare` and `parbench plot` accept.
 TEST(CompareDocs, EveryFlagIsDocumented) {
   std::ifstream in(std::string(PARBENCH_SOURCE_DIR) + "/docs/ci.md");

@@ -424,6 +424,58 @@ TEST(kernel_params, parse_and_format_round_trip) {
   EXPECT_TRUE(parbench::parse_params("").empty());
 }
 
+// The stepped kernel: step s+1's streams are keyed by step s's exact total, so the result is
+// the last step's and depends on every step before it.
+TEST(stepped_kernel, each_step_is_keyed_by_the_previous_steps_total) {
+  const auto job = parbench::make_job("stepped", 5 * 40000, 3, {{"steps", "5"}});
+  ASSERT_EQ(job->step_count(), 5u);
+  EXPECT_EQ(job->first_key(), 3u) << "the seed keys the first step";
+  ASSERT_EQ(job->chunk_count(), 10u);  // 40000 points per step in 2^12-point chunks
+  const parbench::chunk_range all{0, job->chunk_count()};
+  // The loop by hand: every step from the key its predecessor's result gives.
+  std::uint64_t key = job->first_key();
+  parbench::result_words r;
+  std::vector<std::uint64_t> keys;
+  for (std::uint32_t s = 0; s < job->step_count(); ++s) {
+    if (s > 0) key = job->next_key(key, r);
+    keys.push_back(key);
+    r = parbench::identity(job->layout());
+    job->accumulate_step(key, all, r);
+  }
+  EXPECT_EQ(parbench::compute(*job, all), r);
+  EXPECT_EQ(r[1], 40000u) << "the last step's points";
+  EXPECT_TRUE(job->check(r).ok) << job->check(r).summary;
+  std::sort(keys.begin(), keys.end());
+  EXPECT_EQ(std::unique(keys.begin(), keys.end()), keys.end()) << "every step has its own key";
+  // The key follows the hits: one hit more in a step gives another next key.
+  parbench::result_words other = r;
+  ++other[0];
+  EXPECT_NE(job->next_key(key, r), job->next_key(key, other));
+  // The first step alone is not the result.
+  parbench::result_words first = parbench::identity(job->layout());
+  job->accumulate(all, first);
+  EXPECT_NE(first, r);
+  EXPECT_EQ(job->work().items, 5u * 40000u);
+}
+
+TEST(stepped_kernel, its_single_step_twin_does_the_same_work) {
+  const parbench::kernel& k = parbench::find_kernel("stepped");
+  const auto spec = parbench::complete_spec(k, 1003, 1, {{"steps", "10"}});
+  const auto one = k.single_step_equivalent(spec);
+  ASSERT_TRUE(one.has_value());
+  EXPECT_EQ(parbench::format_params(one->params), "steps=1;rng=philox");
+  EXPECT_EQ(one->size, 1000u);
+  EXPECT_EQ(k.make_job(*one)->work().items, k.make_job(spec)->work().items);
+  EXPECT_FALSE(parbench::find_kernel("pi").single_step_equivalent(
+      parbench::complete_spec(parbench::find_kernel("pi"), 10, 1, {})));
+}
+
+TEST(stepped_kernel, rejects_fewer_samples_than_steps) {
+  EXPECT_THROW((void)parbench::make_job("stepped", 99, 1, {{"steps", "100"}}), parbench::usage_error);
+  EXPECT_THROW((void)parbench::make_job("stepped", 1000, 1, {{"steps", "0"}}), parbench::usage_error);
+  EXPECT_NO_THROW((void)parbench::make_job("stepped", 100, 1, {{"steps", "100"}}));
+}
+
 TEST(check_estimate, flags_a_wrong_count) {
   EXPECT_TRUE(check_estimate(785398, 1000000).ok);
   EXPECT_FALSE(check_estimate(800000, 1000000).ok);

@@ -234,6 +234,13 @@ TEST_F(plot_files, SchemaVersionsComeFromRecordsHpp) {
   }
 }
 
+// A report written before stepped kernels (schema 2): tests/data.
+TEST_F(plot_files, SchemaTwoReportPlots) {
+  const fs::path old = fs::path(PARBENCH_SOURCE_DIR) / "tests" / "data" / "schema2_report";
+  make_plots(old, dir_ / "out");
+  expect_valid_plots(dir_ / "out", {"imbalanced"});
+}
+
 // A report written by parbench 0.1.0 (schema 1: pi only, no schedule): tests/data.
 TEST_F(plot_files, SchemaOneReportPlotsAsPi) {
   const fs::path old = fs::path(PARBENCH_SOURCE_DIR) / "tests" / "data" / "schema1_report";

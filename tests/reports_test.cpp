@@ -90,6 +90,10 @@ bench::result_row full_aggregate() {
   r.speedup_max = 2.5;
   r.efficiency = 2.0 / 3.0;
   r.static_bound = 1.7777777777777777;
+  r.steps = 100;
+  r.sync_per_step_s = 2.5e-6;
+  r.sync_per_step_s_min = -1.25e-6;
+  r.sync_per_step_s_max = 4.5e-6;
   return r;
 }
 
@@ -270,7 +274,7 @@ TEST(overhead_and_break_even_csv, round_trip) {
   EXPECT_FALSE(bb[1].break_even_size.has_value());
 }
 
-TEST(results_csv, every_schema_2_column_round_trips) {
+TEST(results_csv, every_current_column_round_trips) {
   const bench::result_row full = full_aggregate();
   const auto back = reports::parse_results(reports::to_csv(std::vector{full}), "results.csv");
   ASSERT_EQ(back.size(), 1u);
@@ -281,6 +285,26 @@ TEST(results_csv, every_schema_2_column_round_trips) {
   EXPECT_EQ(back[0].schema_version, bench::schema_version);
   EXPECT_EQ(back[0].static_bound, full.static_bound);
   EXPECT_EQ(back[0].workers_used, 2u);
+}
+
+// A report written before stepped kernels (schema 2: no steps, no sync_per_step columns),
+// by parbench at commit cd65748: tests/data/schema2_report.
+std::string schema2_report() { return std::string(PARBENCH_SOURCE_DIR) + "/tests/data/schema2_report"; }
+
+TEST(schema_2, results_read_as_current_records_of_one_step) {
+  const auto rows = reports::read_results(schema2_report() + "/results.csv");
+  ASSERT_EQ(rows.size(), 32u);  // serial and tbb auto, simple, static at W=2: 7 raw + 1 aggregate each
+  for (const auto& r : rows) {
+    EXPECT_EQ(r.schema_version, bench::schema_version);
+    EXPECT_EQ(r.kernel, "imbalanced");
+    EXPECT_EQ(r.steps, 1u) << "every kernel had one step in schema 2";
+    EXPECT_FALSE(r.sync_per_step_s.has_value());
+  }
+  EXPECT_EQ(rows[0].params, "profile=ramp;max_weight=16;rng=philox");
+  EXPECT_TRUE(reports::read_break_even(schema2_report() + "/break_even.csv").empty());
+  // Written again, it is a current report.
+  const auto again = reports::parse_results(reports::to_csv(rows), "again.csv");
+  EXPECT_EQ(again.size(), rows.size());
 }
 
 // A report written by parbench 0.1.0 (schema 1, before kernels were plug-ins): tests/data.

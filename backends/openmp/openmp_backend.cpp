@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <exception>
 #include <memory>
 #include <utility>
@@ -65,7 +66,8 @@ class openmp_backend final : public backend {
     const int threads = static_cast<int>(request.workers);
     const std::uint32_t steps = job.step_count();
     std::uint64_t key = job.first_key();
-    result_words step_result = identity(job.layout());
+    const result_words zero = identity(job.layout());
+    result_words step_result = zero;
     std::exception_ptr step_error;
     int team = 0;
 #pragma omp parallel num_threads(threads)
@@ -88,11 +90,12 @@ class openmp_backend final : public backend {
 #pragma omp single
         {
           try {
-            step_result = identity(job.layout());
+            // No allocation between steps: reset the accumulators in place.
+            std::copy(zero.begin(), zero.end(), step_result.begin());
             for (auto& t : state) {
               if (t.error && !step_error) step_error = t.error;
               combine(job.layout(), step_result, t.acc);
-              t.acc = identity(job.layout());
+              std::copy(zero.begin(), zero.end(), t.acc.begin());
             }
             if (step + 1 < steps && !step_error) key = job.next_key(key, step_result);
           } catch (...) {

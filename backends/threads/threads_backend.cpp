@@ -85,7 +85,8 @@ class threads_backend final : public backend {
 
     // Shared by the workers; changed only by the barrier's completion, between steps.
     std::uint64_t key = job.first_key();
-    result_words step_result = identity(job.layout());
+    const result_words zero = identity(job.layout());
+    result_words step_result = zero;
     std::atomic<std::uint64_t> next{0};
     std::exception_ptr step_error;
     std::uint32_t step = 0;
@@ -93,11 +94,12 @@ class threads_backend final : public backend {
     // Runs on one thread once every worker has arrived: combine, then prepare the next step.
     const auto complete = [&]() noexcept {
       try {
-        step_result = identity(job.layout());
+        // No allocation between steps: reset the accumulators in place.
+        std::copy(zero.begin(), zero.end(), step_result.begin());
         for (auto& s : state) {
           if (s.error && !step_error) step_error = s.error;
           combine(job.layout(), step_result, s.acc);
-          s.acc = identity(job.layout());
+          std::copy(zero.begin(), zero.end(), s.acc.begin());
         }
         if (++step < steps && !step_error) key = job.next_key(key, step_result);
         next.store(0, std::memory_order_relaxed);
