@@ -49,6 +49,9 @@ struct result_row {
   std::optional<std::uint64_t> bytes;  ///< bytes one run moves, where the kernel declares it
   std::optional<double> wall_s;
   std::optional<double> cpu_s;
+  /// Kernels with memory: the untimed set-up pass before each timed run (first touch and
+  /// initialisation by the backend's workers); raw rows, and the median on aggregates.
+  std::optional<double> setup_s;
   std::optional<double> items_per_s;
   std::optional<double> bytes_per_s;
   std::optional<double> items_per_s_per_worker;

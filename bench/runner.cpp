@@ -101,6 +101,29 @@ std::optional<std::string> checked_run(backend& b, const run_request& req, const
   return std::nullopt;
 }
 
+// A kernel with memory's set-up pass, timed on its own into `seconds`; the error text or nothing.
+std::optional<std::string> untimed_setup(backend& b, const run_request& req, double& seconds) {
+  try {
+    const auto t0 = std::chrono::steady_clock::now();
+    (void)run_setup(b, req);
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  } catch (const std::exception& e) {
+    return fmt::format("set-up failed: {}", e.what());
+  }
+  return std::nullopt;
+}
+
+// Its verification pass; the error text or nothing.
+std::optional<std::string> untimed_verify(backend& b, const run_request& req) {
+  try {
+    const auto v = run_verify(b, req);
+    if (v && !v->ok) return fmt::format("self-check failed: {}", v->summary);
+  } catch (const std::exception& e) {
+    return fmt::format("verification failed: {}", e.what());
+  }
+  return std::nullopt;
+}
+
 // The parameters of kernel `k` in this suite: the suite's (those `k` declares, and its rng),
 // then the entry's own.
 param_values params_for(const suite& s, const kernel& k, const kernel_entry& e) {
@@ -381,9 +404,13 @@ sweep_result run_sweep(run_plan& plan, progress& prog, bool json) {
     auto& pb = plan.backends[b];
     const auto sched = parse_schedule(*pb.instance, sched_text);
     const job_key jk{k, warm_n};
-    if (const auto error = checked_run(
-            *pb.instance, request_for(s, jobs.at(jk), w, sched, pb.instance->abilities().schedules_of_inner),
-            &reference.at(jk), r))
+    const run_request warm_req = request_for(s, jobs.at(jk), w, sched, pb.instance->abilities().schedules_of_inner);
+    double setup_s = 0;
+    std::optional<std::string> error;
+    if (warm_req.job->memory_fd() >= 0) error = untimed_setup(*pb.instance, warm_req, setup_s);
+    if (!error) error = checked_run(*pb.instance, warm_req, &reference.at(jk), r);
+    if (!error && warm_req.job->memory_fd() >= 0) error = untimed_verify(*pb.instance, warm_req);
+    if (error)
       prog.note(fmt::format("warm-up of {} ({}) with {} workers failed: {}", pb.entry->name, sched_text, w, *error));
     prog.step(fmt::format("warm-up {} {} W={}", pb.entry->name, sched_text, w), 2e5);
   }
@@ -407,9 +434,21 @@ sweep_result run_sweep(run_plan& plan, progress& prog, bool json) {
     auto* bm =
         benchmark::RegisterBenchmark(name.c_str(), [b, req, ref, w, label, &prog, &plan, i](benchmark::State& state) {
           const double self0 = cpu_seconds(RUSAGE_SELF), children0 = cpu_seconds(RUSAGE_CHILDREN);
-          double reported_children = 0;
+          double reported_children = 0, setup_s = 0;
           unsigned used = 0;
+          const bool memory = req.job->memory_fd() >= 0;
           for (auto _ : state) {
+            // A kernel with memory: set-up (first touch by this backend's workers) before the
+            // timed run and verification of the arrays after it, both outside the timed region.
+            if (memory) {
+              state.PauseTiming();
+              const auto error = untimed_setup(*b, req, setup_s);
+              state.ResumeTiming();
+              if (error) {
+                state.SkipWithError(error->c_str());
+                break;
+              }
+            }
             run_result r;
             if (const auto error = checked_run(*b, req, ref, r)) {
               state.SkipWithError(error->c_str());
@@ -417,7 +456,18 @@ sweep_result run_sweep(run_plan& plan, progress& prog, bool json) {
             }
             reported_children += r.children_cpu_seconds;
             used = std::max(used, r.workers_used);
+            if (memory) {
+              state.PauseTiming();
+              const auto error = untimed_verify(*b, req);
+              state.ResumeTiming();
+              if (error) {
+                state.SkipWithError(error->c_str());
+                break;
+              }
+            }
           }
+          if (memory)
+            state.counters["setup_s"] = setup_s / std::max<double>(1.0, static_cast<double>(state.iterations()));
           const double self = cpu_seconds(RUSAGE_SELF) - self0;
           // Children reaped by this process show in RUSAGE_CHILDREN; workers of a helper
           // process (forkserver) are only known from what the backend reports.
@@ -488,6 +538,7 @@ sweep_result run_sweep(run_plan& plan, progress& prog, bool json) {
       if (const auto cpu = run.counters.find("cpu_s"); cpu != run.counters.end()) r.cpu_s = cpu->second;
       if (const auto u = run.counters.find("workers_used"); u != run.counters.end())
         r.workers_used = static_cast<unsigned>(u->second);
+      if (const auto setup = run.counters.find("setup_s"); setup != run.counters.end()) r.setup_s = setup->second;
       r.items_per_s = static_cast<double>(work.items) / *r.wall_s;
       if (r.bytes) r.bytes_per_s = static_cast<double>(*r.bytes) / *r.wall_s;
       r.items_per_s_per_worker = *r.items_per_s / r.workers;

@@ -56,4 +56,34 @@ schedule parse_schedule(const backend& b, std::string_view text) {
   return s;
 }
 
+namespace {
+
+std::optional<run_result> run_phase(backend& b, const run_request& request, job_phase phase,
+                                    std::shared_ptr<const kernel_job>& job) {
+  job = request.job->phase_job(phase);
+  if (!job) return std::nullopt;
+  run_request r = request;
+  r.job = job;
+  return b.run(r);
+}
+
+}  // namespace
+
+bool run_setup(backend& b, const run_request& request) {
+  std::shared_ptr<const kernel_job> job = request.job->phase_job(job_phase::setup);
+  if (!job) return false;
+  request.job->reset_memory();
+  const auto result = run_phase(b, request, job_phase::setup, job);
+  const check_outcome c = job->check(result->result);
+  if (!c.ok) throw run_error(fmt::format("{}: the set-up pass failed: {}", b.name(), c.summary));
+  return true;
+}
+
+std::optional<check_outcome> run_verify(backend& b, const run_request& request) {
+  std::shared_ptr<const kernel_job> job;
+  const auto result = run_phase(b, request, job_phase::verify, job);
+  if (!result) return std::nullopt;
+  return job->check(result->result);
+}
+
 }  // namespace parbench

@@ -128,6 +128,16 @@ class backend {
   virtual void setup() {}
 };
 
+/// For a job with memory (kernel_job::phase_job): gives its pages back and runs its set-up
+/// pass through `b` with the request's workers and schedule, so that first touch happens in
+/// the workers that then run it. Returns false, doing nothing, for jobs without memory. Throws
+/// as run() does, and run_error when the set-up pass fails its check.
+bool run_setup(backend& b, const run_request& request);
+
+/// For a job with memory: its verification pass through `b` (every element of its arrays, in
+/// the memory the backend's workers used), as the job's check of it; nullopt for jobs without.
+std::optional<check_outcome> run_verify(backend& b, const run_request& request);
+
 /// Whether `abilities` lets the backend run kernel `kernel`.
 [[nodiscard]] bool supports_kernel(const backend_abilities& abilities, std::string_view kernel);
 

@@ -41,6 +41,7 @@ void writer::spec(const job_spec& s) {
     str(name);
     str(value);
   }
+  u32(static_cast<std::uint32_t>(s.phase));
 }
 void writer::words(const result_words& w) {
   u64(w.size());
@@ -94,6 +95,9 @@ job_spec reader::spec() {
     std::string name = str();
     s.params.emplace_back(std::move(name), str());
   }
+  const std::uint32_t phase = u32();
+  if (phase > static_cast<std::uint32_t>(job_phase::verify)) throw codec_error("unknown job phase");
+  s.phase = static_cast<job_phase>(phase);
   return s;
 }
 result_words reader::words() {

@@ -13,7 +13,7 @@
 namespace parbench::codec {
 
 /// Version of the encoding; bump on any change of the layout below.
-inline constexpr std::uint32_t version = 1;
+inline constexpr std::uint32_t version = 2;  // 2: job specs carry their phase
 
 /// A message that is not a valid encoding (truncated, wrong magic or version, bad lengths).
 class codec_error : public std::runtime_error {

@@ -48,11 +48,17 @@ using param_values = std::vector<std::pair<std::string, std::string>>;
 
 /// Everything that defines a job. It crosses process boundaries through the job codec
 /// (core/job_codec.hpp) and is recorded in every report row.
+/// Which pass over a kernel's memory a job is (kernels that work on memory, e.g. triad): the
+/// timed run, or the set-up (first touch, initialisation) and verification the harness runs
+/// through the same backend outside the timed region (kernel_job::phase_job).
+enum class job_phase : std::uint8_t { run = 0, setup = 1, verify = 2 };
+
 struct job_spec {
   std::string kernel;
   std::uint64_t size = 0;  ///< problem size in the kernel's unit (samples for pi)
   std::uint64_t seed = 0;
   param_values params;  ///< every declared parameter, validated and in canonical form
+  job_phase phase = job_phase::run;
   friend bool operator==(const job_spec&, const job_spec&) = default;
 };
 
@@ -112,6 +118,25 @@ class kernel_job {
     (void)step_result;
     return key;
   }
+  // Memory. A kernel that works on arrays (triad) keeps them in one shared mapping
+  // (core/shared_region.hpp) that every worker of a run sees: threads directly, forked workers
+  // by inheritance, spawned and forkserver workers through the descriptor passed to them.
+
+  /// The descriptor of the job's shared memory (a memfd), or -1 for kernels without memory.
+  [[nodiscard]] virtual int memory_fd() const noexcept { return -1; }
+  /// The same job's set-up or verification pass over the same memory, or null for kernels
+  /// without memory. The harness runs them through the backend being measured, untimed:
+  /// set-up before each timed run (so first touch happens in that backend's workers),
+  /// verification after it (its result's words count mismatches: all zero when correct).
+  [[nodiscard]] virtual std::shared_ptr<const kernel_job> phase_job(job_phase phase) const {
+    (void)phase;
+    return nullptr;
+  }
+
+  /// Gives the memory's pages back, so that the next set-up pass touches them first (in the
+  /// workers of the backend that runs it); a no-op for kernels without memory.
+  virtual void reset_memory() const noexcept {}
+
   /// `accumulate` for the step under `key`; a one-step job ignores the key.
   virtual void accumulate_step(std::uint64_t key, chunk_range range, std::span<std::uint64_t> acc) const {
     (void)key;

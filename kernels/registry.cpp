@@ -49,7 +49,9 @@ std::vector<const kernel*> parse_kernel_list(std::string_view text) {
 
 std::shared_ptr<const kernel_job> make_job(const job_spec& spec) {
   const kernel& k = find_kernel(spec.kernel);
-  return k.make_job(complete_spec(k, spec.size, spec.seed, spec.params));
+  job_spec complete = complete_spec(k, spec.size, spec.seed, spec.params);
+  complete.phase = spec.phase;
+  return k.make_job(complete);
 }
 
 std::shared_ptr<const kernel_job> make_job(std::string_view name, std::uint64_t size, std::uint64_t seed,

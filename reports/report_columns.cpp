@@ -131,6 +131,7 @@ const std::vector<column<result_row>>& result_columns() {
       col("bytes", &r::bytes),
       col("wall_s", &r::wall_s),
       col("cpu_s", &r::cpu_s),
+      col("setup_s", &r::setup_s, 3),
       col("items_per_s", &r::items_per_s),
       col("bytes_per_s", &r::bytes_per_s),
       col("items_per_s_per_worker", &r::items_per_s_per_worker),

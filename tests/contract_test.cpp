@@ -96,6 +96,49 @@ TEST(contract, backends_that_honour_sub_ranges_return_the_partial_result_of_the_
   }
 }
 
+// Kernels with memory (triad): every backend's workers work on the job's own arrays, not on
+// private copies. After set-up, run and verification through the backend, the arrays as this
+// process sees them pass the verification too.
+TEST(contract, every_backend_works_on_the_shared_memory_of_a_kernel_with_arrays) {
+  int checked = 0;
+  for (const auto& k : registered_kernels()) {
+    const auto job = test_jobs::job_with_chunks(*k, 5, 3);
+    if (!job->phase_job(job_phase::verify)) continue;
+    const auto verify = job->phase_job(job_phase::verify);
+    for (const auto& entry : registered_backends()) {
+      auto b = entry.make();
+      if (!b->probe().usable || !supports_kernel(b->abilities(), k->name())) continue;
+      for (const auto& option : b->abilities().schedules) {
+        for (const unsigned w : {1u, 3u}) {
+          run_request request;
+          request.job = job;
+          request.workers = w;
+          request.schedule = {option.name, 0};
+          request.timeout = std::chrono::seconds(60);
+          ASSERT_TRUE(run_setup(*b, request));
+          // The set-up pass went through the backend's workers: this process sees its values.
+          const result_words before = compute(*verify, {0, verify->chunk_count()});
+          EXPECT_GT(before[0], 0u) << entry.name << ": a is not computed before the run";
+          EXPECT_EQ(before[1], job->spec().size) << entry.name;
+          const run_result r = b->run(request);
+          EXPECT_TRUE(job->check(r.result).ok) << entry.name << " " << option.name << " W=" << w;
+          const auto v = run_verify(*b, request);
+          ASSERT_TRUE(v.has_value());
+          EXPECT_TRUE(v->ok) << entry.name << " " << option.name << " W=" << w << ": " << v->summary;
+          const result_words here = compute(*verify, {0, verify->chunk_count()});
+          EXPECT_TRUE(verify->check(here).ok)
+              << entry.name << " " << option.name << " W=" << w << ": " << verify->check(here).summary;
+          ++checked;
+        }
+      }
+    }
+    // Given back, the pages read as zeros again: the next set-up touches them first.
+    job->reset_memory();
+    EXPECT_FALSE(verify->check(compute(*verify, {0, verify->chunk_count()})).ok);
+  }
+  EXPECT_GT(checked, 0) << "no kernel with memory in this build";
+}
+
 TEST(contract, an_unknown_schedule_or_a_grain_where_none_is_taken_is_a_usage_error) {
   const auto job = make_job("pi", 65536, 1);
   for (const auto& entry : registered_backends()) {

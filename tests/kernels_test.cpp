@@ -476,6 +476,49 @@ TEST(stepped_kernel, rejects_fewer_samples_than_steps) {
   EXPECT_NO_THROW((void)parbench::make_job("stepped", 100, 1, {{"steps", "100"}}));
 }
 
+// Triad: set-up, passes and verification over one shared mapping; bad sizes and sizes beyond
+// the machine's memory are usage errors before anything is allocated.
+TEST(triad_kernel, phases_share_the_arrays_and_count_bytes_as_stream_does) {
+  const auto job = parbench::make_job("triad", 3 * 65536 + 5, 1, {{"passes", "4"}});
+  EXPECT_EQ(job->step_count(), 4u) << "one step per pass";
+  EXPECT_GE(job->memory_fd(), 0);
+  const parbench::work_counts w = job->work();
+  EXPECT_EQ(w.items, 4u * (3 * 65536 + 5));
+  EXPECT_EQ(w.bytes, 24u * 4u * (3 * 65536 + 5)) << "3 arrays x 8 bytes per element per pass";
+  const auto setup = job->phase_job(parbench::job_phase::setup);
+  const auto verify = job->phase_job(parbench::job_phase::verify);
+  ASSERT_TRUE(setup && verify);
+  EXPECT_EQ(setup->memory_fd(), job->memory_fd()) << "the same memory";
+  EXPECT_EQ(setup->step_count(), 1u);
+  const parbench::chunk_range all{0, job->chunk_count()};
+  (void)parbench::compute(*setup, all);
+  EXPECT_FALSE(verify->check(parbench::compute(*verify, all)).ok) << "a is not computed yet";
+  const auto r = parbench::compute(*job, all);
+  EXPECT_TRUE(job->check(r).ok) << job->check(r).summary;
+  EXPECT_TRUE(verify->check(parbench::compute(*verify, all)).ok);
+  // A wrong element anywhere is found: the first chunk only is computed again after a reset.
+  job->reset_memory();
+  (void)parbench::compute(*setup, all);
+  (void)parbench::compute(*job, {0, 1});
+  const auto partial = parbench::compute(*verify, all);
+  EXPECT_GT(partial[0], 0u);
+  EXPECT_EQ(partial[1], 3u * 65536 + 5);
+}
+
+TEST(triad_kernel, sizes_beyond_memory_are_refused_before_allocation) {
+  EXPECT_THROW((void)parbench::make_job("triad", 0, 1, {}), parbench::usage_error);
+  EXPECT_THROW((void)parbench::make_job("triad", std::uint64_t{1} << 41, 1, {}), parbench::usage_error);
+  try {
+    (void)parbench::make_job("triad", std::uint64_t{1} << 40, 1, {});  // 24 TiB
+    FAIL() << "expected a usage error";
+  } catch (const parbench::usage_error& e) {
+    EXPECT_NE(std::string(e.what()).find("available"), std::string::npos) << e.what();
+  }
+  const auto r = parbench::test::run_parbench("pi -k triad -n 1099511627776");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("MemAvailable"), std::string::npos) << r.output;
+}
+
 TEST(check_estimate, flags_a_wrong_count) {
   EXPECT_TRUE(check_estimate(785398, 1000000).ok);
   EXPECT_FALSE(check_estimate(800000, 1000000).ok);

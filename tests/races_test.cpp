@@ -15,6 +15,7 @@
 #include "backends/registry.hpp"
 #include "kernels/registry.hpp"
 #include "tests/cli_helpers.hpp"
+#include "tests/job_helpers.hpp"
 
 using namespace parbench;
 
@@ -71,7 +72,10 @@ TEST(races, repeated_runs_at_every_worker_count_agree_with_serial) {
     auto b = find_backend(name).make();
     for (const auto& k : registered_kernels()) {
       for (std::uint64_t chunks : {std::uint64_t{1}, std::uint64_t{3}, std::uint64_t{16}}) {
-        const auto job = make_job(k->name(), chunks * 65536 - 7, 11, {{"rng", "light"}});
+        param_values params;
+        for (const auto& p : k->params())
+          if (p.name == "rng") params.emplace_back("rng", "light");
+        const auto job = test_jobs::job_with_chunks(*k, chunks, 11, params);
         const result_words expected = serial(*job);
         for (const schedule& s : schedules_of(*b)) {
           for (unsigned w : {1u, 2u, 3u, 5u, 8u, 2u, 1u}) {

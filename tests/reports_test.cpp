@@ -91,6 +91,7 @@ bench::result_row full_aggregate() {
   r.efficiency = 2.0 / 3.0;
   r.static_bound = 1.7777777777777777;
   r.steps = 100;
+  r.setup_s = 0.125;
   r.sync_per_step_s = 2.5e-6;
   r.sync_per_step_s_min = -1.25e-6;
   r.sync_per_step_s_max = 4.5e-6;

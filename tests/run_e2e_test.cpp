@@ -15,6 +15,7 @@
 #include <sstream>
 #include <string>
 
+#include "bench/records.hpp"
 #include "reports/report_reader.hpp"
 #include "tests/cli_helpers.hpp"
 
@@ -99,7 +100,7 @@ TEST(run_e2e, tiny_suite_writes_a_complete_report) {
   for (const auto& row : rows) {
     EXPECT_EQ(row.status, "ok") << row.backend << " W=" << row.workers << ": " << row.error;
     EXPECT_EQ(row.seed, 9u);
-    EXPECT_EQ(row.schema_version, 2);
+    EXPECT_EQ(row.schema_version, parbench::bench::schema_version);
     EXPECT_EQ(row.kernel, "pi") << "--samples without --kernel runs pi only";
     EXPECT_EQ(row.params, "rng=philox");
     EXPECT_EQ(row.unit, "samples");
@@ -137,7 +138,7 @@ TEST(run_e2e, tiny_suite_writes_a_complete_report) {
   EXPECT_EQ(be.size(), 2 * (backends.size() - 1));
 
   const auto meta = nlohmann::json::parse(slurp(out / "metadata.json"));
-  EXPECT_EQ(meta.at("schema_version"), 2);
+  EXPECT_EQ(meta.at("schema_version"), parbench::bench::schema_version);
   EXPECT_EQ(meta.at("kernels").size(), 1u);
   EXPECT_EQ(meta.at("kernels").at(0).at("name"), "pi");
   EXPECT_EQ(meta.at("seed"), 9);

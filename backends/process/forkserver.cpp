@@ -19,6 +19,7 @@
 #include "backends/process/unique_fd.hpp"
 #include "core/errors.hpp"
 #include "core/job_codec.hpp"
+#include "core/shared_region.hpp"
 #include "kernels/registry.hpp"
 
 namespace parbench::process {
@@ -84,21 +85,62 @@ std::string encode_reply(const process_outcome* outcome, std::string_view error)
 
 // One message from a SOCK_SEQPACKET socket into `out`: its length, 0 at end of file, -1 on an
 // error (errno set). A message longer than codec::max_message is dropped and reads as -1 with
-// errno EMSGSIZE.
-ssize_t receive_message(int fd, std::string& out) {
+// errno EMSGSIZE. A descriptor sent with it (SCM_RIGHTS: the job's shared memory) goes to
+// `passed` when given, else it is closed; -1 when none came.
+ssize_t receive_message(int fd, std::string& out, int* passed = nullptr) {
+  if (passed != nullptr) *passed = -1;
   ssize_t n = 0;
   do n = ::recv(fd, nullptr, 0, MSG_PEEK | MSG_TRUNC);
   while (n < 0 && errno == EINTR);
   if (n <= 0) return n;
   const bool too_long = static_cast<std::size_t>(n) > codec::max_message;
   out.resize(too_long ? 1 : static_cast<std::size_t>(n));
-  do n = ::recv(fd, out.data(), out.size(), 0);
+  iovec io{out.data(), out.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &io;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  do n = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
   while (n < 0 && errno == EINTR);
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); n >= 0 && c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    int got = -1;
+    std::memcpy(&got, CMSG_DATA(c), sizeof got);
+    if (passed != nullptr && *passed < 0) {
+      *passed = got;
+    } else {
+      ::close(got);
+    }
+  }
   if (n > 0 && too_long) {
     errno = EMSGSIZE;
     return -1;
   }
   return n;
+}
+
+// Sends `message`, and the descriptor `fd` with it when it is not -1 (SCM_RIGHTS).
+ssize_t send_message(int socket, const std::string& message, int fd) {
+  iovec io{const_cast<char*>(message.data()), message.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &io;
+  msg.msg_iovlen = 1;
+  if (fd >= 0) {
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  }
+  ssize_t sent = 0;
+  do sent = ::sendmsg(socket, &msg, MSG_NOSIGNAL);
+  while (sent < 0 && errno == EINTR);
+  return sent;
 }
 
 // Plain data only: the atexit handler and forked children must not depend on destructors.
@@ -115,13 +157,24 @@ std::mutex state_mutex;
 [[noreturn]] void serve(int fd) noexcept {
   std::string request;
   for (;;) {
-    const ssize_t n = receive_message(fd, request);
+    int memory = -1;
+    const ssize_t n = receive_message(fd, request, &memory);
     if (n == 0) ::_exit(0);  // parbench closed its end or exited
     if (n < 0) ::_exit(2);
     std::string reply;
     try {
       try {
-        const process_plan plan = decode_request(request);
+        // The job's shared memory, if it has any: the job built here maps it, and the workers
+        // forked from here inherit that mapping.
+        (void)adopt_region_fd(memory);
+        process_plan plan;
+        try {
+          plan = decode_request(request);
+        } catch (...) {
+          if (const int unused = adopt_region_fd(-1); unused >= 0) ::close(unused);
+          throw;
+        }
+        if (const int unused = adopt_region_fd(-1); unused >= 0) ::close(unused);
         const process_outcome outcome = run_process_workers("forkserver", plan, &fork_worker);
         reply = encode_reply(&outcome, {});
       } catch (const codec::codec_error& e) {
@@ -217,9 +270,7 @@ process_outcome run_on_forkserver(const process_plan& plan) {
   for (int attempt = 0;; ++attempt) {
     const bool last = attempt > 0;
     start_locked();
-    ssize_t sent = 0;
-    do sent = ::send(state.fd, request.data(), request.size(), MSG_NOSIGNAL);
-    while (sent < 0 && errno == EINTR);
+    const ssize_t sent = send_message(state.fd, request, plan.job ? plan.job->memory_fd() : -1);
     if (sent != static_cast<ssize_t>(request.size())) {
       const int err = errno;
       if (!last && (err == EPIPE || err == ECONNRESET)) {

@@ -15,12 +15,16 @@
 
 #include "core/errors.hpp"
 #include "core/job_codec.hpp"
+#include "core/shared_region.hpp"
 #include "kernels/registry.hpp"
 
 extern char** environ;
 
 namespace parbench::process {
 namespace {
+
+// Where a spawned worker finds the job's shared memory, when it has any.
+constexpr int memory_fd_number = 3;
 
 std::atomic<bool> worker_capable{false};
 
@@ -57,8 +61,13 @@ std::optional<std::string> worker_executable() {
 }
 
 std::vector<std::string> worker_arguments(const assignment& a, pid_t parent) {
-  return {codec::to_hex(encode_assignment_job(a)), std::to_string(a.worker), std::string(to_string(a.fault)),
-          a.takes_tasks ? "tasks" : "once", std::to_string(parent)};
+  const bool memory = a.job && a.job->memory_fd() >= 0;
+  return {codec::to_hex(encode_assignment_job(a)),
+          std::to_string(a.worker),
+          std::string(to_string(a.fault)),
+          a.takes_tasks ? "tasks" : "once",
+          std::to_string(parent),
+          memory ? std::to_string(memory_fd_number) : "-1"};
 }
 
 pid_t spawn_worker(const std::string& exe, const assignment& a, int result_fd, int task_fd) {
@@ -74,6 +83,10 @@ pid_t spawn_worker(const std::string& exe, const assignment& a, int result_fd, i
   // worker keeps.
   ::posix_spawn_file_actions_adddup2(&setup.actions, result_fd, STDOUT_FILENO);
   if (task_fd >= 0) ::posix_spawn_file_actions_adddup2(&setup.actions, task_fd, STDIN_FILENO);
+  // The job's shared memory (kernels with arrays): the worker maps this descriptor, so that it
+  // works on the parent's arrays, not on a private copy.
+  if (a.job && a.job->memory_fd() >= 0)
+    ::posix_spawn_file_actions_adddup2(&setup.actions, a.job->memory_fd(), memory_fd_number);
   sigset_t none;
   sigemptyset(&none);
   ::posix_spawnattr_setsigmask(&setup.attr, &none);
@@ -95,14 +108,16 @@ int worker_main(int argc, char** argv) {
                  why);
     return 2;
   };
-  if (argc != 7) return usage("wrong number of arguments");
+  if (argc != 8) return usage("wrong number of arguments");
   assignment a;
   pid_t parent = 0;
   const std::string_view mode = argv[5];
   const auto fault = parse_fault_mode(argv[4]);
+  const std::string_view memory = argv[7];
   if (!parse_number(argv[3], a.worker) || !fault || (mode != "once" && mode != "tasks") ||
-      !parse_number(argv[6], parent))
+      !parse_number(argv[6], parent) || (memory != "-1" && memory != std::to_string(memory_fd_number)))
     return usage("malformed arguments");
+  if (memory != "-1") (void)adopt_region_fd(memory_fd_number);
   try {
     const codec::decoded_job job = codec::decode_job(codec::from_hex(argv[2]));
     a.range = job.range;

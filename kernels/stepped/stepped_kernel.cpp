@@ -117,8 +117,9 @@ class stepped_kernel final : public kernel {
     const std::uint64_t steps = param_uint(spec, "steps");
     job_spec one = spec;
     one.size = spec.size / steps * steps;  // the points a run of `steps` steps draws
-    for (auto& [name, value] : one.params)
-      if (name == "steps") value = "1";
+    // A new list rather than assigning "1" in place, which GCC 12 flags with a false -Wrestrict.
+    one.params.clear();
+    for (const auto& [name, value] : spec.params) one.params.emplace_back(name, name == "steps" ? "1" : value);
     return one;
   }
   std::vector<std::pair<std::string, std::string>> metadata() const override {
