@@ -133,6 +133,10 @@ class kernel_job {
     return nullptr;
   }
 
+  /// Called in a worker process before it runs `range` (process backends): maps the memory of
+  /// those chunks into its page tables in one call rather than one fault per page; a no-op
+  /// for kernels without memory.
+  virtual void map_for_worker(chunk_range range) const noexcept { (void)range; }
   /// Gives the memory's pages back, so that the next set-up pass touches them first (in the
   /// workers of the backend that runs it); a no-op for kernels without memory.
   virtual void reset_memory() const noexcept {}

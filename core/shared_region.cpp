@@ -94,6 +94,18 @@ shared_region& shared_region::operator=(shared_region&& other) noexcept {
   return *this;
 }
 
+void shared_region::populate(const void* first, const void* last) const noexcept {
+#ifdef MADV_POPULATE_WRITE
+  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto lo = reinterpret_cast<std::uintptr_t>(first) / page * page;
+  const auto hi = reinterpret_cast<std::uintptr_t>(last);
+  if (hi > lo) (void)::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_POPULATE_WRITE);
+#else
+  (void)first;
+  (void)last;
+#endif
+}
+
 void shared_region::release_pages() noexcept {
   if (fd_ < 0) return;
   // Punching the whole file frees its pages in every process that maps it.

@@ -31,6 +31,10 @@ class shared_region {
   /// Gives every page back (the contents become zero): the next touch allocates afresh, so
   /// that a set-up pass places the pages where its workers run.
   void release_pages() noexcept;
+  /// Maps the pages of [first, last) (inside the region) into this process's page tables in
+  /// one call (MADV_POPULATE_WRITE), so that a fresh worker process does not take one fault
+  /// per page; a no-op where the kernel lacks it.
+  void populate(const void* first, const void* last) const noexcept;
 
  private:
   std::byte* data_ = nullptr;

@@ -184,6 +184,8 @@ void run_worker(const assignment& a, int result_fd, int task_fd) noexcept {
     case fault_mode::exit: ::_exit(fault_exit_status);
     default: break;
   }
+  // A kernel with memory: this process's page tables get its chunks' pages in one go.
+  if (a.job && !a.range.empty()) a.job->map_for_worker(a.range);
   if (!a.takes_tasks) {
     const std::uint64_t key = a.job ? a.job->first_key() : 0;
     send_result(a, a.range, compute_or_exit(a, a.range, key), result_fd);

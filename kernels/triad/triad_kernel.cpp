@@ -124,6 +124,11 @@ class triad_job final : public kernel_job {
     return std::make_shared<triad_job>(s, memory_);
   }
   void reset_memory() const noexcept override { memory_.region->release_pages(); }
+  void map_for_worker(chunk_range range) const noexcept override {
+    const std::uint64_t lo = std::min(n_, range.first * chunk_elements);
+    const std::uint64_t hi = std::min(n_, range.last * chunk_elements);
+    for (double* array : {memory_.a, memory_.b, memory_.c}) memory_.region->populate(array + lo, array + hi);
+  }
 
  private:
   std::uint64_t n_;
