@@ -94,15 +94,17 @@ shared_region& shared_region::operator=(shared_region&& other) noexcept {
   return *this;
 }
 
-void shared_region::populate(const void* first, const void* last) const noexcept {
+void shared_region::populate(const void* first, const void* last, bool for_writing) const noexcept {
 #ifdef MADV_POPULATE_WRITE
   const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
   const auto lo = reinterpret_cast<std::uintptr_t>(first) / page * page;
   const auto hi = reinterpret_cast<std::uintptr_t>(last);
-  if (hi > lo) (void)::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_POPULATE_WRITE);
+  if (hi > lo)
+    (void)::madvise(reinterpret_cast<void*>(lo), hi - lo, for_writing ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
 #else
   (void)first;
   (void)last;
+  (void)for_writing;
 #endif
 }
 

@@ -32,9 +32,9 @@ class shared_region {
   /// that a set-up pass places the pages where its workers run.
   void release_pages() noexcept;
   /// Maps the pages of [first, last) (inside the region) into this process's page tables in
-  /// one call (MADV_POPULATE_WRITE), so that a fresh worker process does not take one fault
-  /// per page; a no-op where the kernel lacks it.
-  void populate(const void* first, const void* last) const noexcept;
+  /// one call (MADV_POPULATE_WRITE, or _READ for pages only read), so that a fresh worker process does not take one
+  /// fault per page; a no-op where the kernel lacks it.
+  void populate(const void* first, const void* last, bool for_writing) const noexcept;
 
  private:
   std::byte* data_ = nullptr;

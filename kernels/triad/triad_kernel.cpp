@@ -127,7 +127,10 @@ class triad_job final : public kernel_job {
   void map_for_worker(chunk_range range) const noexcept override {
     const std::uint64_t lo = std::min(n_, range.first * chunk_elements);
     const std::uint64_t hi = std::min(n_, range.last * chunk_elements);
-    for (double* array : {memory_.a, memory_.b, memory_.c}) memory_.region->populate(array + lo, array + hi);
+    // The timed passes write a and only read b and c (set-up and verification run once).
+    memory_.region->populate(memory_.a + lo, memory_.a + hi, true);
+    memory_.region->populate(memory_.b + lo, memory_.b + hi, spec().phase == job_phase::setup);
+    memory_.region->populate(memory_.c + lo, memory_.c + hi, spec().phase == job_phase::setup);
   }
 
  private:
