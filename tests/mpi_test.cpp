@@ -401,4 +401,44 @@ TEST(mpi, imbalanced_kernel_matches_serial_under_every_inner_schedule) {
   std::filesystem::remove_all(dir);
 }
 
+// The stepped kernel over 3 ranks: one gather per step, every rank derives the same next key;
+// and triad over 2 ranks: each rank's slice in its own memory (distributed), set up, run and
+// verified by that rank (a row fails if any rank's verification does).
+TEST(mpi, stepped_and_triad_kernels_match_serial_across_ranks) {
+  char dir_template[] = "/tmp/parbench_mpi_stepped_XXXXXX";
+  ASSERT_NE(::mkdtemp(dir_template), nullptr);
+  const std::filesystem::path dir = dir_template;
+  const auto r = run(mpiexec(3) + parbench() +
+                     "run --backend mpi --kernel stepped --param steps=25 --workers 2 --samples 500000 "
+                     "--repetitions 2 --no-overhead --no-break-even -q --out " +
+                     (dir / "stepped").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string stepped = serial_result("stepped", 500000, 1, {{"steps", "25"}});
+  int rows = 0;
+  for (const auto& row : read_csv(dir / "stepped" / "results.csv")) {
+    if (row.at("backend") != "mpi" || row.at("row_type") != "raw" || row.at("params") != "steps=25;rng=philox")
+      continue;
+    EXPECT_EQ(row.at("status"), "ok") << row.at("error");
+    EXPECT_EQ(row.at("result"), stepped);
+    EXPECT_EQ(row.at("ranks"), "3");
+    ++rows;
+  }
+  EXPECT_EQ(rows, 2);
+  const auto t = run(mpiexec(2) + parbench() +
+                     "run --backend mpi --kernel triad --param passes=3 --workers 2 --samples 400000 "
+                     "--repetitions 2 --no-overhead --no-break-even -q --out " +
+                     (dir / "triad").string());
+  ASSERT_EQ(t.exit_code, 0) << t.output;
+  rows = 0;
+  for (const auto& row : read_csv(dir / "triad" / "results.csv")) {
+    if (row.at("backend") != "mpi" || row.at("row_type") != "raw") continue;
+    EXPECT_EQ(row.at("status"), "ok") << row.at("error");
+    EXPECT_EQ(row.at("result"), "400000");
+    EXPECT_FALSE(row.at("setup_s").empty()) << "the set-up pass is timed on its own";
+    ++rows;
+  }
+  EXPECT_EQ(rows, 2);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace

@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -319,6 +321,34 @@ TEST_P(process_backend, buffered_stdout_is_not_duplicated_by_workers) {
   EXPECT_EQ(text, "marker line\n");
   EXPECT_EQ(r.result, serial(job));
   EXPECT_EQ(d.result, serial(job));
+}
+
+// Triad's arrays live in one memfd: the workers map it (fork by inheritance, spawn from fd 3,
+// forkserver by SCM_RIGHTS). Nothing of it outlives the job: no descriptor left open here, no
+// file in /dev/shm, no worker left, also when a worker is killed in the middle of a pass.
+TEST_P(process_backend, triad_memory_is_shared_and_nothing_is_left_behind) {
+  const auto shm_entries = [] {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/dev/shm")) ++n;
+    return n;
+  };
+  const std::size_t shm_before = shm_entries();
+  for (const auto& sched : schedules) {
+    const job_ptr job = make_job("triad", 9 * 65536 + 3, 1, {{"passes", "3"}});
+    const run_request req = request(job, 3, 60s, sched);
+    ASSERT_TRUE(run_setup(*backend_, req));
+    EXPECT_TRUE(job->check(backend_->run(req).result).ok) << to_string(sched);
+    const auto verified = run_verify(*backend_, req);
+    ASSERT_TRUE(verified.has_value());
+    EXPECT_TRUE(verified->ok) << to_string(sched) << ": " << verified->summary;
+    {
+      const fault_env fault(std::string(GetParam()) + ":1:crash");
+      EXPECT_THROW((void)backend_->run(req), run_error) << to_string(sched);
+    }
+    EXPECT_EQ(leftover_children(), std::vector<pid_t>{}) << to_string(sched);
+  }
+  // Every job is gone: the descriptor count is back (TearDown) and /dev/shm holds nothing new.
+  EXPECT_EQ(shm_entries(), shm_before);
 }
 
 INSTANTIATE_TEST_SUITE_P(all, process_backend, ::testing::ValuesIn(process_backends),

@@ -73,6 +73,23 @@ struct received_command {
   std::optional<usage_error> job_error;
 };
 
+// The job of a command on a rank other than 0. A kernel with memory (triad) keeps its arrays
+// from one command to the next (set-up, the timed runs, verification: distributed memory, each
+// rank's slice in its own process), so the last such job is kept and its phases derived from it.
+std::shared_ptr<const kernel_job> job_for(const job_spec& spec) {
+  static std::shared_ptr<const kernel_job> with_memory;
+  job_spec run = spec;
+  run.phase = job_phase::run;
+  const auto phase_of = [&](const std::shared_ptr<const kernel_job>& job) {
+    return spec.phase == job_phase::run ? job : job->phase_job(spec.phase);
+  };
+  if (with_memory && with_memory->spec() == run) return phase_of(with_memory);
+  with_memory.reset();  // its memory goes before the next job's is allocated
+  auto job = make_job(run);
+  if (job->memory_fd() >= 0) with_memory = job;
+  return phase_of(job);
+}
+
 received_command decode(std::string_view in) {
   codec::reader rd(in, command_magic);
   received_command out;
@@ -98,7 +115,7 @@ received_command decode(std::string_view in) {
   rd.finish();
   if (has_job) {
     try {
-      r.job = make_job(spec);
+      r.job = job_for(spec);
     } catch (const usage_error& e) {
       out.job_error = e;
     }
