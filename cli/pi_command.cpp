@@ -26,7 +26,7 @@ struct pi_options {
   std::vector<std::string> params;
   std::string backend = "all";
   std::string workers = "1";
-  std::string samples = "1e7";
+  std::string samples;  ///< empty: the kernel's default size, else 1e7
   std::string seed = "1";
   std::string rng;
   std::string schedule;
@@ -54,7 +54,8 @@ void run_once(const pi_options& o) {
       throw usage_error(fmt::format("--rng: kernel {} has no rng parameter", k.name()));
     params.emplace_back("rng", o.rng);
   }
-  const std::uint64_t size = parse_count(o.samples, "--samples");
+  const std::uint64_t size =
+      o.samples.empty() ? k.default_size().value_or(10'000'000) : parse_count(o.samples, "--samples");
   const std::uint64_t seed = parse_u64(o.seed, "--seed");
   run_request request;
   request.job = k.make_job(complete_spec(k, size, seed, params));
@@ -161,8 +162,8 @@ void add_once_options(CLI::App* cmd, const std::shared_ptr<pi_options>& opts) {
   cmd->add_option("-b,--backend", opts->backend, "Backend name, comma-separated list, or all")->capture_default_str();
   cmd->add_option("-w,--workers", opts->workers, "Exactly W OS-level workers (1..1024)")->capture_default_str();
   cmd->add_option("-n,--samples,--size", opts->samples,
-                  "Problem size in the kernel's unit (samples for pi), e.g. 1000000 or 1e9 (1..2^63)")
-      ->capture_default_str();
+                  "Problem size in the kernel's unit (samples for pi), e.g. 1000000 or 1e9 (1..2^63); default 1e7, "
+                  "triad: 4x the L3 cache per array");
   cmd->add_option("--seed", opts->seed, "Seed of the random streams (0..2^64-1)")->capture_default_str();
   cmd->add_option("--rng", opts->rng, "Shortcut for --param rng=philox|light (kernels with an rng parameter)");
   cmd->add_option("-s,--schedule", opts->schedule,

@@ -53,6 +53,9 @@ bench::suite build_suite(const run_options& o) {
     for (const kernel* k : parse_kernel_list(o.kernel)) {
       bench::kernel_entry e;
       e.name = std::string(k->name());
+      // Without --samples, a kernel with a size of its own (triad: 4x the L3 cache) uses it.
+      if (o.samples.empty())
+        if (const auto size = k->default_size()) e.samples = {*size};
       s.kernels.push_back(std::move(e));
     }
   }

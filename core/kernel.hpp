@@ -174,6 +174,9 @@ class kernel {
     (void)spec;
     return std::nullopt;
   }
+  /// The size `pi`/`once` and `run --kernel` use when no size is given, where the kernel has a
+  /// reason for its own (triad: arrays 4x the L3 cache); nullopt = the command's default.
+  [[nodiscard]] virtual std::optional<std::uint64_t> default_size() const { return std::nullopt; }
   /// Facts for report metadata (e.g. the instruction-set path); empty by default.
   [[nodiscard]] virtual std::vector<std::pair<std::string, std::string>> metadata() const { return {}; }
 };

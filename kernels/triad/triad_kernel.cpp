@@ -13,7 +13,11 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <memory>
+#include <optional>
 
 #include "core/errors.hpp"
 #include "core/kernel.hpp"
@@ -155,6 +159,11 @@ class triad_kernel final : public kernel {
              {},
              1,
              10'000}};
+  }
+  // STREAM's rule: each array at least 4x the last-level cache, so no pass is served from it.
+  std::optional<std::uint64_t> default_size() const override {
+    const long l3 = ::sysconf(_SC_LEVEL3_CACHE_SIZE);
+    return std::max<std::uint64_t>(std::uint64_t{1} << 24, l3 > 0 ? 4 * static_cast<std::uint64_t>(l3) / sizeof(double) : 0);
   }
   std::shared_ptr<const kernel_job> make_job(const job_spec& spec) const override {
     if (spec.size < 1) throw usage_error("kernel triad: the size (elements per array) must be at least 1");
