@@ -26,7 +26,7 @@ struct pi_options {
   std::vector<std::string> params;
   std::string backend = "all";
   std::string workers = "1";
-  std::string samples;  ///< empty: the kernel's default size, else 1e7
+  std::optional<std::string> samples;  ///< not given: the kernel's default size, else 1e7
   std::string seed = "1";
   std::string rng;
   std::string schedule;
@@ -55,7 +55,7 @@ void run_once(const pi_options& o) {
     params.emplace_back("rng", o.rng);
   }
   const std::uint64_t size =
-      o.samples.empty() ? k.default_size().value_or(10'000'000) : parse_count(o.samples, "--samples");
+      o.samples ? parse_count(*o.samples, "--samples") : k.default_size().value_or(10'000'000);
   const std::uint64_t seed = parse_u64(o.seed, "--seed");
   run_request request;
   request.job = k.make_job(complete_spec(k, size, seed, params));

@@ -348,7 +348,12 @@ TEST(suite, file_values_override_the_base) {
 
 TEST(suite, default_suite_runs_pi_and_imbalanced_with_every_schedule) {
   const auto s = bench::default_suite();
-  ASSERT_EQ(s.kernels.size(), 3u);
+  ASSERT_EQ(s.kernels.size(), 4u);
+  EXPECT_EQ(s.kernels[3].name, "triad");
+  ASSERT_EQ(s.kernels[3].samples.size(), 1u);
+  EXPECT_LE(s.kernels[3].samples[0], std::uint64_t{1} << 25) << "capped to keep the default run short";
+  EXPECT_GE(s.kernels[3].samples[0], std::uint64_t{1} << 24);
+  EXPECT_TRUE(s.kernels[3].workers_at_cpus);
   EXPECT_EQ(s.kernels[2].name, "stepped");
   EXPECT_EQ(s.kernels[2].params, (parbench::param_values{{"steps", "1000"}}));
   EXPECT_EQ(s.kernels[2].break_even, false);
