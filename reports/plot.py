@@ -419,6 +419,33 @@ def plot_overhead(path, overhead, meta, out_dir):
     save(fig, out_dir, "overhead")
 
 
+def plot_sync(path, results, meta, out_dir):
+    """Synchronisation cost per step of stepped kernels, beside the start-up cost (overhead)."""
+    fig, (ax,) = new_figure("Synchronisation cost per step vs workers (median, error bars: range)", meta)
+    rows = [r for r in results if r.get("row_type") == "aggregate" and r.get("sync_per_step_s")]
+    if not rows:
+        empty_plot(ax, "no stepped kernel in this report (no synchronisation cost per step)")
+    else:
+        series = {}
+        for r in rows:
+            series.setdefault("%s %s %s %s" % (r["kernel"], r["params"], r["backend"], r["schedule"]), []).append(r)
+        for label, rs in sorted(series.items()):
+            rs.sort(key=lambda r: int(r["workers"]))
+            xs = [int(r["workers"]) for r in rs]
+            med = [1e6 * number(path, r, "sync_per_step_s", False) for r in rs]
+            lo = [max(0.0, m - 1e6 * (number(path, r, "sync_per_step_s_min") or m / 1e6)) for m, r in zip(med, rs)]
+            hi = [max(0.0, 1e6 * (number(path, r, "sync_per_step_s_max") or m / 1e6) - m) for m, r in zip(med, rs)]
+            ax.errorbar(xs, med, yerr=[lo, hi], marker="o", capsize=3, label=label)
+        # The median can be slightly negative within the noise: a symmetric log axis shows it.
+        ax.set_yscale("symlog", linthresh=1.0)
+        ax.set_xlabel("workers (W)")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel("cost per step (microseconds, symmetric log scale)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    save(fig, out_dir, "sync")
+
+
 def draw_break_even(path, ax, rows):
     rows = sorted(rows, key=lambda r: (r["backend"], r["schedule"], r["params"], int(r["workers"])))
     several_params = len({r["params"] for r in rows}) > 1
@@ -511,6 +538,7 @@ def main(argv):
         kernels = kernels_of(results, break_even)
         plot_scaling(results_path, results, meta, out_dir, kernels)
         plot_overhead(overhead_path, overhead, meta, out_dir)
+        plot_sync(results_path, results, meta, out_dir)
         plot_break_even(break_even_path, break_even, meta, out_dir, kernels)
     except ReportError as e:
         fail(EXIT_BAD_REPORT, str(e))
@@ -525,7 +553,7 @@ def main(argv):
 
 def plot_names(kernels):
     """The plots written, without extension."""
-    names = [n for n, _, _ in SCALING_PLOTS] + ["overhead", "break_even"]
+    names = [n for n, _, _ in SCALING_PLOTS] + ["overhead", "sync", "break_even"]
     return names + ["%s_%s" % (file_part(k), n) for k in kernels for n in [n for n, _, _ in SCALING_PLOTS] +
                     ["break_even"]]
 

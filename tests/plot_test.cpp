@@ -20,6 +20,7 @@
 #include "bench/records.hpp"
 #include "core/errors.hpp"
 #include "reports/report_columns.hpp"
+#include "reports/report_reader.hpp"
 #include "reports/report_writer.hpp"
 #include "tests/cli_helpers.hpp"
 
@@ -28,9 +29,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Written for every report; per kernel K also K_speedup, K_efficiency, K_throughput, K_break_even.
-const char* const plot_names[] = {"speedup", "efficiency", "throughput", "overhead", "break_even"};
+const char* const plot_names[] = {"speedup", "efficiency", "throughput", "overhead", "sync", "break_even"};
 const char* const kernel_plot_names[] = {"speedup", "efficiency", "throughput", "break_even"};
 
 std::string slurp(const fs::path& p) {
@@ -232,6 +234,32 @@ TEST_F(plot_files, SchemaVersionsComeFromRecordsHpp) {
     EXPECT_THAT(e.what(), HasSubstr("results.csv:2:1: unknown schema_version '" +
                                     std::to_string(bench::schema_version + 1) + "'"));
   }
+}
+
+// A stepped kernel's synchronisation cost per step is drawn per (kernel, backend, schedule);
+// a report without one says so in the plot.
+TEST_F(plot_files, SyncPlotShowsTheCostPerStepOfStepwiseKernels) {
+  write_small_report(dir_ / "report");
+  make_plots(dir_ / "report", dir_ / "plain");
+  EXPECT_THAT(slurp(dir_ / "plain" / "sync.svg"), HasSubstr("no stepped kernel in this report"));
+  std::vector<bench::result_row> rows = reports::read_results((dir_ / "report" / "results.csv").string());
+  for (unsigned w : {1u, 2u}) {
+    bench::result_row r = row_for("stepped", "steps=100;rng=philox", "samples", "threads", "static", w, 0.01);
+    r.row_type = "aggregate";
+    r.steps = 100;
+    r.sync_per_step_s = w * 2e-6;
+    r.sync_per_step_s_min = w * 1e-6;
+    r.sync_per_step_s_max = w * 3e-6;
+    rows.push_back(r);
+  }
+  {
+    std::ofstream out(dir_ / "report" / "results.csv", std::ios::binary);
+    out << reports::to_csv(rows);
+  }
+  make_plots(dir_ / "report", dir_ / "out");
+  const std::string sync = slurp(dir_ / "out" / "sync.svg");
+  EXPECT_THAT(sync, HasSubstr("stepped steps=100;rng=philox threads static"));
+  EXPECT_THAT(sync, Not(HasSubstr("no stepped kernel")));
 }
 
 // A report written before stepped kernels (schema 2): tests/data.
