@@ -120,7 +120,8 @@ std::string summary_text(const bench::report& report, const bench::suite& suite)
     std::set<std::uint64_t> sizes;
     std::size_t width = 11;  // peers have long names (python-numpy-forkserver)
     std::size_t sched_width = 8;
-    bool imbalanced = false;  // some static split is clearly bounded below W
+    bool imbalanced = false;    // some static split is clearly bounded below W
+    bool moves_memory = false;  // the kernel declares bytes moved: bandwidth is the figure
     std::string unit = "items";
     for (const auto& r : report.results) {
       if (r.row_type != "aggregate" || r.kernel != kernel || r.params != params) continue;
@@ -132,13 +133,15 @@ std::string summary_text(const bench::report& report, const bench::suite& suite)
       width = std::max(width, r.backend.size());
       sched_width = std::max(sched_width, r.schedule.size());
       if (r.static_bound && *r.static_bound < 0.97 * r.workers) imbalanced = true;
+      if (r.bytes_per_s) moves_memory = true;
     }
     for (const auto n : sizes) {
       out += fmt::format("\n{} {}: {} scaling, {} {} {} (median of {} repetitions):\n", kernel, params, suite.scaling,
                          size_text(n), unit, suite.scaling == "weak" ? "per worker" : "in total", suite.repetitions);
       out += fmt::format("  {:<{}} {:<{}} {:>4} {:>11} {:>11} {:>8} {:>15} {:>10} {:>10} {:>6}{}\n", "backend", width,
                          "schedule", sched_width, "W", "time", fmt::format("{}/s", unit), "speedup", "[min, max]",
-                         "efficiency", "karp-flatt", "cv", imbalanced ? "  static bound" : "");
+                         "efficiency", "karp-flatt", "cv",
+                         std::string(moves_memory ? "     bytes/s" : "") + (imbalanced ? "  static bound" : ""));
       for (const auto* rp : rows) {
         const auto& r = *rp;
         const std::uint64_t per = r.scaling == "weak" ? r.size / r.workers : r.size;
@@ -157,12 +160,24 @@ std::string summary_text(const bench::report& report, const bench::suite& suite)
                            width, r.schedule, sched_width, r.workers, *r.wall_s,
                            r.items_per_s ? si(*r.items_per_s) : std::string("-"), opt(r.speedup, 1, 2, ""), spread,
                            opt(r.efficiency, 100, 0, "%"), opt(r.karp_flatt, 1, 3, ""), opt(r.wall_s_cv, 100, 1, "%"),
-                           imbalanced && r.static_bound ? fmt::format("  {:>12.2f}", *r.static_bound) : "");
+                           (moves_memory ? fmt::format(" {:>11}", r.bytes_per_s ? si(*r.bytes_per_s) : "-") : "") +
+                               (imbalanced && r.static_bound ? fmt::format("  {:>12.2f}", *r.static_bound) : ""));
       }
       out += accelerator_text(report, kernel, params, n);
     }
     if (imbalanced)
       out += "  static bound: the best speedup a static block split of these chunks can reach at W (docs/kernels.md)\n";
+    // Kernels with memory: how the arrays were set up, which the times above exclude.
+    std::vector<double> setups;
+    for (const auto* rp : rows)
+      if (rp->setup_s) setups.push_back(*rp->setup_s);
+    if (!setups.empty()) {
+      const auto [lo, hi] = std::minmax_element(setups.begin(), setups.end());
+      out += fmt::format(
+          "  set-up, untimed before every run: pages given back, then first touch and initialisation by each "
+          "backend's own workers ({:.3f}-{:.3f} s, setup_s); every element verified after each run\n",
+          *lo, *hi);
+    }
   }
 
   if (!report.break_even.empty()) {

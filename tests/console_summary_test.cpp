@@ -143,3 +143,37 @@ TEST(console_summary, overhead_table_shows_whole_mechanism_names) {
 }
 
 }  // namespace
+
+namespace {
+
+// A kernel that moves memory gets a bytes/s column and a line on its untimed set-up; a stepped
+// kernel's cost per step is a table of its own, per W.
+TEST(console_summary, bandwidth_set_up_and_synchronisation_cost_per_step) {
+  bench::report report;
+  auto triad = aggregate("threads", "backend", 2, 1e9, 1.9, "triad", "passes=10", 1u << 25);
+  triad.unit = "elements";
+  triad.bytes_per_s = 2.4e10;
+  triad.setup_s = 0.25;
+  auto stepped = aggregate("fork", "backend", 2, 1e9, 0.5, "stepped", "steps=1000;rng=philox", 1u << 25);
+  stepped.steps = 1000;
+  stepped.sync_per_step_s = 4.25e-5;
+  stepped.sync_per_step_s_min = 1.0e-5;
+  stepped.sync_per_step_s_max = 7.5e-5;
+  report.results = {aggregate("serial", "reference", 1, 5e8, 1.0, "triad", "passes=10", 1u << 25), triad, stepped};
+  bench::suite s;
+  s.samples = {1u << 25};
+  bench::kernel_entry t, st;
+  t.name = "triad";
+  st.name = "stepped";
+  s.kernels = {t, st};
+  const std::string text = cli::summary_text(report, s);
+  EXPECT_THAT(line_of(text, "backend"), HasSubstr("bytes/s"));
+  EXPECT_THAT(line_of(text, "threads"), HasSubstr("24G"));
+  EXPECT_THAT(text, HasSubstr("set-up, untimed before every run"));
+  EXPECT_THAT(text, HasSubstr("0.250-0.250 s"));
+  EXPECT_THAT(text, HasSubstr("synchronisation cost per step"));
+  EXPECT_THAT(line_of(text, "stepped steps=1000;rng=philox fork static"), HasSubstr("42.5 [10.0, 75.0]"));
+  EXPECT_EQ(cli::sync_text({triad}), "") << "no stepped kernel, no table";
+}
+
+}  // namespace
