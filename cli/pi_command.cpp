@@ -54,8 +54,7 @@ void run_once(const pi_options& o) {
       throw usage_error(fmt::format("--rng: kernel {} has no rng parameter", k.name()));
     params.emplace_back("rng", o.rng);
   }
-  const std::uint64_t size =
-      o.samples ? parse_count(*o.samples, "--samples") : k.default_size().value_or(10'000'000);
+  const std::uint64_t size = o.samples ? parse_count(*o.samples, "--samples") : k.default_size().value_or(10'000'000);
   const std::uint64_t seed = parse_u64(o.seed, "--seed");
   run_request request;
   request.job = k.make_job(complete_spec(k, size, seed, params));

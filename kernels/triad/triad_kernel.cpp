@@ -163,7 +163,8 @@ class triad_kernel final : public kernel {
   // STREAM's rule: each array at least 4x the last-level cache, so no pass is served from it.
   std::optional<std::uint64_t> default_size() const override {
     const long l3 = ::sysconf(_SC_LEVEL3_CACHE_SIZE);
-    return std::max<std::uint64_t>(std::uint64_t{1} << 24, l3 > 0 ? 4 * static_cast<std::uint64_t>(l3) / sizeof(double) : 0);
+    return std::max<std::uint64_t>(std::uint64_t{1} << 24,
+                                   l3 > 0 ? 4 * static_cast<std::uint64_t>(l3) / sizeof(double) : 0);
   }
   std::shared_ptr<const kernel_job> make_job(const job_spec& spec) const override {
     if (spec.size < 1) throw usage_error("kernel triad: the size (elements per array) must be at least 1");
