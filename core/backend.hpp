@@ -69,6 +69,10 @@ struct run_request {
   std::optional<chunk_range> chunks{};
   /// The model a nesting backend (mpi) runs inside each of its processes; empty = its default.
   std::string inner{};
+  /// Set by a nesting backend for a stepped job: called once per step, on one thread, with the
+  /// step's combined result of `chunks`, before the next key is derived. Nestable backends call
+  /// it wherever their model combines a step; it may throw run_error (the run then ends).
+  step_combiner combine_step{};
 };
 
 /// The chunks `request` asks for: `request.chunks`, or every chunk of the job.

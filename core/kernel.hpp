@@ -5,6 +5,7 @@
 // decide who runs which chunk; nothing here knows a particular kernel or backend.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -188,15 +189,23 @@ class kernel {
 void combine(const std::vector<result_word>& layout, std::span<std::uint64_t> into,
              std::span<const std::uint64_t> from);
 
+/// A nesting backend's combination of each step across its processes (mpi's collective): given
+/// the step's combined result of the chunks run here, it replaces it with the whole job's.
+using step_combiner = std::function<void(std::span<std::uint64_t>)>;
+
 /// Runs every step of `job`: `one_step(key)` returns the combined result of one step under
-/// `key`; returns the last step's result.
+/// `key`, which `combine_step` (when set) completes before the next key is derived; returns the
+/// last step's result.
 template <typename OneStep>
-[[nodiscard]] result_words run_steps(const kernel_job& job, OneStep&& one_step) {
+[[nodiscard]] result_words run_steps(const kernel_job& job, OneStep&& one_step,
+                                     const step_combiner& combine_step = {}) {
   std::uint64_t key = job.first_key();
   result_words result = one_step(key);
+  if (combine_step) combine_step(result);
   for (std::uint32_t s = 1; s < job.step_count(); ++s) {
     key = job.next_key(key, result);
     result = one_step(key);
+    if (combine_step) combine_step(result);
   }
   return result;
 }

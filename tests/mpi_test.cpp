@@ -219,6 +219,17 @@ TEST(mpi, other_ranks_follow_rank_0s_command_line) {
 
 // A rank whose inner model fails says so on stderr, and the job fails: rank 1 alone has an
 // instruction-set path its kernel rejects (rank 0 validated the run with its own).
+// A stepped job: the failing rank never reaches the first step's collective; it joins it as
+// failed, the other rank stops there, and the job ends with exit 3, no hang.
+TEST(mpi, a_failing_rank_fails_a_stepped_job_without_a_hang) {
+  const std::string args = "pi --kernel stepped --param steps=50 --backend mpi -w 2 --samples 400000";
+  const auto r = run(mpiexec(1) + parbench() + args + " : -np 1 env PARBENCH_ISA=bogus " + parbench() + args);
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("PARBENCH_ISA=bogus"));
+  EXPECT_THAT(r.output, HasSubstr("1 of 2 ranks failed"));
+  EXPECT_LT(r.seconds, 60.0);
+}
+
 TEST(mpi, a_failing_rank_fails_the_job) {
   const auto r = run(mpiexec(1) + parbench() + "pi --backend mpi --samples 400000 : -np 1 env PARBENCH_ISA=bogus " +
                      parbench() + "pi --backend mpi --samples 400000");

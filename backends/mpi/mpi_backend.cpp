@@ -182,6 +182,74 @@ share_outcome gather_step(const mpi::environment* env, const command& c, std::ve
   return out;
 }
 
+// This rank's block of the chunks in one run of the inner model, which keeps its workers for
+// every step of a stepped job: each step's result is completed across the ranks by one
+// collective, called where the inner model combines the step (run_request::combine_step; any
+// inner thread may make it, one at a time: MPI_THREAD_SERIALIZED). Then the final gather.
+// A rank that fails before the step collectives are done joins the next one with failed = 1,
+// which makes every other rank stop after that step; all then meet in the final gather.
+share_outcome run_persistent(const mpi::environment* env, const command& c, run_request share) {
+  const kernel_job& job = *c.request.job;
+  const bool collective_steps = env != nullptr && job.step_count() > 1;
+  share_outcome out;
+  std::vector<std::uint64_t> mine(3 + c.words, 0);
+  std::uint32_t step_gathers = 0;
+  bool peer_failed = false;
+  const auto step_gather = [&](bool failed, std::span<std::uint64_t> words) {
+    std::vector<std::uint64_t> step(1 + c.words, 0);
+    step[0] = failed ? 1 : 0;
+    std::copy(words.begin(), words.end(), step.begin() + 1);
+    const std::vector<std::uint64_t> all = env->gather_all(step);
+    ++step_gathers;
+    result_words total = identity(job.layout());
+    bool any_failed = false;
+    for (std::size_t at = 0; at < all.size(); at += step.size()) {
+      any_failed = any_failed || all[at] != 0;
+      combine(job.layout(), total, std::span<const std::uint64_t>(all.data() + at + 1, c.words));
+    }
+    if (any_failed) {
+      peer_failed = !failed;
+      throw run_error("another rank failed");
+    }
+    std::copy(total.begin(), total.end(), words.begin());
+  };
+  if (collective_steps) share.combine_step = [&](std::span<std::uint64_t> words) { step_gather(false, words); };
+  const result_words zero = identity(job.layout());
+  try {
+    // Touch the kernel once on this thread (an empty range), so that a lazily failing setup
+    // (a PARBENCH_ISA this rank's CPU lacks) is this rank's usage error, not a worker's.
+    (void)compute(job, {share.chunks->first, share.chunks->first});
+    const run_result r = find_backend(c.request.inner).make()->run(share);
+    if (r.result.size() != c.words)
+      throw run_error(fmt::format("--inner {} returned {} result words, the job has {}", c.request.inner,
+                                  r.result.size(), c.words));
+    mine[1] = r.workers_started;
+    mine[2] = r.workers_used;
+    // After the step collectives every rank holds the whole job's result: rank 0 gives it.
+    const result_words& words = collective_steps && env->rank() != 0 ? zero : r.result;
+    std::copy(words.begin(), words.end(), mine.begin() + 3);
+  } catch (const usage_error& e) {
+    out.usage = e;
+  } catch (const std::exception& e) {
+    if (!peer_failed) out.failure = e.what();
+  }
+  if (out.usage || !out.failure.empty()) {
+    std::fill(mine.begin(), mine.end(), 0);
+    mine[0] = 1;
+    if (collective_steps && step_gathers < job.step_count()) {
+      result_words none = zero;
+      try {
+        step_gather(true, none);
+      } catch (const run_error&) {
+        // Expected: this rank's own failure, now known to every rank.
+      }
+    }
+  } else if (peer_failed) {
+    std::fill(mine.begin(), mine.end(), 0);
+  }
+  return gather_step(env, c, mine, std::move(out));
+}
+
 // This rank's block of the chunks on the inner model, then the gather (collective), once per
 // step of the job: a stepped job's next key comes from the combined result of every rank, so
 // every rank derives the same one. A rank that failed still joins every collective (with
@@ -215,6 +283,8 @@ share_outcome run_share(const mpi::environment* env, const command& c, const std
   run_request share = c.request;
   share.chunks = chunk_range{all.first + block.first, all.first + block.last};
   share.inner.clear();
+  if (job.step_count() == 1 || env == nullptr || env->serialized()) return run_persistent(env, c, share);
+  // An MPI that lets only the main thread call it: one inner run and one gather per step.
   std::unique_ptr<backend> inner;
   std::uint64_t key = job.first_key();
   std::uint64_t used = 0;

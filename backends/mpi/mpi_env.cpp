@@ -60,11 +60,15 @@ environment& environment::get() {
   return env;
 }
 
+bool environment::serialized() const noexcept { return job_.thread_level >= MPI_THREAD_SERIALIZED; }
+
 environment::environment() {
   if (!started()) {
     const auto start = clock::now();
     int provided = MPI_THREAD_SINGLE;
-    check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
+    // SERIALIZED: a stepped job's collective is called by whichever inner thread completes the
+    // step (one at a time). FUNNELED is enough for everything else.
+    check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided), "MPI_Init_thread");
     job_.init_seconds = seconds_since(start);
     job_.thread_level = provided;
     we_initialised_ = true;

@@ -25,6 +25,8 @@ class environment {
   [[nodiscard]] int rank() const noexcept { return job_.rank; }
   [[nodiscard]] int size() const noexcept { return job_.ranks; }
   [[nodiscard]] bool is_root() const noexcept { return job_.rank == 0; }
+  /// Whether any thread may call MPI, one at a time (MPI_THREAD_SERIALIZED or more).
+  [[nodiscard]] bool serialized() const noexcept;
   [[nodiscard]] const job_info& job() const noexcept { return job_; }
   [[nodiscard]] const std::vector<std::string>& hosts() const noexcept { return job_.hosts; }
 

@@ -8,8 +8,10 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
 #include <memory>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -22,9 +24,24 @@ namespace {
 // What one thread leaves behind; each on its own cache lines, as threads write them concurrently.
 struct alignas(64) thread_state {
   result_words acc;
+  result_words next;  // a stepped job's second buffer (odd steps)
   bool ran = false;
-  std::exception_ptr error;
+  std::atomic<bool> failed{false};  // read by the other threads between steps
+  std::exception_ptr error;         // read after the region only
 };
+
+// Chunk `c` of the step under `key` into `into`; an exception is kept in `s`, never thrown out
+// of the parallel region.
+void run_chunk(const kernel_job& job, std::uint64_t key, long long c, thread_state& s,
+               std::span<std::uint64_t> into) noexcept {
+  try {
+    job.accumulate_step(key, {static_cast<std::uint64_t>(c), static_cast<std::uint64_t>(c) + 1}, into);
+    s.ran = true;
+  } catch (...) {
+    s.error = std::current_exception();
+    s.failed.store(true, std::memory_order_release);
+  }
+}
 
 omp_sched_t kind_of(const std::string& name) {
   if (name == "dynamic") return omp_sched_dynamic;
@@ -62,47 +79,85 @@ class openmp_backend final : public backend {
     const chunk_range range = requested_chunks(request);
     const auto first = static_cast<long long>(range.first), last = static_cast<long long>(range.last);
     std::vector<thread_state> state(request.workers);
-    for (auto& s : state) s.acc = identity(job.layout());
+    const result_words zero = identity(job.layout());
+    for (auto& s : state) s.acc = s.next = zero;
     const int threads = static_cast<int>(request.workers);
     const std::uint32_t steps = job.step_count();
     std::uint64_t key = job.first_key();
-    const result_words zero = identity(job.layout());
     result_words step_result = zero;
     std::exception_ptr step_error;
     int team = 0;
+    if (request.combine_step) {
+      // A nesting backend completes each step across its processes: one thread makes that call
+      // (`single`), between the step's loop and the next.
 #pragma omp parallel num_threads(threads)
-    {
+      {
 #pragma omp single
-      team = omp_get_num_threads();
-      thread_state& s = state[static_cast<std::size_t>(omp_get_thread_num())];
-      for (std::uint32_t step = 0; step < steps; ++step) {
+        team = omp_get_num_threads();
+        thread_state& s = state[static_cast<std::size_t>(omp_get_thread_num())];
+        for (std::uint32_t step = 0; step < steps; ++step) {
 #pragma omp for schedule(runtime)
-        for (long long c = first; c < last; ++c) {
-          // No exception may leave the region: the first one is kept and the rest skipped.
-          if (s.error || step_error) continue;
-          try {
-            job.accumulate_step(key, {static_cast<std::uint64_t>(c), static_cast<std::uint64_t>(c) + 1}, s.acc);
-            s.ran = true;
-          } catch (...) {
-            s.error = std::current_exception();
+          for (long long c = first; c < last; ++c) {
+            // No exception may leave the region: the first one is kept and the rest skipped.
+            if (s.failed.load(std::memory_order_relaxed) || step_error) continue;
+            run_chunk(job, key, c, s, s.acc);
           }
-        }
 #pragma omp single
-        {
-          try {
-            // No allocation between steps: reset the accumulators in place.
-            std::copy(zero.begin(), zero.end(), step_result.begin());
-            for (auto& t : state) {
-              if (t.error && !step_error) step_error = t.error;
-              combine(job.layout(), step_result, t.acc);
-              std::copy(zero.begin(), zero.end(), t.acc.begin());
+          {
+            try {
+              std::copy(zero.begin(), zero.end(), step_result.begin());
+              for (auto& t : state) {
+                if (t.error && !step_error) step_error = t.error;
+                combine(job.layout(), step_result, t.acc);
+                std::copy(zero.begin(), zero.end(), t.acc.begin());
+              }
+              if (!step_error) request.combine_step(step_result);
+              if (step + 1 < steps && !step_error) key = job.next_key(key, step_result);
+            } catch (...) {
+              if (!step_error) step_error = std::current_exception();
             }
-            if (step + 1 < steps && !step_error) key = job.next_key(key, step_result);
-          } catch (...) {
-            if (!step_error) step_error = std::current_exception();
           }
         }
       }
+    } else {
+      // One barrier per step: the worksharing loop's own. Step s accumulates into buffer s % 2;
+      // after the barrier every thread combines that buffer of every thread and derives the next
+      // key itself (the same on every thread: exact). The buffer is reused two steps later,
+      // after another barrier, so no thread can still be reading it.
+#pragma omp parallel num_threads(threads)
+      {
+#pragma omp single nowait
+        team = omp_get_num_threads();
+        const int me = omp_get_thread_num();
+        thread_state& s = state[static_cast<std::size_t>(me)];
+        std::uint64_t my_key = key;
+        result_words total = zero;
+        bool stop = false;
+        for (std::uint32_t step = 0; step < steps; ++step) {
+          result_words& mine = step % 2 == 0 ? s.acc : s.next;
+          std::copy(zero.begin(), zero.end(), mine.begin());
+#pragma omp for schedule(runtime)
+          for (long long c = first; c < last; ++c)
+            if (!stop && !s.failed.load(std::memory_order_relaxed)) run_chunk(job, my_key, c, s, mine);
+          std::copy(zero.begin(), zero.end(), total.begin());
+          for (auto& t : state) {
+            stop = stop || t.failed.load(std::memory_order_acquire);
+            combine(job.layout(), total, step % 2 == 0 ? t.acc : t.next);
+          }
+          if (step + 1 < steps && !stop) {
+            try {
+              my_key = job.next_key(my_key, total);
+            } catch (...) {
+              s.error = std::current_exception();
+              s.failed.store(true, std::memory_order_release);
+              stop = true;
+            }
+          }
+        }
+        if (me == 0) step_result = total;
+      }
+      for (const auto& t : state)
+        if (t.error && !step_error) step_error = t.error;
     }
     if (step_error) std::rethrow_exception(step_error);
     run_result result;

@@ -21,7 +21,17 @@ class serial_backend final : public backend {
   }
   run_result run(const run_request& request) override {
     (void)resolve_schedule(name(), abilities(), request.schedule);
-    return {compute(*request.job, requested_chunks(request)), 1, 1, 0.0};
+    const kernel_job& job = *request.job;
+    const chunk_range range = requested_chunks(request);
+    result_words result = run_steps(
+        job,
+        [&](std::uint64_t key) {
+          result_words acc = identity(job.layout());
+          if (!range.empty()) job.accumulate_step(key, range, acc);
+          return acc;
+        },
+        request.combine_step);
+    return {std::move(result), 1, 1, 0.0};
   }
   void start_empty(unsigned /*workers*/) override {}
 };

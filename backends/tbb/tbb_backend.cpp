@@ -56,19 +56,22 @@ class tbb_backend final : public backend {
     const result_words zero = identity(job.layout());
     run_result result;
     result.result = arena.execute([&] {
-      return run_steps(job, [&](std::uint64_t key) {
-        const auto body = [&](const oneapi::tbb::blocked_range<std::uint64_t>& r, result_words acc) {
-          const int slot = oneapi::tbb::this_task_arena::current_thread_index();
-          if (slot >= 0 && slot < workers) ran[static_cast<std::size_t>(slot)].store(1, std::memory_order_relaxed);
-          job.accumulate_step(key, {r.begin(), r.end()}, acc);
-          return acc;
-        };
-        if (option.name == "simple")
-          return oneapi::tbb::parallel_reduce(range, zero, body, join, oneapi::tbb::simple_partitioner{});
-        if (option.name == "static")
-          return oneapi::tbb::parallel_reduce(range, zero, body, join, oneapi::tbb::static_partitioner{});
-        return oneapi::tbb::parallel_reduce(range, zero, body, join, oneapi::tbb::auto_partitioner{});
-      });
+      return run_steps(
+          job,
+          [&](std::uint64_t key) {
+            const auto body = [&](const oneapi::tbb::blocked_range<std::uint64_t>& r, result_words acc) {
+              const int slot = oneapi::tbb::this_task_arena::current_thread_index();
+              if (slot >= 0 && slot < workers) ran[static_cast<std::size_t>(slot)].store(1, std::memory_order_relaxed);
+              job.accumulate_step(key, {r.begin(), r.end()}, acc);
+              return acc;
+            };
+            if (option.name == "simple")
+              return oneapi::tbb::parallel_reduce(range, zero, body, join, oneapi::tbb::simple_partitioner{});
+            if (option.name == "static")
+              return oneapi::tbb::parallel_reduce(range, zero, body, join, oneapi::tbb::static_partitioner{});
+            return oneapi::tbb::parallel_reduce(range, zero, body, join, oneapi::tbb::auto_partitioner{});
+          },
+          request.combine_step);
     });
     result.workers_started = static_cast<unsigned>(arena.max_concurrency());
     for (const auto& r : ran) result.workers_used += r.load() != 0 ? 1u : 0u;

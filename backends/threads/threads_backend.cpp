@@ -101,6 +101,7 @@ class threads_backend final : public backend {
           combine(job.layout(), step_result, s.acc);
           std::copy(zero.begin(), zero.end(), s.acc.begin());
         }
+        if (request.combine_step && !step_error) request.combine_step(step_result);
         if (++step < steps && !step_error) key = job.next_key(key, step_result);
         next.store(0, std::memory_order_relaxed);
       } catch (...) {
