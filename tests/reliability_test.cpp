@@ -544,6 +544,25 @@ std::vector<catalogue_case> catalogue() {
        false,
        {},
        SIGTERM},
+      {"sigint_during_triad",
+       "SIGINT while fork workers stream through triad's shared arrays",
+       "workers killed, no shared-memory object left (its memfd has no name), the previous report intact",
+       130,
+       "interrupted by SIGINT",
+       "{bin} run -b fork -w 2 --kernel triad --param passes=200 -n 2e6 -r 50 --no-overhead --no-break-even "
+       "-q --out {dir}/r",
+       [](const fs::path& d) {
+         previous_report(d);
+         write(d / "shm_before", std::to_string(std::distance(fs::directory_iterator("/dev/shm"), {})));
+       },
+       [](const fs::path& d, const outcome& r) {
+         previous_report_intact(d, r);
+         EXPECT_EQ(std::to_string(std::distance(fs::directory_iterator("/dev/shm"), {})), slurp(d / "shm_before"))
+             << "nothing new in /dev/shm";
+       },
+       false,
+       {},
+       SIGINT},
       {"sigterm_during_triad",
        "SIGTERM while spawn workers stream through triad's shared arrays",
        "workers killed, no shared-memory object left (its memfd has no name), the previous report intact",
