@@ -36,6 +36,14 @@ const std::vector<backend_entry>& registered_backends() {
   return detail::entries();
 }
 
+void register_backend(std::string name, std::string description, backend_factory make) {
+  for (const auto& existing : registered_backends())  // the built-in ones first
+    if (existing.name == name) throw usage_error(fmt::format("a backend called '{}' is already registered", name));
+  if (name.empty() || name == "all" || name.find_first_of(", \t") != std::string::npos)
+    throw usage_error(fmt::format("'{}' cannot name a backend: use letters, digits, '-' or '_'", name));
+  detail::register_backend(std::move(name), std::move(description), std::move(make));
+}
+
 const std::vector<std::string_view>& known_backend_names() { return detail::known_backends; }
 
 std::string backend_names() {

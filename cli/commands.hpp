@@ -4,7 +4,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include <string>
+
 namespace parbench::cli {
+
+/// Every subcommand, on an app named `program` (the executable's file name: completion and man
+/// pages name it).
+void add_commands(CLI::App& app, const std::string& program);
 
 void add_list_command(CLI::App& app);
 void add_pi_command(CLI::App& app);
@@ -12,5 +18,7 @@ void add_run_command(CLI::App& app);
 void add_overhead_command(CLI::App& app);
 void add_plot_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
+void add_completion_command(CLI::App& app);  // shell completion, generated from `app`
+void add_man_command(CLI::App& app);         // man pages, generated from `app` (hidden)
 
 }  // namespace parbench::cli

@@ -2,7 +2,11 @@
 add_library(parbench_options INTERFACE)
 add_library(parbench::options ALIAS parbench_options)
 target_compile_features(parbench_options INTERFACE cxx_std_20)
-target_include_directories(parbench_options INTERFACE "${PROJECT_SOURCE_DIR}" "${PROJECT_BINARY_DIR}/generated")
+# In the build tree: the source tree, include/ (the public API) and the generated headers; once
+# installed: <prefix>/include (for <parbench/parbench.hpp>) and <prefix>/include/parbench.
+target_include_directories(parbench_options INTERFACE
+  "$<BUILD_INTERFACE:${PROJECT_SOURCE_DIR};${PROJECT_SOURCE_DIR}/include;${PROJECT_BINARY_DIR}/generated>"
+  "$<INSTALL_INTERFACE:include;include/parbench>")
 if(PARBENCH_NATIVE)
   target_compile_options(parbench_options INTERFACE -march=native)
 endif()

@@ -61,6 +61,9 @@ std::shared_ptr<const kernel_job> make_job(std::string_view name, std::uint64_t 
 }
 
 void register_kernel(std::unique_ptr<kernel> k) {
+  const std::string_view name = k->name();
+  if (name.empty() || name == "all" || name.find_first_of(",; \t=") != std::string_view::npos)
+    throw usage_error(fmt::format("'{}' cannot name a kernel: use letters, digits, '-' or '_'", name));
   for (const auto& existing : entries())
     if (existing->name() == k->name())
       throw usage_error(fmt::format("a kernel called '{}' is already registered", k->name()));
