@@ -39,6 +39,7 @@ subprocess::companion peer_script() {
   return {"the Python peer mp_pi.py",
           "PARBENCH_PEER_SCRIPT",
           {"mp_pi.py", "../share/parbench/peers/python/mp_pi.py"},
+          "peers/python/mp_pi.py",
           PARBENCH_PEER_SCRIPT_SOURCE};
 }
 

@@ -16,6 +16,7 @@
 #include "cli/commands.hpp"
 #include "core/errors.hpp"
 #include "core/signals.hpp"
+#include "core/subprocess.hpp"
 #include "core/version.hpp"
 #include "parbench/parbench.hpp"
 
@@ -42,7 +43,7 @@ void parbench::detail::registration_failed(const error& e) noexcept {
 }
 
 // A function-try-block: nothing may escape, not even from setting up the CLI.
-int parbench::cli_main(int argc, char** argv) try {
+int parbench::cli_main(int argc, char** argv, const char* data_directory) try {
   // Before CLI11 and before any thread pool: the spawn backend's hidden worker mode, and the
   // forkserver, which must be forked while this process is still small and single-threaded.
   if (const auto worker_status = parbench::process::early_main(argc, argv)) return *worker_status;
@@ -55,6 +56,7 @@ int parbench::cli_main(int argc, char** argv) try {
   // Ranks other than 0 run their shares of rank 0's `mpi` runs and never parse their own
   // arguments: rank 0's command line is the job's.
   if (const auto rank_status = parbench::mpi::serve_unless_root()) return *rank_status;
+  if (data_directory != nullptr && *data_directory != '\0') parbench::subprocess::set_data_directory(data_directory);
   CLI::App app;
   parbench::cli::add_commands(app, argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "parbench");
 

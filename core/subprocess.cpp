@@ -181,6 +181,16 @@ std::filesystem::path self_executable() {
   return ec ? std::filesystem::path() : p;
 }
 
+namespace {
+std::filesystem::path& data_directory_storage() {
+  static std::filesystem::path dir;
+  return dir;
+}
+}  // namespace
+
+void set_data_directory(std::filesystem::path dir) { data_directory_storage() = std::move(dir); }
+const std::filesystem::path& data_directory() { return data_directory_storage(); }
+
 located find_companion(const companion& c) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -191,6 +201,7 @@ located find_companion(const companion& c) {
   std::vector<fs::path> candidates;
   if (const auto exe = self_executable(); !exe.empty())
     for (const auto& relative : c.near_executable) candidates.push_back(exe.parent_path() / relative);
+  if (!data_directory().empty() && !c.in_data_directory.empty()) candidates.push_back(data_directory() / c.in_data_directory);
   candidates.push_back(c.source);
   for (const auto& candidate : candidates)
     if (fs::is_regular_file(candidate, ec)) return {candidate, {}};

@@ -37,11 +37,17 @@ struct companion {
   std::string description;  ///< for messages, e.g. "plot.py"
   std::string env_var;      ///< names the file explicitly when set, e.g. PARBENCH_PLOT_SCRIPT
   std::vector<std::filesystem::path> near_executable;  ///< relative to the executable's folder
+  std::filesystem::path in_data_directory;             ///< relative to data_directory()
   std::filesystem::path source;                        ///< its place in the source tree
 };
 
+/// An installed parbench's data folder (<prefix>/share/parbench), which a program that embeds
+/// parbench learns from the CMake package (cli_main); empty when unknown.
+void set_data_directory(std::filesystem::path dir);
+[[nodiscard]] const std::filesystem::path& data_directory();
+
 /// Where `c` is: the file $env_var names (which must exist), else the first existing one of
-/// near_executable, then source. Or, when there is none, an empty path and a message saying
+/// near_executable, in_data_directory, then source. Or, when there is none, an empty path and a message saying
 /// what is wrong and how to fix it: the caller throws it with its own error kind.
 struct located {
   std::filesystem::path path;

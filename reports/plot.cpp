@@ -16,7 +16,8 @@ namespace parbench::reports {
 namespace {
 
 subprocess::companion plot_script() {
-  return {"plot.py", "PARBENCH_PLOT_SCRIPT", {"plot.py", "../share/parbench/plot.py"}, PARBENCH_PLOT_SCRIPT_SOURCE};
+  return {"plot.py", "PARBENCH_PLOT_SCRIPT", {"plot.py", "../share/parbench/plot.py"}, "plot.py",
+          PARBENCH_PLOT_SCRIPT_SOURCE};
 }
 
 // Plotting even a very large report takes seconds; this only guards against a stuck interpreter.

@@ -14,8 +14,9 @@ struct command_result {
   std::string output;  ///< stdout and stderr together
 };
 
-inline command_result run_parbench(const std::string& args) {
-  const std::string cmd = std::string(PARBENCH_BINARY) + " " + args + " 2>&1";
+/// Runs a shell command line, stdout and stderr together.
+inline command_result run_command(const std::string& command_line) {
+  const std::string cmd = command_line + " 2>&1";
   command_result r;
   FILE* pipe = ::popen(cmd.c_str(), "r");
   if (pipe == nullptr) return r;
@@ -26,5 +27,7 @@ inline command_result run_parbench(const std::string& args) {
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
 }
+
+inline command_result run_parbench(const std::string& args) { return run_command(std::string(PARBENCH_BINARY) + " " + args); }
 
 }  // namespace parbench::test

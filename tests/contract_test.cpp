@@ -34,6 +34,15 @@ std::vector<std::shared_ptr<const kernel_job>> jobs_of(const kernel& k) {
   return out;
 }
 
+#ifdef PARBENCH_TEST_EXTERNAL_KERNEL
+// This build registers a kernel from outside the tree (include/parbench/parbench.hpp): every
+// test below runs it as it runs the built-in ones.
+TEST(contract, the_kernel_registered_from_outside_is_in_the_registry) {
+  EXPECT_NO_THROW((void)find_kernel(PARBENCH_TEST_EXTERNAL_KERNEL));
+  EXPECT_EQ(registered_kernels().front()->name(), "pi");  // built-in ones first: pi stays the default
+}
+#endif
+
 TEST(contract, every_backend_returns_the_serial_result_for_every_kernel_schedule_and_worker_count) {
   int runs = 0;
   for (const auto& k : registered_kernels()) {
@@ -183,6 +192,9 @@ TEST(contract, kernels_are_one_folder_and_one_registration_line) {
   const std::string guide = read_file(root / "docs" / "adding-a-kernel.md");
   for (const auto& k : registered_kernels()) {
     const std::string name(k->name());
+#ifdef PARBENCH_TEST_EXTERNAL_KERNEL
+    if (name == PARBENCH_TEST_EXTERNAL_KERNEL) continue;  // registered from outside the tree
+#endif
     EXPECT_TRUE(std::filesystem::exists(root / "kernels" / name / "CMakeLists.txt")) << name;
     EXPECT_NE(registrations.find("parbench_add_kernel(" + name + ")"), std::string::npos) << name;
   }
@@ -192,6 +204,9 @@ TEST(contract, kernels_are_one_folder_and_one_registration_line) {
     EXPECT_NE(guide.find(touched), std::string::npos) << touched;
   for (const auto& k : registered_kernels()) {
     const std::string name(k->name());
+#ifdef PARBENCH_TEST_EXTERNAL_KERNEL
+    if (name == PARBENCH_TEST_EXTERNAL_KERNEL) continue;
+#endif
     EXPECT_TRUE(std::filesystem::exists(root / "kernels" / name / (name + "_kernel.cpp"))) << name;
   }
   for (const char* dir : {"core", "backends", "reports"}) {

@@ -172,7 +172,7 @@ TEST(subprocess_paths, self_executable_is_this_test) { EXPECT_EQ(self_executable
 
 TEST(subprocess_companion, the_environment_variable_wins_and_must_name_a_file) {
   const fs::path script = temp_file("companion_env");
-  const companion c{"helper.py", "PARBENCH_TEST_HELPER", {}, "/nonexistent/helper.py"};
+  const companion c{"helper.py", "PARBENCH_TEST_HELPER", {}, {}, "/nonexistent/helper.py"};
   {
     const scoped_env env("PARBENCH_TEST_HELPER", script.string());
     EXPECT_EQ(find_companion(c).path, script);
@@ -190,10 +190,26 @@ TEST(subprocess_companion, next_to_the_executable_comes_before_the_source_tree) 
   const fs::path beside = self_executable().parent_path() / ("companion_beside_" + std::to_string(::getpid()));
   std::ofstream(beside) << "# helper\n";
   const fs::path source = temp_file("companion_source");
-  const companion c{"helper.py", "PARBENCH_TEST_HELPER_UNSET", {beside.filename()}, source};
+  const companion c{"helper.py", "PARBENCH_TEST_HELPER_UNSET", {beside.filename()}, {}, source};
   EXPECT_EQ(find_companion(c).path, beside);
   fs::remove(beside);
   EXPECT_EQ(find_companion(c).path, source);
+  fs::remove(source);
+}
+
+// A program that embeds parbench learns the installed data folder from the CMake package.
+TEST(subprocess_companion, the_data_directory_comes_after_the_executable_and_before_the_source_tree) {
+  const fs::path data = temp_file("companion_data");
+  fs::remove(data);
+  fs::create_directories(data / "peers");
+  std::ofstream(data / "peers" / "helper.py") << "# helper\n";
+  const fs::path source = temp_file("companion_source");
+  const companion c{"helper.py", "PARBENCH_TEST_HELPER_UNSET", {"no-such-helper.py"}, "peers/helper.py", source};
+  EXPECT_EQ(find_companion(c).path, source);  // no data folder known yet
+  set_data_directory(data);
+  EXPECT_EQ(find_companion(c).path, data / "peers" / "helper.py");
+  set_data_directory({});
+  fs::remove_all(data);
   fs::remove(source);
 }
 
@@ -201,6 +217,7 @@ TEST(subprocess_companion, nothing_found_lists_every_place_and_the_fix) {
   const companion c{"helper.py",
                     "PARBENCH_TEST_HELPER_UNSET",
                     {"helper.py", "../share/parbench/helper.py"},
+                    {},
                     "/nonexistent/src/helper.py"};
   const located l = find_companion(c);
   EXPECT_TRUE(l.path.empty());

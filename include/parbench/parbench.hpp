@@ -29,7 +29,10 @@ namespace parbench {
 /// kernel and backend registered in this program; returns the exit status (docs/cli.md).
 /// Call it from main and nothing else before it: it also runs the spawn backend's workers and
 /// starts the forkserver, which must happen while the process is still single-threaded.
-int cli_main(int argc, char** argv);
+/// `data_directory` is an installed parbench's <prefix>/share/parbench (the CMake package
+/// defines PARBENCH_DATA_DIRECTORY for PARBENCH_MAIN), where `plot` and `run --peer` find their
+/// scripts; empty: next to the executable and in the source tree only.
+int cli_main(int argc, char** argv, const char* data_directory = "");
 
 namespace detail {
 /// Ends the program with exit status 2 and the error: a registration that fails (a name taken)
@@ -74,6 +77,12 @@ bool register_backend_type() noexcept {
   [[maybe_unused]] static const bool PARBENCH_DETAIL_CONCAT(parbench_backend_registered_, \
                                                             __LINE__) = ::parbench::detail::register_backend_type<Backend>()
 
+#ifdef PARBENCH_DATA_DIRECTORY
+#define PARBENCH_DETAIL_DATA_DIRECTORY PARBENCH_DATA_DIRECTORY
+#else
+#define PARBENCH_DETAIL_DATA_DIRECTORY ""
+#endif
+
 /// Defines main() as parbench's command line.
 #define PARBENCH_MAIN() \
-  int main(int argc, char** argv) { return ::parbench::cli_main(argc, argv); }
+  int main(int argc, char** argv) { return ::parbench::cli_main(argc, argv, PARBENCH_DETAIL_DATA_DIRECTORY); }
