@@ -14,6 +14,7 @@
 #include "cli/commands.hpp"
 #include "core/errors.hpp"
 #include "kernels/registry.hpp"
+#include "parbench/parbench.hpp"
 #include "tests/cli_helpers.hpp"
 
 namespace {
@@ -50,11 +51,25 @@ parbench::cli::cli_reference reference() {
   return parbench::cli::describe_cli(app);
 }
 
-TEST(api, a_program_of_its_own_lists_its_kernel_after_the_built_in_ones) {
+TEST(api, a_program_of_its_own_lists_its_kernel_and_backend_after_the_built_in_ones) {
   const command_result r = run_command(histogram + " list");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("histogram"), std::string::npos) << r.output;
-  EXPECT_LT(r.output.find("  pi "), r.output.find("  histogram "));
+  ASSERT_NE(r.output.find("\n  histogram "), std::string::npos) << r.output;
+  EXPECT_LT(r.output.find("\n  pi "), r.output.find("\n  histogram "));
+  ASSERT_NE(r.output.find("\n  async "), std::string::npos) << r.output;
+  EXPECT_LT(r.output.find("\n  serial "), r.output.find("\n  async "));
+  EXPECT_LT(r.output.find("\n  async "), r.output.find("kernels in this build"));
+}
+
+// Its backend runs the built-in kernels too, with their serial result.
+TEST(api, its_backend_runs_a_built_in_kernel_with_the_serial_result) {
+  for (const char* kernel : {"pi", "stepped", "histogram"}) {
+    const command_result r =
+        run_command(histogram + " pi --kernel " + kernel + " -b serial,async -w 3 -n 200000");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("all backends agree"), std::string::npos) << kernel << "\n" << r.output;
+    EXPECT_NE(r.output.find("\nasync "), std::string::npos) << r.output;
+  }
 }
 
 // Every CPU backend, the process ones included (their workers are this program), gives the
@@ -63,7 +78,7 @@ TEST(api, its_kernel_runs_through_every_backend_with_the_serial_result) {
   const command_result r = run_command(histogram + " pi --kernel histogram -b all -w 3 -n 300001 --timeout 60");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("all backends agree"), std::string::npos) << r.output;
-  for (const char* backend : {"serial", "threads", "fork", "spawn", "forkserver"})
+  for (const char* backend : {"serial", "threads", "fork", "spawn", "forkserver", "async"})
     EXPECT_NE(r.output.find(std::string("\n") + backend + " "), std::string::npos) << backend << "\n" << r.output;
 }
 
@@ -83,6 +98,23 @@ TEST(api, its_kernel_gets_report_rows_like_a_built_in_one) {
   }
   EXPECT_EQ(rows, 5 * 2);  // serial W=1, threads and spawn W=1,2: 5 configurations x 2 repetitions, all ok
   fs::remove_all(out.parent_path());
+}
+
+// A second kernel called pi: what PARBENCH_REGISTER_KERNEL does with it before main.
+class second_pi final : public parbench::kernel {
+ public:
+  std::string_view name() const noexcept override { return "pi"; }
+  int version() const noexcept override { return 1; }
+  std::string_view description() const noexcept override { return "a name that is taken"; }
+  std::string_view unit() const noexcept override { return "samples"; }
+  std::vector<parbench::kernel_param> params() const override { return {}; }
+  std::shared_ptr<const parbench::kernel_job> make_job(const parbench::job_spec&) const override { return nullptr; }
+};
+
+TEST(api, a_registration_that_fails_before_main_ends_the_program_with_exit_2) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT((void)parbench::detail::register_kernel_type<second_pi>(), ::testing::ExitedWithCode(2),
+              "parbench: error: a kernel called 'pi' is already registered");
 }
 
 TEST(api, a_name_that_is_taken_or_meaningless_is_refused) {
@@ -151,6 +183,25 @@ TEST(api, man_pages_cover_every_subcommand_and_option) {
   // The hidden generator itself is not a documented command.
   EXPECT_FALSE(fs::exists(dir / "parbench-__man.1"));
   fs::remove_all(dir);
+}
+
+}  // namespace
+
+namespace {
+
+// Every subcommand has its section in docs/cli.md, and the API page exists where the README
+// points to it.
+TEST(api_docs, every_subcommand_is_documented_in_docs_cli) {
+  const fs::path root = PARBENCH_SOURCE_DIR;
+  const std::string cli = read_file(root / "docs" / "cli.md");
+  for (const auto& c : reference().commands)
+    EXPECT_NE(cli.find("`parbench " + c.name), std::string::npos) << c.name << " is not in docs/cli.md";
+  const std::string api = read_file(root / "docs" / "api.md");
+  for (const char* name : {"PARBENCH_MAIN()", "PARBENCH_REGISTER_KERNEL", "PARBENCH_REGISTER_BACKEND",
+                           "parbench::cli_main", "find_package(parbench", "parbench::parbench", "pkg-config",
+                           "cpack -G DEB", "scripts/check-install"})
+    EXPECT_NE(api.find(name), std::string::npos) << name << " is not in docs/api.md";
+  EXPECT_NE(read_file(root / "README.md").find("## Your own kernel"), std::string::npos);
 }
 
 }  // namespace

@@ -43,7 +43,7 @@ namespace detail {
 template <typename Kernel>
 bool register_kernel_type() noexcept {
   try {
-    register_kernel(std::make_unique<Kernel>());
+    ::parbench::register_kernel(std::make_unique<Kernel>());
   } catch (const error& e) {
     registration_failed(e);
   }
@@ -53,7 +53,7 @@ template <typename Backend>
 bool register_backend_type() noexcept {
   try {
     const auto probe = std::make_unique<Backend>();
-    register_backend(std::string(probe->name()), std::string(probe->description()),
+    ::parbench::register_backend(std::string(probe->name()), std::string(probe->description()),
                      [] { return std::unique_ptr<backend>(std::make_unique<Backend>()); });
   } catch (const error& e) {
     registration_failed(e);
