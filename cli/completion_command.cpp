@@ -59,11 +59,8 @@ std::string bash_script(const cli_reference& ref) {
       }
       flags += (flags.empty() ? "" : " ") + joined(o.names);
       switch (o.kind) {
-        case value_kind::none:
-          break;
-        case value_kind::free:
-          value_cases += fmt::format("        {}) return ;;\n", pattern(o));
-          break;
+        case value_kind::none: break;
+        case value_kind::free: value_cases += fmt::format("        {}) return ;;\n", pattern(o)); break;
         case value_kind::words:
           value_cases += fmt::format("        {}) {}_list \"{}\"; return ;;\n", pattern(o), fn, joined(o.choices));
           break;
@@ -107,8 +104,7 @@ std::string bash_script(const cli_reference& ref) {
       "  esac\n"
       "}}\n"
       "complete -F {1} {0}\n",
-      ref.program, fn, alternatives,
-      commands, per_command);
+      ref.program, fn, alternatives, commands, per_command);
 }
 
 // zsh runs the bash function through bashcompinit: one definition, no second one to keep true.

@@ -67,8 +67,8 @@ std::string command_page(const cli_reference& ref, const command_reference& c) {
       "0 ok, 1 a regression found (compare), 2 a usage or input error, 3 a worker or run failed, 4 a report "
       "I/O error, 128+N interrupted by signal N.\n"
       ".SH SEE ALSO\n\\fB{}\\fR(1); docs/cli.md in the parbench documentation.\n",
-      header(ref.program + "-" + c.name, ref.program), roff(ref.program), roff(c.name), roff(c.description),
-      synopsis, options, roff(ref.program));
+      header(ref.program + "-" + c.name, ref.program), roff(ref.program), roff(c.name), roff(c.description), synopsis,
+      options, roff(ref.program));
 }
 
 std::string main_page(const cli_reference& ref) {

@@ -201,7 +201,8 @@ located find_companion(const companion& c) {
   std::vector<fs::path> candidates;
   if (const auto exe = self_executable(); !exe.empty())
     for (const auto& relative : c.near_executable) candidates.push_back(exe.parent_path() / relative);
-  if (!data_directory().empty() && !c.in_data_directory.empty()) candidates.push_back(data_directory() / c.in_data_directory);
+  if (!data_directory().empty() && !c.in_data_directory.empty())
+    candidates.push_back(data_directory() / c.in_data_directory);
   candidates.push_back(c.source);
   for (const auto& candidate : candidates)
     if (fs::is_regular_file(candidate, ec)) return {candidate, {}};

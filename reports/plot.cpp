@@ -16,7 +16,10 @@ namespace parbench::reports {
 namespace {
 
 subprocess::companion plot_script() {
-  return {"plot.py", "PARBENCH_PLOT_SCRIPT", {"plot.py", "../share/parbench/plot.py"}, "plot.py",
+  return {"plot.py",
+          "PARBENCH_PLOT_SCRIPT",
+          {"plot.py", "../share/parbench/plot.py"},
+          "plot.py",
           PARBENCH_PLOT_SCRIPT_SOURCE};
 }
 

@@ -64,8 +64,7 @@ TEST(api, a_program_of_its_own_lists_its_kernel_and_backend_after_the_built_in_o
 // Its backend runs the built-in kernels too, with their serial result.
 TEST(api, its_backend_runs_a_built_in_kernel_with_the_serial_result) {
   for (const char* kernel : {"pi", "stepped", "histogram"}) {
-    const command_result r =
-        run_command(histogram + " pi --kernel " + kernel + " -b serial,async -w 3 -n 200000");
+    const command_result r = run_command(histogram + " pi --kernel " + kernel + " -b serial,async -w 3 -n 200000");
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("all backends agree"), std::string::npos) << kernel << "\n" << r.output;
     EXPECT_NE(r.output.find("\nasync "), std::string::npos) << r.output;
@@ -84,8 +83,9 @@ TEST(api, its_kernel_runs_through_every_backend_with_the_serial_result) {
 
 TEST(api, its_kernel_gets_report_rows_like_a_built_in_one) {
   const fs::path out = fresh_dir("api_report") / "report";
-  const command_result r = run_command(histogram + " run --kernel histogram -b serial,threads,spawn -w 1,2 -n 1e6 -r 2 " +
-                                       "--no-overhead --no-break-even --quiet --out " + out.string());
+  const command_result r =
+      run_command(histogram + " run --kernel histogram -b serial,threads,spawn -w 1,2 -n 1e6 -r 2 " +
+                  "--no-overhead --no-break-even --quiet --out " + out.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::string csv = read_file(out / "results.csv");
   std::istringstream lines(csv);
@@ -197,9 +197,9 @@ TEST(api_docs, every_subcommand_is_documented_in_docs_cli) {
   for (const auto& c : reference().commands)
     EXPECT_NE(cli.find("`parbench " + c.name), std::string::npos) << c.name << " is not in docs/cli.md";
   const std::string api = read_file(root / "docs" / "api.md");
-  for (const char* name : {"PARBENCH_MAIN()", "PARBENCH_REGISTER_KERNEL", "PARBENCH_REGISTER_BACKEND",
-                           "parbench::cli_main", "find_package(parbench", "parbench::parbench", "pkg-config",
-                           "cpack -G DEB", "scripts/check-install"})
+  for (const char* name :
+       {"PARBENCH_MAIN()", "PARBENCH_REGISTER_KERNEL", "PARBENCH_REGISTER_BACKEND", "parbench::cli_main",
+        "find_package(parbench", "parbench::parbench", "pkg-config", "cpack -G DEB", "scripts/check-install"})
     EXPECT_NE(api.find(name), std::string::npos) << name << " is not in docs/api.md";
   EXPECT_NE(read_file(root / "README.md").find("## Your own kernel"), std::string::npos);
 }

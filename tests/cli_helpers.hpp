@@ -28,6 +28,8 @@ inline command_result run_command(const std::string& command_line) {
   return r;
 }
 
-inline command_result run_parbench(const std::string& args) { return run_command(std::string(PARBENCH_BINARY) + " " + args); }
+inline command_result run_parbench(const std::string& args) {
+  return run_command(std::string(PARBENCH_BINARY) + " " + args);
+}
 
 }  // namespace parbench::test

@@ -54,7 +54,7 @@ bool register_backend_type() noexcept {
   try {
     const auto probe = std::make_unique<Backend>();
     ::parbench::register_backend(std::string(probe->name()), std::string(probe->description()),
-                     [] { return std::unique_ptr<backend>(std::make_unique<Backend>()); });
+                                 [] { return std::unique_ptr<backend>(std::make_unique<Backend>()); });
   } catch (const error& e) {
     registration_failed(e);
   }
@@ -68,14 +68,14 @@ bool register_backend_type() noexcept {
 #define PARBENCH_DETAIL_CONCAT(a, b) PARBENCH_DETAIL_CONCAT2(a, b)
 
 /// Registers kernel class `Kernel` (default-constructible, derived from parbench::kernel).
-#define PARBENCH_REGISTER_KERNEL(Kernel)                                                \
-  [[maybe_unused]] static const bool PARBENCH_DETAIL_CONCAT(parbench_kernel_registered_, \
-                                                            __LINE__) = ::parbench::detail::register_kernel_type<Kernel>()
+#define PARBENCH_REGISTER_KERNEL(Kernel)                                                             \
+  [[maybe_unused]] static const bool PARBENCH_DETAIL_CONCAT(parbench_kernel_registered_, __LINE__) = \
+      ::parbench::detail::register_kernel_type<Kernel>()
 
 /// Registers backend class `Backend` (default-constructible, derived from parbench::backend).
-#define PARBENCH_REGISTER_BACKEND(Backend)                                                \
-  [[maybe_unused]] static const bool PARBENCH_DETAIL_CONCAT(parbench_backend_registered_, \
-                                                            __LINE__) = ::parbench::detail::register_backend_type<Backend>()
+#define PARBENCH_REGISTER_BACKEND(Backend)                                                            \
+  [[maybe_unused]] static const bool PARBENCH_DETAIL_CONCAT(parbench_backend_registered_, __LINE__) = \
+      ::parbench::detail::register_backend_type<Backend>()
 
 #ifdef PARBENCH_DATA_DIRECTORY
 #define PARBENCH_DETAIL_DATA_DIRECTORY PARBENCH_DATA_DIRECTORY
