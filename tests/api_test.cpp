@@ -35,7 +35,7 @@ std::string read_file(const fs::path& p) {
 }
 
 fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::path(testing::TempDir()) / (name + "_" + std::to_string(::getpid()));
+  fs::path dir = fs::path(testing::TempDir()) / (name + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;

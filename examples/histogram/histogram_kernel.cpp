@@ -35,6 +35,7 @@ class job final : public parbench::kernel_job {
   const std::vector<parbench::result_word>& layout() const noexcept override {
     static const std::vector<parbench::result_word> words = [] {
       std::vector<parbench::result_word> w;
+      w.reserve(bins + 1);
       for (int b = 0; b < bins; ++b) w.push_back({"bin" + std::to_string(b), parbench::combine_op::sum});
       w.push_back({"largest", parbench::combine_op::max});
       return w;
