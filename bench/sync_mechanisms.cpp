@@ -7,8 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <barrier>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstddef>
 #include <cstdint>
@@ -79,6 +81,61 @@ void openmp_barrier_reduction(benchmark::State& state) {
     state.SkipWithError(fmt::format("OpenMP gave a team of {} threads, not {}", team, workers).c_str());
   else if (wrong)
     state.SkipWithError("a step's reduced sum was wrong");
+}
+
+// EPCC syncbench's way: every thread runs the same fixed delay before the construct, and the
+// overhead per step is (time of delay + construct, `reps` times) - (time of the delay alone,
+// `reps` times on one thread), divided by reps. With work between the barriers the threads do
+// not arrive together, as in a real step, and a step costs what a barrier costs after work.
+// The delay is a dependent xorshift chain (no memory, not vectorisable), about a microsecond.
+constexpr int delay_iterations = 1024;
+constexpr int delayed_reps = 1000;
+
+std::uint64_t delay(std::uint64_t x) noexcept {
+  for (int i = 0; i < delay_iterations; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+  }
+  return x;
+}
+
+void openmp_barrier_reduction_after_delay(benchmark::State& state) {
+  using clock = std::chrono::steady_clock;
+  const auto workers = static_cast<int>(state.range(0));
+  bool wrong = false;
+  int team = workers;
+  for (auto _ : state) {
+    const auto ref_start = clock::now();
+    std::uint64_t x = 1;
+    for (int r = 0; r < delayed_reps; ++r) x = delay(x);
+    benchmark::DoNotOptimize(x);
+    const auto ref_end = clock::now();
+    std::uint64_t sum = 0;
+    const auto test_start = clock::now();
+#pragma omp parallel num_threads(workers)
+    {
+#pragma omp single
+      team = omp_get_num_threads();
+      std::uint64_t mine = static_cast<std::uint64_t>(omp_get_thread_num()) + 1;
+      for (int r = 0; r < delayed_reps; ++r) {
+#pragma omp for schedule(static, 1) reduction(+ : sum)
+        for (int w = 0; w < team; ++w) {
+          mine = delay(mine);
+          sum += static_cast<std::uint64_t>(w) + 1 + (mine & 0);
+        }
+      }
+      benchmark::DoNotOptimize(mine);
+    }
+    const auto test_end = clock::now();
+    if (team != workers || sum != static_cast<std::uint64_t>(delayed_reps) * step_sum(static_cast<std::uint64_t>(team)))
+      wrong = true;
+    const double overhead = (std::chrono::duration<double>(test_end - test_start).count() -
+                             std::chrono::duration<double>(ref_end - ref_start).count()) /
+                            delayed_reps;
+    state.SetIterationTime(std::max(overhead, 1e-12));  // noise can make it negative
+  }
+  if (wrong) state.SkipWithError("a step's reduced sum was wrong, or the team was not W threads");
 }
 #endif
 
@@ -340,6 +397,12 @@ void register_sync_mechanisms() {
   };
 #if defined(_OPENMP)
   per_worker_count(benchmark::RegisterBenchmark("sync/openmp_barrier_reduction", openmp_barrier_reduction));
+  benchmark::RegisterBenchmark("sync/openmp_barrier_reduction_after_delay", openmp_barrier_reduction_after_delay)
+      ->Arg(1)
+      ->Arg(2)
+      ->UseManualTime()
+      ->Iterations(50)
+      ->Unit(benchmark::kMicrosecond);
 #endif
   per_worker_count(benchmark::RegisterBenchmark("sync/std_barrier", std_barrier));
   per_worker_count(benchmark::RegisterBenchmark("sync/pipe_round_trip", pipe_round_trip));

@@ -9,6 +9,8 @@ namespace parbench::bench {
 /// every worker waits for that sum before the next step; a wrong sum marks the run failed):
 ///   sync/openmp_barrier_reduction/W  an `omp for reduction` in one persistent parallel region
 ///                                    (only when built with OpenMP)
+///   sync/openmp_barrier_reduction_after_delay/W  the same construct EPCC-style: after a fixed
+///                                    delay on every thread, minus the delay alone
 ///   sync/std_barrier/W               persistent std::threads, a std::barrier that sums on completion
 ///   sync/pipe_round_trip/W           persistent forked children, a task and an answer per step
 ///                                    over one AF_UNIX socketpair each

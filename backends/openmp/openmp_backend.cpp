@@ -21,10 +21,29 @@
 namespace parbench::backends {
 namespace {
 
+// Storage on cache lines of its own (64-byte aligned, whole lines): a thread's accumulators are
+// written by it while the others read theirs, and a stepped job does that once per step, so two
+// of them on one line would move that line between cores every step.
+template <typename T>
+struct cache_line_allocator {
+  using value_type = T;
+  static constexpr std::size_t line = 64;
+  cache_line_allocator() = default;
+  template <typename U>
+  explicit cache_line_allocator(const cache_line_allocator<U>& /*other*/) noexcept {}
+  T* allocate(std::size_t n) {
+    const std::size_t bytes = (n * sizeof(T) + line - 1) / line * line;
+    return static_cast<T*>(::operator new (bytes, std::align_val_t{line}));
+  }
+  void deallocate(T* p, std::size_t /*n*/) noexcept { ::operator delete (p, std::align_val_t{line}); }
+  friend bool operator==(const cache_line_allocator&, const cache_line_allocator&) = default;
+};
+using padded_words = std::vector<std::uint64_t, cache_line_allocator<std::uint64_t>>;
+
 // What one thread leaves behind; each on its own cache lines, as threads write them concurrently.
 struct alignas(64) thread_state {
-  result_words acc;
-  result_words next;  // a stepped job's second buffer (odd steps)
+  padded_words acc;
+  padded_words next;  // a stepped job's second buffer (odd steps)
   bool ran = false;
   std::atomic<bool> failed{false};  // read by the other threads between steps
   std::exception_ptr error;         // read after the region only
@@ -36,7 +55,7 @@ void run_chunk(const kernel_job& job, std::uint64_t key, long long c, thread_sta
                std::span<std::uint64_t> into) noexcept {
   try {
     job.accumulate_step(key, {static_cast<std::uint64_t>(c), static_cast<std::uint64_t>(c) + 1}, into);
-    s.ran = true;
+    if (!s.ran) s.ran = true;  // written once: the other threads read this line every step
   } catch (...) {
     s.error = std::current_exception();
     s.failed.store(true, std::memory_order_release);
@@ -80,7 +99,10 @@ class openmp_backend final : public backend {
     const auto first = static_cast<long long>(range.first), last = static_cast<long long>(range.last);
     std::vector<thread_state> state(request.workers);
     const result_words zero = identity(job.layout());
-    for (auto& s : state) s.acc = s.next = zero;
+    for (auto& s : state) {
+      s.acc.assign(zero.begin(), zero.end());
+      s.next.assign(zero.begin(), zero.end());
+    }
     const int threads = static_cast<int>(request.workers);
     const std::uint32_t steps = job.step_count();
     std::uint64_t key = job.first_key();
@@ -131,10 +153,10 @@ class openmp_backend final : public backend {
         const int me = omp_get_thread_num();
         thread_state& s = state[static_cast<std::size_t>(me)];
         std::uint64_t my_key = key;
-        result_words total = zero;
+        padded_words total(zero.begin(), zero.end());  // this thread's copy of the step's total
         bool stop = false;
         for (std::uint32_t step = 0; step < steps; ++step) {
-          result_words& mine = step % 2 == 0 ? s.acc : s.next;
+          padded_words& mine = step % 2 == 0 ? s.acc : s.next;
           std::copy(zero.begin(), zero.end(), mine.begin());
 #pragma omp for schedule(runtime)
           for (long long c = first; c < last; ++c)
@@ -154,7 +176,7 @@ class openmp_backend final : public backend {
             }
           }
         }
-        if (me == 0) step_result = total;
+        if (me == 0) step_result.assign(total.begin(), total.end());
       }
       for (const auto& t : state)
         if (t.error && !step_error) step_error = t.error;
