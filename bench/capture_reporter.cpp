@@ -1,7 +1,10 @@
 #include "bench/capture_reporter.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <mutex>
+#include <numeric>
 
 namespace parbench::bench {
 
@@ -18,8 +21,55 @@ bool capture_reporter::ReportContext(const Context& context) {
   return true;
 }
 
+namespace {
+
+// Google Benchmark's own statistics, over each repetition's CPU seconds per iteration.
+double cpu_statistic(const std::string& aggregate, std::vector<double> v) {
+  if (v.empty()) return 0.0;
+  const double n = static_cast<double>(v.size());
+  const double mean = std::accumulate(v.begin(), v.end(), 0.0) / n;
+  if (aggregate == "mean") return mean;
+  if (aggregate == "median") {
+    std::sort(v.begin(), v.end());
+    const std::size_t h = v.size() / 2;
+    return v.size() % 2 == 1 ? v[h] : (v[h - 1] + v[h]) / 2;
+  }
+  double squares = 0;
+  for (const double x : v) squares += (x - mean) * (x - mean);
+  const double sd = v.size() > 1 ? std::sqrt(squares / (n - 1)) : 0.0;
+  if (aggregate == "stddev") return sd;
+  if (aggregate == "cv") return mean > 0 ? sd / mean : 0.0;
+  return mean;
+}
+
+}  // namespace
+
+std::vector<benchmark::BenchmarkReporter::Run> capture_reporter::for_json(const std::vector<Run>& runs) {
+  std::vector<Run> out = runs;
+  for (auto& r : out) {
+    const std::string key = r.run_name.function_name;
+    r.run_name.repetitions.clear();
+    r.run_name.iterations.clear();
+    r.run_name.min_time.clear();
+    r.time_unit = benchmark::kMicrosecond;
+    if (r.run_type == Run::RT_Iteration) {
+      const auto cpu = r.counters.find("cpu_s");
+      if (cpu != r.counters.end() && !r.error_occurred) {
+        r.cpu_accumulated_time = cpu->second.value * static_cast<double>(r.iterations);
+        cpu_per_iteration_[key].push_back(cpu->second.value);
+      }
+    } else if (const auto cpu = cpu_per_iteration_.find(key); cpu != cpu_per_iteration_.end()) {
+      // The reporter divides a time aggregate by its iterations and prints a percentage one as is.
+      const double value = cpu_statistic(r.aggregate_name, cpu->second);
+      r.cpu_accumulated_time =
+          r.aggregate_unit == benchmark::StatisticUnit::kPercentage ? value : value * static_cast<double>(r.iterations);
+    }
+  }
+  return out;
+}
+
 void capture_reporter::ReportRuns(const std::vector<Run>& runs) {
-  if (json_) json_->ReportRuns(runs);
+  if (json_) json_->ReportRuns(for_json(runs));
   for (const auto& r : runs) {
     if (r.run_type != Run::RT_Iteration) continue;  // we compute our own statistics
     captured_run c;

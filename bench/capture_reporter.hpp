@@ -33,11 +33,19 @@ class capture_reporter final : public benchmark::BenchmarkReporter {
   void Finalize() override;
 
   [[nodiscard]] const std::vector<captured_run>& runs() const noexcept { return runs_; }
-  /// Google Benchmark's JSON document (empty without `json`).
+  /// Google Benchmark's JSON document (empty without `json`), made for the tools that read it
+  /// (its compare.py, continuous-benchmarking services): names without the parts that change
+  /// with --repetitions or --min-time ("repeats:N", "iterations:N", "min_time:S"), times in
+  /// microseconds, and cpu_time the CPU of every worker (threads and child processes: the
+  /// cpu_s counter), its aggregates recomputed from those.
   [[nodiscard]] std::string json_text() const { return json_out_.str(); }
 
  private:
+  /// The JSON copy of `runs`: stable names, microseconds, workers' CPU.
+  std::vector<Run> for_json(const std::vector<Run>& runs);
+
   std::vector<captured_run> runs_;
+  std::map<std::string, std::vector<double>> cpu_per_iteration_;  ///< per benchmark, each repetition's
   std::unique_ptr<benchmark::JSONReporter> json_;
   std::ostringstream json_out_;
 };

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -156,6 +158,46 @@ TEST(run_e2e, tiny_suite_writes_a_complete_report) {
 
   for (const auto& e : fs::directory_iterator(out))
     EXPECT_THAT(e.path().filename().string(), Not(HasSubstr(".tmp"))) << "temporary file left behind";
+}
+
+// --json is for the tools that read Google Benchmark's JSON: its own compare.py (Debian's
+// libbenchmark-tools, a real client) matches two runs with different --repetitions and prints
+// non-zero times, and cpu_time counts the workers' CPU (the cpu_s counter), not the main thread's.
+TEST(run_e2e, benchmark_json_is_read_by_google_benchmarks_compare_py) {
+  temp_dir tmp;
+  for (const char* reps : {"2", "3"}) {
+    const auto r = run_parbench(std::string("run -b serial,threads,fork -w 1,2 -n 1e6 --no-overhead --no-break-even ") +
+                                "--quiet --json -r " + reps + " --out " + (tmp.path() / reps).string());
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  const auto gb = nlohmann::json::parse(slurp(tmp.path() / "2" / "benchmark.json"));
+  int fork_rows = 0;
+  for (const auto& b : gb.at("benchmarks")) {
+    const std::string name = b.at("name");
+    EXPECT_THAT(name, Not(HasSubstr("repeats:")));
+    EXPECT_THAT(name, Not(HasSubstr("iterations:")));
+    EXPECT_EQ(b.at("time_unit"), "us") << name;
+    if (b.at("run_type") != "iteration") continue;
+    EXPECT_NEAR(b.at("cpu_time").get<double>(), 1e6 * b.at("cpu_s").get<double>(), 1e-6) << name;
+    if (name.find("/fork/") != std::string::npos) ++fork_rows;
+  }
+  EXPECT_EQ(fork_rows, 2 * 2);  // W = 1, 2 and two repetitions: the children's CPU is there
+  const fs::path compare_py = "/usr/share/benchmark/compare.py";
+  ASSERT_TRUE(fs::exists(compare_py)) << "install libbenchmark-tools (scripts/setup does)";
+  const std::string cmd = "/usr/bin/python3 " + compare_py.string() + " --no-color benchmarks " +
+                          (tmp.path() / "2" / "benchmark.json").string() + " " +
+                          (tmp.path() / "3" / "benchmark.json").string() + " 2>&1";
+  std::string out;
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  ASSERT_EQ(::pclose(pipe), 0) << out;
+  // A matched median row: name, two relative changes, then old and new time and CPU, non-zero.
+  const std::regex row(R"(pi/fork/static/w:2/n:1000000/strong/real_time_median\s+[-+]\d\.\d+\s+[-+]\d\.\d+\s+)"
+                       R"(([1-9]\d*)\s+([1-9]\d*)\s+([1-9]\d*)\s+([1-9]\d*))");
+  EXPECT_TRUE(std::regex_search(out, row)) << out;
 }
 
 TEST(run_e2e, kernels_times_schedules_give_schema_2_rows_and_a_summary_per_kernel) {
