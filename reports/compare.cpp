@@ -24,8 +24,17 @@ std::string percent(double fraction) { return fmt::format("{:+.1f}%", 100.0 * fr
 
 std::string p_text(double p) { return p >= 0.001 ? fmt::format("{:.4f}", p) : fmt::format("{:.1e}", p); }
 
+// A row without repetitions on a side (verdict failed) has no change, interval or p: "-".
 std::string ci_text(const config_comparison& r) {
+  if (r.result == verdict::failed) return "-";
   return fmt::format("[{}, {}]", percent(r.ci_low), percent(r.ci_high));
+}
+std::string change_text(const config_comparison& r) { return r.result == verdict::failed ? "-" : percent(r.change); }
+std::string adjusted_p_text(const config_comparison& r) {
+  return r.result == verdict::failed ? "-" : p_text(r.p_adjusted);
+}
+std::string median_text(double median, std::size_t repetitions) {
+  return repetitions == 0 ? "-" : fmt::format("{:.4g}", median);
 }
 
 std::string meta(const compare_input& in, const std::string& key) {
@@ -58,6 +67,7 @@ const char* to_string(verdict v) {
     case verdict::improved: return "improved";
     case verdict::same: return "same";
     case verdict::inconclusive: return "inconclusive";
+    case verdict::failed: return "failed";
   }
   return "?";
 }
@@ -177,9 +187,14 @@ comparison compare_sets(const std::vector<sample_set>& baseline, const std::vect
     if (b->failed + c->failed > 0)
       notes.push_back(fmt::format("failed repetitions: {} baseline, {} current", b->failed, c->failed));
     if (r.n_baseline == 0 || r.n_current == 0) {
-      r.result = verdict::inconclusive;
-      notes.push_back(r.n_baseline == 0 ? "no successful repetition in the baseline"
-                                        : "no successful repetition in the current report");
+      // A run that failed never passes the gate; the side that did run still shows its figure.
+      r.result = verdict::failed;
+      if (r.n_baseline > 0) r.baseline_median = median(b->throughput);
+      if (r.n_current > 0) r.current_median = median(c->throughput);
+      for (const auto& [side, set] : {std::pair{"the baseline", b}, std::pair{"the current report", c}})
+        if (set->throughput.empty())
+          notes.push_back(fmt::format("no successful repetition in {}{}", side,
+                                      set->error.empty() ? "" : fmt::format(" ({})", set->error)));
       r.note = fmt::format("{}", fmt::join(notes, "; "));
       out.rows.push_back(std::move(r));
       continue;
@@ -321,10 +336,10 @@ std::string format_console(const comparison& c) {
                      "reps", "baseline", "current", "unit", unit_width, "change", fmt::format("{}% CI", conf),
                      "p (Holm)", "verdict");
   for (const auto& r : c.rows) {
-    out +=
-        fmt::format("{:<{}}  {:>7}  {:>11.4g}  {:>11.4g}  {:<{}}  {:>7}  {:>17}  {:>9}  {}", r.key.label(), width,
-                    fmt::format("{}/{}", r.n_baseline, r.n_current), r.baseline_median, r.current_median, r.unit + "/s",
-                    unit_width, percent(r.change), ci_text(r), p_text(r.p_adjusted), to_string(r.result));
+    out += fmt::format("{:<{}}  {:>7}  {:>11}  {:>11}  {:<{}}  {:>7}  {:>17}  {:>9}  {}", r.key.label(), width,
+                       fmt::format("{}/{}", r.n_baseline, r.n_current), median_text(r.baseline_median, r.n_baseline),
+                       median_text(r.current_median, r.n_current), r.unit + "/s", unit_width, change_text(r),
+                       ci_text(r), adjusted_p_text(r), to_string(r.result));
     if (!r.note.empty()) out += fmt::format("  ({})", r.note);
     out += '\n';
   }
@@ -332,18 +347,24 @@ std::string format_console(const comparison& c) {
   for (const auto& k : c.only_current) out += fmt::format("only in current:  {}\n", k.label());
   for (const auto& w : c.warnings) out += fmt::format("warning: {}\n", w);
   out += fmt::format(
-      "{} configurations: {} regressed, {} improved, {} same, {} inconclusive (threshold {}, alpha {}, "
+      "{} configurations: {} regressed, {} improved, {} same, {} inconclusive, {} failed (threshold {}, alpha {}, "
       "Holm over {})\n",
       c.rows.size(), c.count(verdict::regressed), c.count(verdict::improved), c.count(verdict::same),
-      c.count(verdict::inconclusive), percent(c.options.threshold).substr(1), c.options.alpha, c.rows.size());
+      c.count(verdict::inconclusive), c.count(verdict::failed), percent(c.options.threshold).substr(1), c.options.alpha,
+      c.rows.size());
   return out;
 }
 
 std::string format_markdown(const comparison& c, const std::string& baseline_name, const std::string& current_name) {
   std::string out;
   const std::size_t regressed = c.count(verdict::regressed);
-  out += regressed > 0 ? fmt::format("## parbench compare: {} regressed\n\n", regressed)
-                       : std::string("## parbench compare: no regression\n\n");
+  const std::size_t failed = c.count(verdict::failed);
+  if (failed > 0)
+    out += fmt::format("## parbench compare: {} failed{}\n\n", failed,
+                       regressed > 0 ? fmt::format(", {} regressed", regressed) : std::string());
+  else
+    out += regressed > 0 ? fmt::format("## parbench compare: {} regressed\n\n", regressed)
+                         : std::string("## parbench compare: no regression\n\n");
   out += fmt::format(
       "Baseline `{}`, current `{}`. Threshold {}, alpha {} (Holm over {} configurations); change is "
       "of the median throughput (the kernel's items per second, higher is better).\n\n",
@@ -355,15 +376,16 @@ std::string format_markdown(const comparison& c, const std::string& baseline_nam
   out += "|---|---:|---:|---:|---|---:|---:|---:|---|---|\n";
   for (const auto& r : c.rows) {
     const std::string v = r.result == verdict::regressed  ? "**regressed**"
+                          : r.result == verdict::failed   ? "**failed**"
                           : r.result == verdict::improved ? "improved"
                                                           : to_string(r.result);
-    out += fmt::format("| {} | {}/{} | {:.4g} | {:.4g} | {}/s | {} | {} | {} | {} | {} |\n",
-                       escape_markdown(r.key.label()), r.n_baseline, r.n_current, r.baseline_median, r.current_median,
-                       escape_markdown(r.unit), percent(r.change), ci_text(r), p_text(r.p_adjusted), v,
-                       escape_markdown(r.note));
+    out += fmt::format("| {} | {}/{} | {} | {} | {}/s | {} | {} | {} | {} | {} |\n", escape_markdown(r.key.label()),
+                       r.n_baseline, r.n_current, median_text(r.baseline_median, r.n_baseline),
+                       median_text(r.current_median, r.n_current), escape_markdown(r.unit), change_text(r), ci_text(r),
+                       adjusted_p_text(r), v, escape_markdown(r.note));
   }
-  out += fmt::format("\n{} regressed, {} improved, {} same, {} inconclusive.\n", regressed, c.count(verdict::improved),
-                     c.count(verdict::same), c.count(verdict::inconclusive));
+  out += fmt::format("\n{} regressed, {} improved, {} same, {} inconclusive, {} failed.\n", regressed,
+                     c.count(verdict::improved), c.count(verdict::same), c.count(verdict::inconclusive), failed);
   if (!c.only_baseline.empty() || !c.only_current.empty()) {
     out += "\nConfigurations on one side only:\n\n";
     for (const auto& k : c.only_baseline) out += fmt::format("- baseline only: {}\n", escape_markdown(k.label()));

@@ -38,6 +38,7 @@ struct sample_set {
   config_key key;
   std::vector<double> throughput;
   std::size_t failed = 0;        ///< raw rows with status=failed (excluded from `throughput`)
+  std::string error;             ///< the first failed row's error, where the report has the column
   std::string unit = "samples";  ///< the kernel's unit of work
   /// The schema of the report it was read from. A schema 1 set's schedule was not recorded:
   /// compare_sets matches it with the other side's only schedule for that configuration.
@@ -70,7 +71,8 @@ struct compare_options {
   bool allow_different_machines = false;
 };
 
-enum class verdict { regressed, improved, same, inconclusive };
+/// `failed`: a side has no successful repetition of the configuration; the gate fails on it.
+enum class verdict { regressed, improved, same, inconclusive, failed };
 [[nodiscard]] const char* to_string(verdict v);
 
 /// The comparison of one configuration present in both reports.

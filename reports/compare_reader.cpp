@@ -92,6 +92,7 @@ struct row_reader {
 
   [[nodiscard]] std::string where(const char* name) const { return table.where(row, cols.at(name)); }
   [[nodiscard]] const std::string& text(const char* name) const { return table.rows[row][cols.at(name)]; }
+  [[nodiscard]] bool has(const char* name) const { return cols.contains(name); }
 
   [[nodiscard]] std::string nonempty(const char* name) const {
     const std::string& s = text(name);
@@ -203,6 +204,8 @@ compare_input read_compare_input(const std::filesystem::path& dir) {
       missing.emplace_back(fmt::format("'{}'", name));
     }
   }
+  // Optional: why a repetition failed, for the gate's verdict.
+  if (const auto c = table.column("error")) cols["error"] = *c;
   if (!missing.empty())
     throw usage_error(
         fmt::format("{}:1:1: missing column{} {} in the header of a schema {} file (see "
@@ -255,6 +258,7 @@ compare_input read_compare_input(const std::filesystem::path& dir) {
     const std::string& status = row.text("status");
     if (status == "failed") {
       ++set.failed;
+      if (set.error.empty() && row.has("error")) set.error = row.text("error");
       continue;
     }
     if (status != "ok")

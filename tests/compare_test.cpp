@@ -401,6 +401,36 @@ TEST_F(compare_command, RealReportAgainstItselfAndASlowedCopy) {
   EXPECT_THAT(r.output, HasSubstr("of 3 configurations regressed"));
 }
 
+// A run whose repetitions of a configuration all failed never passes the gate, with --strict or
+// without: verdict failed with the reason, exit 3, and the baseline's real figure in the table.
+TEST_F(compare_command, AConfigurationWithNoSuccessfulRepetitionFailsTheGate) {
+  const auto base = write_report("base", to_csv(make_table(1, 8, 1.0, "")));
+  table t = make_table(1, 8, 1.0, "");
+  for (auto& row : t)
+    if (row[col("backend")] == "threads" && row[col("workers")] == "2" && row[col("row_type")] == "raw") {
+      row[col("status")] = "failed";
+      row[col("error")] = "worker 1 of 2 was killed by SIGKILL";
+      row[col("wall_s")] = row[col("items_per_s")] = "";
+    }
+  const auto cur = write_report("failed", to_csv(t));
+  const fs::path md = dir_ / "failed.md";
+  for (const char* extra : {"", "--strict"}) {
+    const auto r = compare(base, cur, std::string(extra) + " --markdown '" + md.string() + "'");
+    EXPECT_EQ(r.exit_code, 3) << r.output;
+    EXPECT_THAT(r.output,
+                ::testing::ContainsRegex("threads static W=2 [^\n]* 8/0 +[0-9]\\.[0-9]+e\\+08 +- [^\n]* failed"))
+        << r.output;
+    EXPECT_THAT(r.output, HasSubstr("no successful repetition in the current report (worker 1 of 2 was killed"));
+    EXPECT_THAT(r.output, HasSubstr("1 of 6 configurations have no successful repetition"));
+    std::ifstream in(md);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_THAT(text, HasSubstr("## parbench compare: 1 failed"));
+    EXPECT_THAT(text, HasSubstr("**failed**"));
+  }
+  // The other way round too: a baseline that failed cannot vouch for anything.
+  EXPECT_EQ(compare(cur, base).exit_code, 3);
+}
+
 TEST_F(compare_command, ThresholdAndAlphaAreValidated) {
   const auto base = write_report("base", to_csv(make_table(1, 6, 1.0, "")));
   EXPECT_EQ(compare(base, base, "--threshold abc").exit_code, 2);
