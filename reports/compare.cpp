@@ -221,10 +221,18 @@ comparison compare_sets(const std::vector<sample_set>& baseline, const std::vect
           fmt::format("{} vs {} repetitions can never reach p <= {} (smallest possible p = {}); take at "
                       "least {} per side",
                       r.n_baseline, r.n_current, options.alpha, p_text(min_p), repetitions_needed(options.alpha)));
-    } else if (significant && r.change <= -t) {
+    } else if (significant && r.ci_high < -t) {
+      // The whole interval beyond the threshold, not only the point estimate: on a noisy runner
+      // a change whose interval reaches inside the threshold is not called.
       r.result = verdict::regressed;
-    } else if (significant && r.change >= t) {
+    } else if (significant && r.ci_low > t) {
       r.result = verdict::improved;
+    } else if (significant && (r.change <= -t || r.change >= t)) {
+      r.result = verdict::inconclusive;
+      notes.push_back(
+          fmt::format("the change is beyond the {} threshold, but its interval [{}, {}] reaches inside it; "
+                      "take more repetitions",
+                      percent(t).substr(1), percent(r.ci_low), percent(r.ci_high)));
     } else if (t > 0 && r.ci_low > -t && r.ci_high < t) {
       r.result = verdict::same;
     } else if (significant) {

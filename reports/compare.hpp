@@ -109,8 +109,8 @@ struct comparison {
 /// set (schedule not recorded) that has no exact match matches the other side's set with the
 /// same key but for the schedule when there is exactly one such set (the backend ran one
 /// schedule there); with several it stays one-sided and a warning says why. A configuration is `regressed` when its
-/// Holm-adjusted p-value is <= alpha and its median throughput fell by at least `threshold`; `improved` likewise
-/// upwards; `same` when the confidence interval of the change lies within
+/// Holm-adjusted p-value is <= alpha and the whole confidence interval of the change lies below -threshold;
+/// `improved` likewise above +threshold; `same` when the confidence interval of the change lies within
 /// +-threshold, or the change is significant but smaller than the threshold; `inconclusive`
 /// otherwise (too few repetitions to ever reach significance, or too noisy to tell).
 [[nodiscard]] comparison compare_sets(const std::vector<sample_set>& baseline, const std::vector<sample_set>& current,

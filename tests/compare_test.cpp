@@ -356,6 +356,29 @@ class compare_command : public ::testing::Test {
   fs::path dir_;
 };
 
+// `regressed` needs the whole interval beyond the threshold: a 6 % drop measured with 3 % noise
+// has an interval reaching inside 5 % and is not called; a 20 % drop is.
+TEST(compare_verdict, regressed_only_when_the_interval_lies_beyond_the_threshold) {
+  const std::vector<double> base = {1.00e8, 1.01e8, 0.99e8, 1.02e8, 0.98e8, 1.00e8, 1.03e8, 0.97e8, 1.01e8, 0.99e8};
+  const auto scaled = [&](double f) {
+    std::vector<double> v;
+    for (const double x : base) v.push_back(x * f);
+    return v;
+  };
+  const config_key k = key_for("threads", 2);
+  const comparison near = compare_sets({set_of(k, base)}, {set_of(k, scaled(0.94))}, compare_options{});
+  ASSERT_EQ(near.rows.size(), 1u);
+  EXPECT_LE(near.rows[0].change, -0.05);
+  EXPECT_LE(near.rows[0].p_adjusted, 0.05);
+  EXPECT_GT(near.rows[0].ci_high, -0.05) << format_console(near);
+  EXPECT_EQ(near.rows[0].result, verdict::inconclusive) << format_console(near);
+  EXPECT_THAT(near.rows[0].note, HasSubstr("its interval"));
+  const comparison far = compare_sets({set_of(k, base)}, {set_of(k, scaled(0.80))}, compare_options{});
+  EXPECT_EQ(far.rows[0].result, verdict::regressed) << format_console(far);
+  const comparison up = compare_sets({set_of(k, base)}, {set_of(k, scaled(1.25))}, compare_options{});
+  EXPECT_EQ(up.rows[0].result, verdict::improved) << format_console(up);
+}
+
 TEST_F(compare_command, SameReportPassesAndSlowedCopyFailsWithExitOne) {
   const auto base = write_report("base", to_csv(make_table(1, 8, 1.0, "")));
   const auto same = compare(base, base);
