@@ -33,6 +33,7 @@ void parbench::cli::add_commands(CLI::App& app, const std::string& program) {
   add_overhead_command(app);
   add_plot_command(app);
   add_compare_command(app);
+  add_ab_command(app);
   add_completion_command(app);
   add_man_command(app);
 }

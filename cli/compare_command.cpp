@@ -18,17 +18,6 @@
 #include "reports/report_writer.hpp"
 
 namespace parbench::cli {
-namespace {
-
-struct compare_cli_options {
-  std::string baseline;
-  std::string current;
-  std::string threshold = "5";
-  std::string alpha = "0.05";
-  bool strict = false;
-  bool allow_different_machines = false;
-  std::string markdown;
-};
 
 double parse_fraction(std::string text, const char* what, bool percent) {
   const std::string original = text;
@@ -49,6 +38,18 @@ double parse_fraction(std::string text, const char* what, bool percent) {
   if (v <= 0 || v >= 0.5) throw usage_error(fmt::format("{} '{}' must lie in (0, 0.5)", what, original));
   return v;
 }
+
+namespace {
+
+struct compare_cli_options {
+  std::string baseline;
+  std::string current;
+  std::string threshold = "5";
+  std::string alpha = "0.05";
+  bool strict = false;
+  bool allow_different_machines = false;
+  std::string markdown;
+};
 
 void run_compare(const compare_cli_options& o) {
   reports::compare_options opts;
