@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -322,6 +323,20 @@ std::vector<std::string> check_comparable(const compare_input& baseline, const c
   return warnings;
 }
 
+namespace {
+// " (commit 1a2b3c4, Intel Xeon ... on host)": which build and machine a report is from.
+std::string identity(const compare_input& in) {
+  std::vector<std::string> parts;
+  if (const std::string commit = meta(in, "git_commit"); !commit.empty())
+    parts.push_back("commit " + commit.substr(0, 12));
+  std::string machine = meta(in, "machine.cpu_model");
+  if (const std::string host = meta(in, "machine.hostname"); !host.empty())
+    machine += (machine.empty() ? "" : " on ") + host;
+  if (!machine.empty()) parts.push_back(machine);
+  return parts.empty() ? std::string() : fmt::format(" ({})", fmt::join(parts, ", "));
+}
+}  // namespace
+
 comparison compare_reports(const compare_input& baseline, const compare_input& current,
                            const compare_options& options) {
   std::vector<std::string> warnings = check_comparable(baseline, current, options);
@@ -329,6 +344,8 @@ comparison compare_reports(const compare_input& baseline, const compare_input& c
   warnings.insert(warnings.end(), out.warnings.begin(), out.warnings.end());
   out.warnings = std::move(warnings);
   for (const auto* in : {&baseline, &current}) out.notes.insert(out.notes.end(), in->notes.begin(), in->notes.end());
+  out.baseline_identity = identity(baseline);
+  out.current_identity = identity(current);
   return out;
 }
 
@@ -374,23 +391,41 @@ std::string format_markdown(const comparison& c, const std::string& baseline_nam
     out += regressed > 0 ? fmt::format("## parbench compare: {} regressed\n\n", regressed)
                          : std::string("## parbench compare: no regression\n\n");
   out += fmt::format(
-      "Baseline `{}`, current `{}`. Threshold {}, alpha {} (Holm over {} configurations); change is "
+      "Baseline `{}`{}, current `{}`{}. Threshold {}, alpha {} (Holm over {} configurations); change is "
       "of the median throughput (the kernel's items per second, higher is better).\n\n",
-      baseline_name, current_name, percent(c.options.threshold).substr(1), c.options.alpha, c.rows.size());
+      escape_markdown(baseline_name), escape_markdown(c.baseline_identity), escape_markdown(current_name),
+      escape_markdown(c.current_identity), percent(c.options.threshold).substr(1), c.options.alpha, c.rows.size());
   for (const auto& n : c.notes) out += fmt::format("Note: {}\n\n", escape_markdown(n));
+  // For a pull request: what needs attention first, then improvements, the rest folded away.
   const int conf = static_cast<int>(std::lround(100 * (1 - c.options.alpha)));
-  out += fmt::format(
-      "| configuration | reps | baseline | current | unit | change | {}% CI | p (Holm) | verdict | note |\n", conf);
-  out += "|---|---:|---:|---:|---|---:|---:|---:|---|---|\n";
-  for (const auto& r : c.rows) {
-    const std::string v = r.result == verdict::regressed  ? "**regressed**"
-                          : r.result == verdict::failed   ? "**failed**"
-                          : r.result == verdict::improved ? "improved"
-                                                          : to_string(r.result);
-    out += fmt::format("| {} | {}/{} | {} | {} | {}/s | {} | {} | {} | {} | {} |\n", escape_markdown(r.key.label()),
-                       r.n_baseline, r.n_current, median_text(r.baseline_median, r.n_baseline),
-                       median_text(r.current_median, r.n_current), escape_markdown(r.unit), change_text(r), ci_text(r),
-                       adjusted_p_text(r), v, escape_markdown(r.note));
+  const std::string header = fmt::format(
+      "| configuration | reps | baseline | current | unit | change | {}% CI | p (Holm) | verdict | note |\n"
+      "|---|---:|---:|---:|---|---:|---:|---:|---|---|\n",
+      conf);
+  const auto table = [&](const std::function<bool(verdict)>& wanted) {
+    std::string rows;
+    for (const auto& r : c.rows) {
+      if (!wanted(r.result)) continue;
+      const std::string v = r.result == verdict::regressed  ? "**regressed**"
+                            : r.result == verdict::failed   ? "**failed**"
+                            : r.result == verdict::improved ? "improved"
+                                                            : to_string(r.result);
+      rows += fmt::format("| {} | {}/{} | {} | {} | {}/s | {} | {} | {} | {} | {} |\n", escape_markdown(r.key.label()),
+                          r.n_baseline, r.n_current, median_text(r.baseline_median, r.n_baseline),
+                          median_text(r.current_median, r.n_current), escape_markdown(r.unit), change_text(r),
+                          ci_text(r), adjusted_p_text(r), v, escape_markdown(r.note));
+    }
+    return rows.empty() ? rows : header + rows;
+  };
+  const std::string attention = table([](verdict v) { return v == verdict::regressed || v == verdict::failed; });
+  const std::string improvements = table([](verdict v) { return v == verdict::improved; });
+  const std::string rest = table([](verdict v) { return v == verdict::same || v == verdict::inconclusive; });
+  if (!attention.empty()) out += "### Regressed or failed\n\n" + attention + "\n";
+  if (!improvements.empty()) out += "### Improved\n\n" + improvements + "\n";
+  if (!rest.empty()) {
+    const std::size_t n = c.count(verdict::same) + c.count(verdict::inconclusive);
+    out += fmt::format("<details><summary>{} configuration{} unchanged or inconclusive</summary>\n\n{}\n</details>\n",
+                       n, n == 1 ? "" : "s", rest);
   }
   out += fmt::format("\n{} regressed, {} improved, {} same, {} inconclusive, {} failed.\n", regressed,
                      c.count(verdict::improved), c.count(verdict::same), c.count(verdict::inconclusive), failed);

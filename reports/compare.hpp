@@ -101,6 +101,10 @@ struct comparison {
   std::vector<std::string> warnings;
   std::vector<std::string> notes;  ///< printed first, e.g. that a report is schema 1
   compare_options options;
+  /// " (commit 1a2b3c4, <cpu model> on <host>)" for each side, where its metadata says
+  /// (compare_reports); empty for bare sample sets.
+  std::string baseline_identity;
+  std::string current_identity;
 
   [[nodiscard]] std::size_t count(verdict v) const;
 };

@@ -95,12 +95,13 @@ TEST_F(ab_command, one_binary_against_itself_writes_both_reports_and_passes) {
 }
 
 // A genuinely slower B: the same binary confined to one core, so W = 2 runs at W = 1's speed.
+// 12 rounds: the whole interval must lie beyond the threshold, and one slow round of A widens it.
 TEST_F(ab_command, a_build_confined_to_one_core_is_detected_at_w_2) {
   const fs::path slow = dir_ / "one-core.sh";
   std::ofstream(slow) << "#!/bin/sh\nexec taskset -c 0 " << PARBENCH_BINARY << " \"$@\"\n";
   fs::permissions(slow, fs::perms::owner_all);
   const std::string bin = PARBENCH_BINARY;
-  const auto r = parbench::test::run_parbench("ab " + bin + " " + slow.string() + " --rounds 8 --out " +
+  const auto r = parbench::test::run_parbench("ab " + bin + " " + slow.string() + " --rounds 12 --out " +
                                               (dir_ / "o").string() + suite_);
   // The check needs a machine that gives side A its two cores; on a shared runner whose second
   // core was busy (A's own W = 2 did not reach 1.5x), there was no 2x slowdown to detect.

@@ -398,6 +398,17 @@ TEST_F(compare_command, SameReportPassesAndSlowedCopyFailsWithExitOne) {
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_THAT(text, HasSubstr("## parbench compare: 1 regressed"));
   EXPECT_THAT(text, HasSubstr("**regressed**"));
+  // For a pull request: the regression first, the unchanged rest folded away.
+  const auto attention = text.find("### Regressed or failed");
+  const auto folded = text.find("<details><summary>5 configurations unchanged or inconclusive</summary>");
+  ASSERT_NE(attention, std::string::npos) << text;
+  ASSERT_NE(folded, std::string::npos) << text;
+  EXPECT_LT(attention, text.find("threads static W=2"));
+  EXPECT_LT(text.find("threads static W=2"), folded);
+  EXPECT_GT(text.find("serial static W=1"), folded);
+  EXPECT_THAT(text, HasSubstr("</details>"));
+  // Both sides named by commit and machine.
+  EXPECT_THAT(text, HasSubstr("(commit abc, AMD EPYC 9R14 on h)"));
 }
 
 // End to end on real reports: a tiny `parbench run` passes against itself and fails (exit 1)
