@@ -214,9 +214,21 @@ comparison compare_sets(const std::vector<sample_set>& baseline, const std::vect
 
     const double min_p = mann_whitney_min_p(r.n_baseline, r.n_current);
     if (min_p > first_step) ++short_of_first_step;
+    // How long a repetition lasted: its run, or the --min-time it was repeated for.
+    const auto duration = [](const sample_set& set) {
+      return set.wall_s.empty() ? -1.0 : std::max(median(set.wall_s), set.min_time_s);
+    };
+    const double shortest = std::min(duration(*b), duration(*c));
     const bool significant = r.p_adjusted <= options.alpha;
     const double t = options.threshold;
-    if (min_p > options.alpha) {
+    if (shortest >= 0 && shortest < options.min_repetition_s) {
+      // Scheduler noise is of the order of milliseconds: such repetitions are not judged.
+      r.result = verdict::inconclusive;
+      notes.push_back(
+          fmt::format("too short to time reliably: repetitions of {:.3g} ms (under {:.3g} ms); lengthen "
+                      "them with a larger size or run --min-time",
+                      1e3 * shortest, 1e3 * options.min_repetition_s));
+    } else if (min_p > options.alpha) {
       r.result = verdict::inconclusive;
       notes.push_back(
           fmt::format("{} vs {} repetitions can never reach p <= {} (smallest possible p = {}); take at "

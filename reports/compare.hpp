@@ -39,6 +39,8 @@ struct sample_set {
   std::vector<double> throughput;
   std::size_t failed = 0;        ///< raw rows with status=failed (excluded from `throughput`)
   std::string error;             ///< the first failed row's error, where the report has the column
+  std::vector<double> wall_s;    ///< seconds of each ok repetition (per iteration; empty if unknown)
+  double min_time_s = 0;         ///< the run's --min-time: each repetition lasted at least this long
   std::string unit = "samples";  ///< the kernel's unit of work
   /// The schema of the report it was read from. A schema 1 set's schedule was not recorded:
   /// compare_sets matches it with the other side's only schedule for that configuration.
@@ -69,6 +71,9 @@ struct compare_options {
   double alpha = 0.05;      ///< family-wise significance level (Holm)
   bool strict = false;      ///< configurations on one side only are an error
   bool allow_different_machines = false;
+  /// Repetitions shorter than this (median, either side) are too short to time reliably: the
+  /// configuration is reported as such (inconclusive), not judged.
+  double min_repetition_s = 0.01;
 };
 
 /// `failed`: a side has no successful repetition of the configuration; the gate fails on it.

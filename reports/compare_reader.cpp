@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <set>
@@ -263,7 +264,7 @@ compare_input read_compare_input(const std::filesystem::path& dir) {
     }
     if (status != "ok")
       throw usage_error(fmt::format("{}: status '{}' is neither ok nor failed", row.where("status"), status));
-    (void)row.positive("wall_s");
+    set.wall_s.push_back(row.positive("wall_s"));
     set.throughput.push_back(row.positive(layout.throughput));
   }
   if (sets.empty())
@@ -278,6 +279,13 @@ compare_input read_compare_input(const std::filesystem::path& dir) {
                     dir.string(), fmt::join(kernels, ","), schema_1_schedule));
   }
   in.metadata = read_metadata(dir / "metadata.json");
+  // With --min-time a repetition repeats the run for at least that long (wall_s is per run).
+  if (const auto it = in.metadata.find("suite.min_time"); it != in.metadata.end()) {
+    char* end = nullptr;
+    const double min_time = std::strtod(it->second.c_str(), &end);
+    if (end != it->second.c_str() && std::isfinite(min_time) && min_time > 0)
+      for (auto& set : in.sets) set.min_time_s = min_time;
+  }
   return in;
 }
 

@@ -64,7 +64,7 @@ class ab_command : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
   fs::path dir_;
-  const std::string suite_ = " -- -b serial,threads -w 1,2 -n 1e7";
+  const std::string suite_ = " -- -b serial,threads -w 1,2 -n 1e8";
 };
 
 TEST_F(ab_command, one_binary_against_itself_writes_both_reports_and_passes) {

@@ -239,7 +239,7 @@ table make_table(std::uint64_t seed, std::size_t reps, double slow_factor, const
   table t;
   t.push_back(header());
   const std::size_t n_columns = header().size();
-  const std::uint64_t size = 1000000;
+  const std::uint64_t size = 10000000;  // 100 ms and 50 ms repetitions: long enough to judge
   const std::string version = std::to_string(bench::schema_version);
   for (const auto& [backend, workers] : configs) {
     const double factor = backend == slow_backend && workers == 2 ? slow_factor : 1.0;
@@ -379,6 +379,26 @@ TEST(compare_verdict, regressed_only_when_the_interval_lies_beyond_the_threshold
   EXPECT_EQ(up.rows[0].result, verdict::improved) << format_console(up);
 }
 
+// Repetitions of a few milliseconds are not judged: a 2x slowdown of 3 ms runs is reported as too
+// short; the same runs repeated for a --min-time of 50 ms are judged.
+TEST(compare_verdict, repetitions_too_short_to_time_are_not_judged) {
+  const config_key k = key_for("threads", 2);
+  sample_set base = set_of(k, std::vector<double>(10, 2e8));
+  sample_set slow = set_of(k, std::vector<double>(10, 1e8));
+  for (int i = 0; i < 10; ++i) {
+    base.throughput[i] *= 1.0 + 0.001 * i;
+    slow.throughput[i] *= 1.0 + 0.001 * i;
+  }
+  base.wall_s.assign(10, 0.003);
+  slow.wall_s.assign(10, 0.006);
+  const comparison short_runs = compare_sets({base}, {slow}, compare_options{});
+  EXPECT_EQ(short_runs.rows[0].result, verdict::inconclusive) << format_console(short_runs);
+  EXPECT_THAT(short_runs.rows[0].note, HasSubstr("too short to time reliably: repetitions of 3 ms"));
+  base.min_time_s = slow.min_time_s = 0.05;
+  const comparison repeated = compare_sets({base}, {slow}, compare_options{});
+  EXPECT_EQ(repeated.rows[0].result, verdict::regressed) << format_console(repeated);
+}
+
 TEST_F(compare_command, SameReportPassesAndSlowedCopyFailsWithExitOne) {
   const auto base = write_report("base", to_csv(make_table(1, 8, 1.0, "")));
   const auto same = compare(base, base);
@@ -416,7 +436,7 @@ TEST_F(compare_command, SameReportPassesAndSlowedCopyFailsWithExitOne) {
 TEST_F(compare_command, RealReportAgainstItselfAndASlowedCopy) {
   const fs::path base = dir_ / "real";
   const auto run = test::run_parbench(
-      "run --backend serial,threads --workers 1,2 --samples 1e7 --repetitions 8 "
+      "run --backend serial,threads --workers 1,2 --samples 1e8 --repetitions 8 "
       "--no-overhead --no-break-even --quiet --out '" +
       base.string() + "'");
   ASSERT_EQ(run.exit_code, 0) << run.output;
