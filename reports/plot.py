@@ -19,6 +19,7 @@ import json
 import math
 import os
 import re
+import stat
 import sys
 import tempfile
 
@@ -195,6 +196,18 @@ def new_figure(what, meta, panels=None, note=""):
     return fig, axes
 
 
+def refuse_unsafe_target(path):
+    """os.replace would replace a link or device planted at the path: refused (exit 4)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a symbolic link, which parbench does not write through" if stat.S_ISLNK(st.st_mode) else \
+            "not a regular file"
+        fail(EXIT_IO, "cannot write %s: it is %s; remove it or choose another folder" % (path, kind))
+
+
 def save(fig, out_dir, name):
     for ext in ("png", "svg"):
         final = os.path.join(out_dir, "%s.%s" % (name, ext))
@@ -205,6 +218,7 @@ def save(fig, out_dir, name):
             meta = {"Date": None} if ext == "svg" else {"Software": None}
             fig.savefig(tmp, format=ext, dpi=120, metadata=meta)
             os.chmod(tmp, 0o666 & ~UMASK)
+            refuse_unsafe_target(final)
             os.replace(tmp, final)
         except BaseException:
             if os.path.exists(tmp):

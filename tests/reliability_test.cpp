@@ -23,6 +23,7 @@
 #include <array>
 #include <chrono>
 #include <csignal>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -291,6 +292,44 @@ void previous_report_intact(const fs::path& dir, const outcome&) {
     EXPECT_EQ(slurp(dir / "r" / f), fmt::format("previous {}\n", f)) << f;
 }
 
+// Plants `target` and a symbolic link to it at `link` (the report folder's entry).
+void plant_link(const fs::path& target, const fs::path& link) {
+  write(target, "victim\n");
+  fs::create_directories(link.parent_path());
+  fs::create_symlink(target, link);
+}
+
+// The link and its target are as planted: nothing was written through it, nor was it removed.
+void link_untouched(const fs::path& target, const fs::path& link) {
+  EXPECT_EQ(slurp(target), "victim\n") << "written through the link";
+  EXPECT_TRUE(fs::is_symlink(fs::symlink_status(link))) << "the link was removed or replaced";
+}
+
+// Default report folder names (reports/<UTC timestamp>) for the next two minutes, each taken.
+void occupy_default_report_names(const fs::path& dir) {
+  const std::time_t now = std::time(nullptr);
+  for (std::time_t t = now - 1; t <= now + 120; ++t) {
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char name[32];
+    std::strftime(name, sizeof name, "%Y-%m-%dT%H-%M-%SZ", &tm);
+    write(dir / "reports" / name / "marker", "taken\n");
+  }
+}
+
+// No taken folder was written into; one new folder holds the report, and the output names it.
+void one_new_default_report(const fs::path& dir, const outcome& r) {
+  int reports = 0;
+  for (const auto& e : fs::directory_iterator(dir / "reports")) {
+    if (listing(e.path()) == std::set<std::string>{"marker"}) continue;
+    ++reports;
+    EXPECT_FALSE(fs::exists(e.path() / "marker")) << e.path() << ": a taken folder was reused";
+    EXPECT_TRUE(fs::exists(e.path() / "results.csv")) << e.path();
+    EXPECT_THAT(r.output, HasSubstr("report: reports/" + e.path().filename().string() + "/"));
+  }
+  EXPECT_EQ(reports, 1);
+}
+
 std::vector<catalogue_case> catalogue() {
   const std::string bad_suite = "{bin} run --list --suite {dir}/";
   std::vector<catalogue_case> c = {
@@ -474,6 +513,60 @@ std::vector<catalogue_case> catalogue() {
        [](const fs::path&, const outcome& r) { EXPECT_THAT(r.output, HasSubstr("left in the report folder: []")); }},
       {"out_name_too_long", "`--out` with a 300-character name", "rejected before measuring", 4, "File name too long",
        std::string(tiny_run) + " --out {dir}/" + std::string(300, 'x')},
+      {"out_lock_is_a_symlink", "the report folder's lock file is a planted symbolic link",
+       "refused: nothing written through it, the link left as it is", 4, "is a symbolic link",
+       std::string(tiny_run) + " --out {dir}/r",
+       [](const fs::path& d) { plant_link(d / "victim", d / "r" / ".parbench.lock"); },
+       [](const fs::path& d, const outcome&) { link_untouched(d / "victim", d / "r" / ".parbench.lock"); }},
+      {"out_lock_is_a_fifo", "the report folder's lock file is a FIFO", "refused at once, no hang", 4,
+       "is not a regular file", std::string(tiny_run) + " --out {dir}/r",
+       [](const fs::path& d) {
+         fs::create_directories(d / "r");
+         ::mkfifo((d / "r" / ".parbench.lock").c_str(), 0644);
+       }},
+      {"out_report_file_is_a_symlink", "`--out` folder where results.csv is a symbolic link",
+       "rejected before measuring, the link's target intact", 4, "is a symbolic link",
+       std::string(tiny_run) + " --out {dir}/r",
+       [](const fs::path& d) { plant_link(d / "victim", d / "r" / "results.csv"); },
+       [](const fs::path& d, const outcome&) { link_untouched(d / "victim", d / "r" / "results.csv"); }},
+      {"out_default_never_reused", "default `--out` when reports/<timestamp> is taken (as by a run in the same second)",
+       "a new folder with a suffix, made by mkdir, printed", 0, "report: reports/",
+       "sh -c 'cd {dir} && exec {bin} run -b serial -w 1 -n 1e5 -r 2 --no-overhead --no-break-even -q'",
+       occupy_default_report_names, one_new_default_report},
+      {"plots_folder_is_a_symlink", "`plot` where the report's plots/ is a symbolic link", "refused, nothing drawn", 4,
+       "is a symbolic link", "{bin} plot {dir}/r",
+       [](const fs::path& d) {
+         fs::create_directories(d / "elsewhere");
+         fs::create_directories(d / "r");
+         fs::create_directory_symlink(d / "elsewhere", d / "r" / "plots");
+       },
+       [](const fs::path& d, const outcome&) { EXPECT_TRUE(listing(d / "elsewhere").empty()); }},
+      {"markdown_is_a_symlink", "`compare --markdown` at a symbolic link", "refused, the link's target intact", 4,
+       "is a symbolic link", "{bin} compare {dir}/base {dir}/cur --markdown {dir}/summary.md",
+       [](const fs::path& d) {
+         tiny_report(d, "base");
+         tiny_report(d, "cur");
+         plant_link(d / "victim", d / "summary.md");
+       },
+       [](const fs::path& d, const outcome&) { link_untouched(d / "victim", d / "summary.md"); }},
+      {"markdown_is_an_input", "`compare --markdown` at the baseline's own results.csv",
+       "refused before comparing (any name of the same file), the input intact", 2, "would destroy the report",
+       "{bin} compare {dir}/base {dir}/cur --markdown {dir}/base/results.csv",
+       [](const fs::path& d) {
+         tiny_report(d, "base");
+         tiny_report(d, "cur");
+         write(d / "results_before", slurp(d / "base" / "results.csv"));
+       },
+       [](const fs::path& d, const outcome&) {
+         EXPECT_EQ(slurp(d / "base" / "results.csv"), slurp(d / "results_before"));
+       }},
+      {"markdown_to_stdout", "`compare --markdown -`", "the markdown goes to standard output, no file named `-`", 0,
+       "## parbench compare", "sh -c 'cd {dir} && exec {bin} compare base cur --threshold 99 --markdown -'",
+       [](const fs::path& d) {
+         tiny_report(d, "base");
+         tiny_report(d, "cur");
+       },
+       [](const fs::path& d, const outcome&) { EXPECT_FALSE(fs::exists(fs::symlink_status(d / "-"))); }},
       // Text in reports.
       {"labels_special_characters", "suite name with commas, quotes, a newline and a leading `=`",
        "run succeeds; the name round-trips through metadata.json", 0,
