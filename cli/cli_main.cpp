@@ -1,7 +1,9 @@
 // parbench::cli_main: the whole command line, for parbench itself and for programs that embed it
 // with their own kernels and backends (include/parbench/parbench.hpp).
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -9,6 +11,7 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "backends/mpi/mpi_job.hpp"
@@ -36,6 +39,25 @@ void parbench::cli::add_commands(CLI::App& app, const std::string& program) {
   add_man_command(app);
 }
 
+namespace {
+
+// A descriptor 0-2 that the caller closed (`parbench list >&-`) would be reused by the next
+// file opened (the forkserver's socket, a report file), and output meant for the terminal
+// would go there. Each closed one is opened on /dev/null before anything else opens a file.
+// Returns whether stdout was closed, or nullopt when /dev/null cannot be opened.
+std::optional<bool> open_closed_standard_fds() noexcept {
+  bool stdout_closed = false;
+  for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; ++fd) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    stdout_closed = stdout_closed || fd == STDOUT_FILENO;
+    // The lowest free descriptor: this one, as those below it are open.
+    if (::open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY) != fd) return std::nullopt;
+  }
+  return stdout_closed;
+}
+
+}  // namespace
+
 void parbench::detail::registration_failed(const error& e) noexcept {
   std::fprintf(stderr, "parbench: error: %s\n", e.what());
   std::exit(static_cast<int>(e.code()));
@@ -43,6 +65,8 @@ void parbench::detail::registration_failed(const error& e) noexcept {
 
 // A function-try-block: nothing may escape, not even from setting up the CLI.
 int parbench::cli_main(int argc, char** argv) try {
+  const std::optional<bool> stdout_closed = open_closed_standard_fds();
+  if (!stdout_closed) return static_cast<int>(parbench::exit_code::report_io);
   // Before CLI11 and before any thread pool: the spawn backend's hidden worker mode, and the
   // forkserver, which must be forked while this process is still small and single-threaded.
   if (const auto worker_status = parbench::process::early_main(argc, argv)) return *worker_status;
@@ -76,7 +100,15 @@ int parbench::cli_main(int argc, char** argv) try {
     parbench::mpi::abort_job_on_error(static_cast<int>(parbench::exit_code::run_failed));
     return static_cast<int>(parbench::exit_code::run_failed);
   }
-  // Output that could not be written (a full disk, /dev/full) is an error, not a success.
+  // Output that could not be written (a full disk, /dev/full, a closed stdout) is an error, not a
+  // success.
+  if (*stdout_closed) {
+    std::fprintf(stderr,
+                 "parbench: error: cannot write to standard output: it was closed (%s); redirect it to a "
+                 "file or /dev/null instead\n",
+                 std::strerror(EBADF));
+    return static_cast<int>(parbench::exit_code::report_io);
+  }
   if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
     std::fprintf(stderr, "parbench: error: cannot write to standard output: %s\n", std::strerror(errno));
     return static_cast<int>(parbench::exit_code::report_io);

@@ -591,6 +591,12 @@ std::vector<catalogue_case> catalogue() {
        }},
       {"stdout_full", "stdout is `/dev/full`", "fails instead of losing the output silently", 4,
        "cannot write to standard output", "{bin} list > /dev/full"},
+      {"stdout_closed", "stdout closed (`parbench list >&-`)",
+       "fails: fd 1 is /dev/null from the start (never a socket or report file opened later)", 4,
+       "cannot write to standard output: it was closed", "{bin} list >&-"},
+      {"stdout_closed_process_backends", "stdout closed while forkserver workers run",
+       "fails with exit 4; the results were written into the forkserver's socket (reused fd 1) before", 4,
+       "cannot write to standard output", "{bin} pi -b forkserver,spawn -w 2 -n 1e5 >&-"},
       // Time limits.
       {"worker_hangs",
        "a fork worker hangs (`PARBENCH_FAULT`), `--timeout 1`",
