@@ -232,6 +232,7 @@ run_plan make_plan(const suite& settings, unsigned online_cpus) {
   std::string list;
   for (const auto& b : settings.backends) append_item(list, ",", b);
   std::vector<const backend_entry*> entries = parse_backend_list(list);
+  if (!settings.inner.empty()) check_inner(settings.inner, entries);
   // Serial is the reference every speedup divides by: always measured, always first.
   const backend_entry& serial = find_backend("serial");
   entries.erase(std::remove(entries.begin(), entries.end(), &serial), entries.end());

@@ -3,8 +3,11 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -13,33 +16,121 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "backends/mpi/mpi_job.hpp"
 #include "backends/process/early.hpp"
+#include "backends/process/worker.hpp"
 #include "cli/commands.hpp"
 #include "core/errors.hpp"
 #include "core/signals.hpp"
 #include "core/version.hpp"
 #include "parbench/parbench.hpp"
 
-void parbench::cli::add_commands(CLI::App& app, const std::string& program) {
-  app.name(program);
-  app.description(
-      "parbench: compare parallelism models (threads, OpenMP, oneTBB, processes, MPI, GPU)\n"
-      "on shared, deterministic workloads.");
-  app.set_version_flag("--version", std::string("parbench ") + parbench::version);
-  app.require_subcommand(1);
-  add_list_command(app);
-  add_pi_command(app);
-  add_run_command(app);
-  add_overhead_command(app);
-  add_plot_command(app);
-  add_compare_command(app);
-  add_completion_command(app);
-  add_man_command(app);
+namespace {
+
+// An empty value means nothing for any option (`-r ''` ran with the default repetitions,
+// `--out ''` wrote into the current folder): every option that takes a value refuses it.
+void reject_empty_values(CLI::App& app) {
+  const CLI::Validator non_empty(
+      [](const std::string& value) {
+        return value.empty() ? std::string("an empty value means nothing; give one, or leave the option out")
+                             : std::string();
+      },
+      "", "non-empty");
+  for (CLI::App* sub : app.get_subcommands({})) {
+    for (CLI::Option* opt : sub->get_options())
+      if (opt->get_type_size_max() > 0) opt->check(non_empty);
+    reject_empty_values(*sub);
+  }
 }
 
-namespace {
+// The edit distance of a and b, a swap of neighbours counting as one (optimal string alignment).
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i)
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+
+// " (did you mean 'x'?)" for the nearest candidate within two edits, else nothing.
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string best;
+  std::size_t best_distance = 3;
+  for (const auto& c : candidates)
+    if (const std::size_t d = edit_distance(word, c); d < best_distance && d < c.size()) {
+      best = c;
+      best_distance = d;
+    }
+  return best.empty() ? std::string() : fmt::format(" (did you mean '{}'?)", best);
+}
+
+std::vector<std::string> visible_subcommands(CLI::App& app) {
+  std::vector<std::string> names;
+  for (const CLI::App* sub : app.get_subcommands({}))
+    if (!sub->get_group().empty()) names.push_back(sub->get_name());
+  return names;
+}
+
+// Every spelling of the subcommand's options: --long and -s.
+std::vector<std::string> option_names(const CLI::App& sub) {
+  std::vector<std::string> names = {"--help"};
+  for (const CLI::Option* opt : sub.get_options()) {
+    for (const auto& n : opt->get_lnames()) names.push_back("--" + n);
+    for (const auto& n : opt->get_snames()) names.push_back("-" + n);
+  }
+  return names;
+}
+
+// CLI11's own words for a parse error, on one line: "A subcommand is required\nRun with --help".
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+// CLI11's message for an unexpected argument, with the flag or subcommand meant, and where
+// to look: one line, like every other error of parbench.
+std::string parse_error_message(CLI::App& app, const CLI::ParseError& e, int argc, char** argv) {
+  const std::string program = app.get_name();
+  const std::vector<std::string> commands = visible_subcommands(app);
+  CLI::App* sub = nullptr;
+  if (argc > 1) {
+    for (CLI::App* s : app.get_subcommands({}))
+      if (s->get_name() == argv[1]) sub = s;
+  }
+  if (sub == nullptr) {
+    const std::string choices = fmt::format("choose from: {}", fmt::join(commands, ", "));
+    if (argc > 1 && argv[1][0] != '-')
+      return fmt::format("unknown subcommand '{}'{}; {}; see '{} --help'", argv[1], did_you_mean(argv[1], commands),
+                         choices, program);
+    return fmt::format("a subcommand is required; {}; see '{} --help'", choices, program);
+  }
+  const std::string help = fmt::format("see '{} {} --help'", program, sub->get_name());
+  if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
+    // CLI11 lists the extras last first: "... not expected: 5 --smaples".
+    std::string listed = first_line(e.what());
+    listed = listed.substr(listed.find(": ") + 2);
+    std::vector<std::string> extras;
+    for (std::size_t at = 0; at < listed.size();) {
+      const std::size_t space = std::min(listed.find(' ', at), listed.size());
+      extras.insert(extras.begin(), listed.substr(at, space - at));
+      at = space + 1;
+    }
+    for (const auto& x : extras)
+      if (x.size() > 1 && x[0] == '-' && !std::isdigit(static_cast<unsigned char>(x[1]))) {
+        const std::string flag = x.substr(0, x.find('='));
+        return fmt::format("unknown option '{}' for '{} {}'{}; {}", flag, program, sub->get_name(),
+                           did_you_mean(flag, option_names(*sub)), help);
+      }
+    if (!extras.empty())
+      return fmt::format("unexpected argument '{}' for '{} {}'; {}", extras.front(), program, sub->get_name(), help);
+  }
+  return fmt::format("{}; {}", first_line(e.what()), help);
+}
 
 // A descriptor 0-2 that the caller closed (`parbench list >&-`) would be reused by the next
 // file opened (the forkserver's socket, a report file), and output meant for the terminal
@@ -57,6 +148,24 @@ std::optional<bool> open_closed_standard_fds() noexcept {
 }
 
 }  // namespace
+
+void parbench::cli::add_commands(CLI::App& app, const std::string& program) {
+  app.name(program);
+  app.description(
+      "parbench: compare parallelism models (threads, OpenMP, oneTBB, processes, MPI, GPU)\n"
+      "on shared, deterministic workloads.");
+  app.set_version_flag("--version", std::string("parbench ") + parbench::version);
+  app.require_subcommand(1);
+  add_list_command(app);
+  add_pi_command(app);
+  add_run_command(app);
+  add_overhead_command(app);
+  add_plot_command(app);
+  add_compare_command(app);
+  add_completion_command(app);
+  add_man_command(app);
+  reject_empty_values(app);
+}
 
 void parbench::detail::registration_failed(const error& e) noexcept {
   std::fprintf(stderr, "parbench: error: %s\n", e.what());
@@ -83,10 +192,13 @@ int parbench::cli_main(int argc, char** argv) try {
   parbench::cli::add_commands(app, argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "parbench");
 
   try {
+    // The test-only fault hook is checked as a whole before any command prints or runs.
+    parbench::process::check_fault_env();
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);  // prints help, version or the parse error
-    return code == 0 ? 0 : static_cast<int>(parbench::exit_code::usage);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    fmt::print(stderr, "parbench: error: {}\n", parse_error_message(app, e, argc, argv));
+    return static_cast<int>(parbench::exit_code::usage);
   } catch (const parbench::error& e) {
     parbench::signals::wait_if_stopping();  // interrupted: the signal decides the exit status
     std::fflush(stdout);

@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <csignal>
@@ -330,6 +331,12 @@ void one_new_default_report(const fs::path& dir, const outcome& r) {
   EXPECT_EQ(reports, 1);
 }
 
+// The whole output is one line, `parbench: error: ...` (CLI11's own errors came on two lines).
+void one_error_line(const fs::path&, const outcome& r) {
+  EXPECT_EQ(r.output.rfind("parbench: error: ", 0), 0u) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+}
+
 std::vector<catalogue_case> catalogue() {
   const std::string bad_suite = "{bin} run --list --suite {dir}/";
   std::vector<catalogue_case> c = {
@@ -365,7 +372,8 @@ std::vector<catalogue_case> catalogue() {
        "is not in this build", "{bin} pi --backend {unbuilt}"},
       {"backend_duplicate", "`--backend serial,serial`", "rejected", 2, "listed twice",
        "{bin} pi --backend serial,serial"},
-      {"backend_list_empty", "`--backend ''`", "rejected", 2, "empty --backend list", "{bin} pi --backend ''"},
+      {"backend_list_empty", "`--backend ''`", "rejected", 2, "--backend: an empty value means nothing",
+       "{bin} pi --backend ''"},
       {"rng_unknown", "`--rng mt`", "rejected, lists the generators", 2, "choose philox", "{bin} pi --rng mt"},
       // Kernels, parameters and schedules.
       {"kernel_unknown", "unknown kernel `--kernel nope`", "rejected, lists the kernels", 2,
@@ -397,10 +405,55 @@ std::vector<catalogue_case> catalogue() {
        "invalid chunk count '0'", "{bin} pi -b threads --schedule dynamic:0"},
       {"scaling_unknown", "`run --scaling sideways`", "rejected", 2, "strong or weak",
        "{bin} run --list --scaling sideways"},
-      {"flag_unknown", "unknown flag `--bogus`", "rejected, names the flag", 2, "--bogus", "{bin} pi --bogus"},
-      {"value_missing", "`--samples` without a value", "rejected, names the flag", 2, "--samples",
-       "{bin} pi --samples"},
-      {"subcommand_missing", "no subcommand", "usage message", 2, "subcommand", "{bin}"},
+      {"flag_unknown", "unknown flag `--bogus`", "rejected, names the flag", 2,
+       "parbench: error: unknown option '--bogus'", "{bin} pi --bogus", nullptr, one_error_line},
+      {"value_missing", "`--samples` without a value", "rejected, names the flag", 2, "parbench: error: --samples",
+       "{bin} pi --samples", nullptr, one_error_line},
+      {"subcommand_missing", "no subcommand", "one line: lists the subcommands", 2,
+       "parbench: error: a subcommand is required; choose from: list", "{bin}", nullptr, one_error_line},
+      {"subcommand_mistyped", "`parbench lsit`", "one line: unknown subcommand, did you mean `list`", 2,
+       "unknown subcommand 'lsit' (did you mean 'list'?)", "{bin} lsit", nullptr, one_error_line},
+      {"flag_mistyped", "`pi --smaples 5`", "one line: unknown option, did you mean `--samples`", 2,
+       "unknown option '--smaples' for 'parbench pi' (did you mean '--samples'?)", "{bin} pi --smaples 5", nullptr,
+       one_error_line},
+      {"flag_twice", "`pi -n 5 -n 6`", "one line: rejected, names the flag", 2, "parbench: error: --samples",
+       "{bin} pi -n 5 -n 6", nullptr, one_error_line},
+      {"positional_extra", "`pi extra`", "one line: names the extra argument", 2,
+       "parbench: error: unexpected argument 'extra'", "{bin} pi extra", nullptr, one_error_line},
+      // Empty values, for every option in one place (cli_main.cpp), and values that mean nothing.
+      {"run_workers_empty", "`run --workers ''`", "rejected (it ran the default worker counts)", 2,
+       "--workers: an empty value means nothing", "{bin} run --list --workers ''", nullptr, one_error_line},
+      {"repetitions_empty", "`run --repetitions ''`", "rejected (it ran the default repetitions)", 2,
+       "--repetitions: an empty value means nothing", "{bin} run --list --repetitions ''", nullptr, one_error_line},
+      {"out_empty", "`run --out ''`", "rejected (it wrote a default report folder)", 2,
+       "--out: an empty value means nothing", "{bin} run --list --out ''", nullptr, one_error_line},
+      {"isa_empty", "`pi --isa ''`", "rejected (it ran the detected kernel path)", 2,
+       "--isa: an empty value means nothing", "{bin} pi --isa ''", nullptr, one_error_line},
+      {"inner_without_nesting_backend", "`run -b threads --inner serial`",
+       "rejected: no backend of the run has an inner model", 2, "no backend of this command (threads) runs a model",
+       "{bin} run --list -b threads --inner serial", nullptr, one_error_line},
+      {"peer_twice", "`run --peer python,python`", "rejected, names the peer", 2, "names peer python-pure-fork twice",
+       "{bin} run --list --peer python,python", nullptr, one_error_line},
+      {"fault_env_malformed",
+       "`PARBENCH_FAULT=fork:x:hang`",
+       "rejected before anything is printed",
+       2,
+       "PARBENCH_FAULT='fork:x:hang' is malformed",
+       "{bin} pi -b serial -n 1e5",
+       nullptr,
+       one_error_line,
+       false,
+       {"PARBENCH_FAULT=fork:x:hang"}},
+      {"fault_env_unknown_backend",
+       "`PARBENCH_FAULT=nope:1:hang`",
+       "rejected (it was ignored)",
+       2,
+       "names backend 'nope', which has no fault hook",
+       "{bin} pi -b serial -n 1e5",
+       nullptr,
+       one_error_line,
+       false,
+       {"PARBENCH_FAULT=nope:1:hang"}},
       // Suite files.
       {"suite_missing", "suite file missing", "rejected, names the file", 2, "cannot open suite file",
        bad_suite + "missing.json"},
