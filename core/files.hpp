@@ -24,6 +24,21 @@ namespace parbench::files {
 /// The largest input file parbench reads (suite files, report files): far more than any real one.
 inline constexpr std::size_t max_input_bytes = std::size_t{256} << 20;
 
+/// Deeper nesting in an input JSON file is refused (exit 2): parbench's own files nest a few
+/// levels, and code that walks a parsed document (flattening, dump) recurses once per level.
+inline constexpr int max_json_depth = 64;
+
+/// A parser callback for nlohmann::json::parse that enforces max_json_depth for `source`.
+template <class Json>
+auto json_depth_limit(std::string_view source) {
+  return [source](int depth, typename Json::parse_event_t, Json&) {
+    if (depth > max_json_depth)
+      throw usage_error(fmt::format("{}: JSON nested more than {} levels deep; parbench's files nest a few levels",
+                                    source, max_json_depth));
+    return true;
+  };
+}
+
 /// Throws report_error (exit 4) when something other than a regular file is at `path`: a
 /// symbolic link (replacing or opening it would write through it), a folder, a device, a pipe.
 /// Nothing at the path is fine.

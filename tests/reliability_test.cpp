@@ -475,6 +475,20 @@ std::vector<catalogue_case> catalogue() {
        [](const fs::path& d) {
          write(d / "p.json", "{\"kernels\": [{\"name\": \"imbalanced\", \"params\": {\"profile\": \"flat\"}}]}\n");
        }},
+      {"suite_deeply_nested", "suite file nested 100000 levels deep", "rejected (cap: 64 levels)", 2,
+       "nested more than 64 levels deep", bad_suite + "deep.json",
+       [](const fs::path& d) { write(d / "deep.json", std::string(100000, '[') + std::string(100000, ']')); }},
+      {"suite_fifo", "suite file is a FIFO", "rejected at once instead of waiting for a writer", 2,
+       "is not a regular file", bad_suite + "fifo.json",
+       [](const fs::path& d) { ::mkfifo((d / "fifo.json").c_str(), 0644); }},
+      {"suite_device", "`--suite /dev/zero`", "rejected instead of reading until memory runs out", 2,
+       "is not a regular file", "{bin} run --list --suite /dev/zero"},
+      {"suite_too_large", "suite file of 1 GiB (sparse)", "rejected unread (cap: 256 MiB for every input file)", 2,
+       "larger than 256 MiB", bad_suite + "big.json",
+       [](const fs::path& d) {
+         write(d / "big.json", "");
+         fs::resize_file(d / "big.json", std::uintmax_t{1} << 30);
+       }},
       // Baseline reports for compare.
       {"baseline_malformed", "baseline CSV malformed (unclosed quote)", "rejected with file:line:column", 2,
        "quoted field is not closed", "{bin} compare {dir}/base {dir}/cur",
@@ -532,6 +546,28 @@ std::vector<catalogue_case> catalogue() {
          tiny_report(d, "base");
          tiny_report(d, "cur");
          set_cell(d / "base" / "results.csv", 1, "wall_s", "-0.5");
+       }},
+      {"baseline_metadata_deeply_nested", "baseline metadata.json nested 100000 levels deep",
+       "rejected (cap: 64 levels) instead of a stack overflow", 2, "nested more than 64 levels deep",
+       "{bin} compare {dir}/base {dir}/cur",
+       [](const fs::path& d) {
+         tiny_report(d, "base");
+         tiny_report(d, "cur");
+         write(d / "base" / "metadata.json", std::string(100000, '[') + std::string(100000, ']'));
+       }},
+      {"baseline_results_fifo", "baseline results.csv is a FIFO", "rejected at once instead of waiting for a writer",
+       2, "is not a regular file", "{bin} compare {dir}/base {dir}/cur",
+       [](const fs::path& d) {
+         tiny_report(d, "base");
+         tiny_report(d, "cur");
+         fs::remove(d / "base" / "results.csv");
+         ::mkfifo((d / "base" / "results.csv").c_str(), 0644);
+       }},
+      {"alpha_tiny", "`compare --alpha 1e-17` (1 - alpha rounds to 1)", "compared: the widest interval, nothing flagged",
+       0, "alpha 1e-17", "{bin} compare {dir}/base {dir}/cur --alpha 1e-17",
+       [](const fs::path& d) {
+         tiny_report(d, "base");
+         tiny_report(d, "cur");
        }},
       {"baseline_other_machine", "baseline from another machine", "rejected unless --allow-different-machines", 2,
        "different machines", "{bin} compare {dir}/base {dir}/cur",
