@@ -265,7 +265,8 @@ struct catalogue_case {
   std::function<void(const fs::path& dir, const outcome& r)> check = nullptr;
   bool as_nobody = false;
   std::vector<std::string> env = {};
-  int signal = 0;  ///< sent once the run has started workers (see run_case)
+  int signal = 0;            ///< sent once the run has started workers (see run_case)
+  std::string backend = {};  ///< skipped where this build lacks this backend
 };
 
 // What ctest and failure messages show for a case (instead of its bytes).
@@ -686,6 +687,24 @@ std::vector<catalogue_case> catalogue() {
       {"stdout_closed_process_backends", "stdout closed while forkserver workers run",
        "fails with exit 4; the results were written into the forkserver's socket (reused fd 1) before", 4,
        "cannot write to standard output", "{bin} pi -b forkserver,spawn -w 2 -n 1e5 >&-"},
+      // Resource limits. RLIMIT_NPROC counts threads and binds only a user without privileges.
+      {"openmp_threads_unstartable",
+       "`pi -b openmp -w 64` under `ulimit -u 20` (as user nobody)",
+       "fails naming the backend, the worker count and the limits (libgomp ended the process with 1)",
+       3,
+       "openmp: could not start worker",
+       "bash -c 'ulimit -u 20 && exec {bin} pi -b openmp -w 64 -n 1e6'",
+       nullptr,
+       [](const fs::path&, const outcome& r) { EXPECT_THAT(r.output, HasSubstr("of 64: Resource temporarily unavailable; limits: processes and threads 20 (ulimit -u)")); },
+       true,
+       {},
+       0,
+       "openmp"},
+      {"threads_unstartable", "`pi -b threads -w 64 --kernel stepped` under `ulimit -u 20` (as user nobody)",
+       "fails naming the backend, the worker count and the limits", 3, "threads: could not start worker",
+       "bash -c 'ulimit -u 20 && exec {bin} pi -b threads -w 64 --kernel stepped -n 1e6'", nullptr,
+       [](const fs::path&, const outcome& r) { EXPECT_THAT(r.output, HasSubstr("limits: processes and threads 20 (ulimit -u)")); },
+       true},
       // Time limits.
       {"worker_hangs",
        "a fork worker hangs (`PARBENCH_FAULT`), `--timeout 1`",
@@ -798,6 +817,11 @@ TEST_P(catalogue_test, exits_with_the_documented_code_and_message) {
     const std::string name = unbuilt_backend();
     if (name.empty()) GTEST_SKIP() << "every backend parbench knows is built here";
     command = replace_all(command, "{unbuilt}", name);
+  }
+  if (!c.backend.empty()) {
+    const auto& built = parbench::registered_backends();
+    if (std::none_of(built.begin(), built.end(), [&](const auto& e) { return e.name == c.backend; }))
+      GTEST_SKIP() << "backend " << c.backend << " is not in this build";
   }
   command = replace_all(command, "{userns}", ::geteuid() == 0 ? "" : "-Ur ");
   if (c.setup) c.setup(dir.path());
