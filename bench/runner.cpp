@@ -16,6 +16,7 @@
 
 #include "backends/mpi/mpi_job.hpp"
 #include "bench/capture_reporter.hpp"
+#include "core/console_text.hpp"
 #include "core/errors.hpp"
 #include "core/signals.hpp"
 #include "kernels/montecarlo/isa.hpp"
@@ -342,8 +343,8 @@ std::vector<result_row> break_even_candidates(const run_plan& plan, const std::v
 std::string describe(const run_plan& plan) {
   const suite& s = plan.settings;
   std::string out =
-      fmt::format("suite '{}': {} scaling, seed {}, {} repetitions{}\n", s.name, s.scaling, s.seed, s.repetitions,
-                  s.min_time_s > 0 ? fmt::format(", min time {} s", s.min_time_s) : std::string());
+      fmt::format("suite '{}': {} scaling, seed {}, {} repetitions{}\n", console_text(s.name), s.scaling, s.seed,
+                  s.repetitions, s.min_time_s > 0 ? fmt::format(", min time {} s", s.min_time_s) : std::string());
   for (const auto& k : plan.kernels)
     out += fmt::format("kernel: {} (version {}, unit {}) {}\n", k.definition->name(), k.definition->version(),
                        k.definition->unit(), k.params_text);

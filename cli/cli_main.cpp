@@ -23,6 +23,7 @@
 #include "backends/process/early.hpp"
 #include "backends/process/worker.hpp"
 #include "cli/commands.hpp"
+#include "core/console_text.hpp"
 #include "core/errors.hpp"
 #include "core/signals.hpp"
 #include "core/version.hpp"
@@ -168,7 +169,7 @@ void parbench::cli::add_commands(CLI::App& app, const std::string& program) {
 }
 
 void parbench::detail::registration_failed(const error& e) noexcept {
-  std::fprintf(stderr, "parbench: error: %s\n", e.what());
+  std::fprintf(stderr, "parbench: error: %s\n", parbench::console_text(e.what()).c_str());
   std::exit(static_cast<int>(e.code()));
 }
 
@@ -197,18 +198,18 @@ int parbench::cli_main(int argc, char** argv) try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-    fmt::print(stderr, "parbench: error: {}\n", parse_error_message(app, e, argc, argv));
+    fmt::print(stderr, "parbench: error: {}\n", parbench::console_text(parse_error_message(app, e, argc, argv)));
     return static_cast<int>(parbench::exit_code::usage);
   } catch (const parbench::error& e) {
     parbench::signals::wait_if_stopping();  // interrupted: the signal decides the exit status
     std::fflush(stdout);
-    fmt::print(stderr, "parbench: error: {}\n", e.what());
+    fmt::print(stderr, "parbench: error: {}\n", parbench::console_text(e.what()));
     parbench::mpi::abort_job_on_error(static_cast<int>(e.code()));  // no rank left waiting
     return static_cast<int>(e.code());
   } catch (const std::exception& e) {
     parbench::signals::wait_if_stopping();
     std::fflush(stdout);
-    fmt::print(stderr, "parbench: error: {}\n", e.what());
+    fmt::print(stderr, "parbench: error: {}\n", parbench::console_text(e.what()));
     parbench::mpi::abort_job_on_error(static_cast<int>(parbench::exit_code::run_failed));
     return static_cast<int>(parbench::exit_code::run_failed);
   }
@@ -227,6 +228,6 @@ int parbench::cli_main(int argc, char** argv) try {
   }
   return 0;
 } catch (const std::exception& e) {
-  std::fprintf(stderr, "parbench: error: %s\n", e.what());
+  std::fprintf(stderr, "parbench: error: %s\n", parbench::console_text(e.what()).c_str());
   return static_cast<int>(parbench::exit_code::run_failed);
 }

@@ -21,6 +21,7 @@
 #include "bench/system_info.hpp"
 #include "cli/commands.hpp"
 #include "cli/console_summary.hpp"
+#include "core/console_text.hpp"
 #include "core/dir_lock.hpp"
 #include "core/errors.hpp"
 #include "core/parse.hpp"
@@ -198,13 +199,14 @@ void run(const run_options& o) {
   for (const auto& r : report.results)
     if (r.row_type == "raw" && r.status == "failed") ++failed;
 
-  fmt::print("parbench {}: {} on {} ({} CPUs), {} build\n", parbench::version, s.name, machine.cpu_model,
-             machine.online_cpus, parbench::build_type);
+  // The suite's name and the CPU model are text from outside: console_text keeps each on its line.
+  fmt::print("parbench {}: {} on {} ({} CPUs), {} build\n", parbench::version, console_text(s.name),
+             console_text(machine.cpu_model), machine.online_cpus, parbench::build_type);
   fmt::print("{}", summary_text(report, s));
   const auto warnings = trust_warnings(report, machine, parbench::build_type);
   if (!warnings.empty()) {
     fmt::print("\nwarnings:\n");
-    for (const auto& w : warnings) fmt::print("  - {}\n", w);
+    for (const auto& w : warnings) fmt::print("  - {}\n", console_text(w));
   }
   fmt::print("\nreport: {}/ (results.csv, overhead.csv, break_even.csv, metadata.json{})\n", dir.string(),
              o.json ? ", benchmark.json" : "");

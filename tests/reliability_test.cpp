@@ -332,6 +332,13 @@ void one_new_default_report(const fs::path& dir, const outcome& r) {
   EXPECT_EQ(reports, 1);
 }
 
+// Text from a suite file or a report cannot make a line of its own or drive the terminal.
+void console_safe(const fs::path&, const outcome& r) {
+  EXPECT_EQ(r.output.find('\x1b'), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("\n::"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.rfind("::", 0), 0u) << r.output;
+}
+
 // The whole output is one line, `parbench: error: ...` (CLI11's own errors came on two lines).
 void one_error_line(const fs::path&, const outcome& r) {
   EXPECT_EQ(r.output.rfind("parbench: error: ", 0), 0u) << r.output;
@@ -667,6 +674,23 @@ std::vector<catalogue_case> catalogue() {
          EXPECT_EQ(meta["suite"]["name"], "=cmd|' /C calc'!A0, \"quoted\"\nsecond line");
          EXPECT_NO_THROW(parbench::reports::read_results((d / "r" / "results.csv").string()));
        }},
+      {"suite_name_with_escapes", "suite name with a newline, `::error::` and a terminal escape",
+       "printed escaped on its line: no line of its own, no escape byte", 0, "suite '\\x3a:error::x\\n\\x1b[31mred'",
+       "{bin} run --list --suite {dir}/s.json",
+       [](const fs::path& d) { write(d / "s.json", R"({"name": "::error::x\n\u001b[31mred"})"); },
+       console_safe},
+      {"report_values_with_escapes", "report cells with a newline, `::error::` and a terminal escape (compare)",
+       "printed escaped on their lines", 0, "\\x3a:error::x\\n\\x1b[31mred",
+       "{bin} compare {dir}/base {dir}/cur --threshold 99",
+       [](const fs::path& d) {
+         tiny_report(d, "base");
+         tiny_report(d, "cur");
+         for (const char* r : {"base", "cur"}) {
+           const fs::path csv = d / r / "results.csv";
+           write(csv, replace_all(slurp(csv), ",threads,", ",\"::error::x\n\x1b[31mred\","));
+         }
+       },
+       console_safe},
       // Output streams.
       {"stdout_to_a_file", "stdout redirected to a file, process backends",
        "every line once (no stdio buffer copied "
