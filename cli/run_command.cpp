@@ -124,7 +124,7 @@ std::filesystem::path create_default_report_dir(const std::string& timestamp) {
     throw report_error(fmt::format("cannot create the folder '{}': {}; choose a writable path with --out",
                                    parent.string(), ec.message()));
   for (int n = 1; n <= 1000; ++n) {
-    const std::filesystem::path dir = parent / (n == 1 ? name : fmt::format("{}-{}", name, n));
+    std::filesystem::path dir = parent / (n == 1 ? name : fmt::format("{}-{}", name, n));
     if (::mkdir(dir.c_str(), 0777) == 0) return dir;
     if (errno != EEXIST)
       throw report_error(fmt::format("cannot create output folder '{}': {}; choose a writable path with --out",
