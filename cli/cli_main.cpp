@@ -108,6 +108,9 @@ std::string parse_error_message(CLI::App& app, const CLI::ParseError& e, int arg
     if (argc > 1 && argv[1][0] != '-')
       return fmt::format("unknown subcommand '{}'{}; {}; see '{} --help'", argv[1], did_you_mean(argv[1], commands),
                          choices, program);
+    if (argc > 1 && argv[1][0] == '-')  // not --help or --version: CLI11 handled those
+      return fmt::format("unknown option '{}' for '{}'{}; {}; see '{} --help'", argv[1], program,
+                         did_you_mean(argv[1], {"--help", "--version"}), choices, program);
     return fmt::format("a subcommand is required; {}; see '{} --help'", choices, program);
   }
   const std::string help = fmt::format("see '{} {} --help'", program, sub->get_name());
