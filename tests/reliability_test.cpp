@@ -732,6 +732,13 @@ std::vector<catalogue_case> catalogue() {
        "bash -c 'ulimit -u 20 && exec {bin} pi -b threads -w 64 --kernel stepped -n 1e6'", nullptr,
        [](const fs::path&, const outcome& r) { EXPECT_THAT(r.output, HasSubstr("limits: processes and threads 20 (ulimit -u)")); },
        true},
+      {"fork_workers_unstartable", "`pi -b fork -w 64` under `ulimit -u 12` (as user nobody)",
+       "fails naming the backend, the worker count and the limits; the workers started are stopped", 3,
+       "fork: could not start worker", "bash -c 'ulimit -u 12 && exec {bin} pi -b fork -w 64 -n 1e6'", nullptr,
+       [](const fs::path&, const outcome& r) {
+         EXPECT_THAT(r.output, HasSubstr("of 64: fork() failed: Resource temporarily unavailable; limits: processes and threads 12 (ulimit -u)"));
+       },
+       true},
       // Time limits.
       {"worker_hangs",
        "a fork worker hangs (`PARBENCH_FAULT`), `--timeout 1`",
