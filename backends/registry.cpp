@@ -52,6 +52,20 @@ std::string backend_names() {
   return out;
 }
 
+void check_inner(std::string_view inner, const std::vector<const backend_entry*>& backends) {
+  (void)find_backend(inner);
+  std::string names;
+  for (const backend_entry* e : backends) {
+    // A nesting backend's schedules are its inner model's: the mark of one that has an inner model.
+    if (e->make()->abilities().schedules_of_inner) return;
+    names += (names.empty() ? "" : ", ") + e->name;
+  }
+  throw usage_error(
+      fmt::format("--inner {}: no backend of this command ({}) runs a model inside it, so it would mean "
+                  "nothing; use it with a nesting backend (--backend mpi), or leave it out",
+                  inner, names));
+}
+
 const backend_entry& find_backend(std::string_view name) {
   for (const auto& e : registered_backends())
     if (e.name == name) return e;

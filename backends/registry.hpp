@@ -37,6 +37,10 @@ const backend_entry& find_backend(std::string_view name);
 /// Parse a comma-separated backend list or "all"; rejects unknown, duplicate and empty entries.
 std::vector<const backend_entry*> parse_backend_list(std::string_view text);
 
+/// Checks --inner (the model inside each process of a nesting backend, mpi's): throws
+/// usage_error when `inner` is not a backend, or when none of `backends` runs an inner model.
+void check_inner(std::string_view inner, const std::vector<const backend_entry*>& backends);
+
 /// Adds a backend after the built-in ones (a program that embeds parbench:
 /// include/parbench/parbench.hpp); throws usage_error when its name is taken.
 void register_backend(std::string name, std::string description, backend_factory make);

@@ -79,8 +79,11 @@ std::string last_line(std::string_view text) {
 std::vector<peer_spec> parse_peer_list(std::string_view text) {
   std::vector<peer_spec> out;
   std::set<std::string> seen;
+  // A peer named twice (python,python or python,python-pure-fork) is a mistake, as in --backend.
   auto add = [&](peer_spec p) {
-    if (seen.insert(p.name).second) out.push_back(std::move(p));
+    if (!seen.insert(p.name).second)
+      throw usage_error(fmt::format("--peer '{}' names peer {} twice; list each once", text, p.name));
+    out.push_back(std::move(p));
   };
   std::size_t start = 0;
   while (true) {

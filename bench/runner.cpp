@@ -16,6 +16,7 @@
 
 #include "backends/mpi/mpi_job.hpp"
 #include "bench/capture_reporter.hpp"
+#include "core/console_text.hpp"
 #include "core/errors.hpp"
 #include "core/signals.hpp"
 #include "kernels/montecarlo/isa.hpp"
@@ -232,6 +233,7 @@ run_plan make_plan(const suite& settings, unsigned online_cpus) {
   std::string list;
   for (const auto& b : settings.backends) append_item(list, ",", b);
   std::vector<const backend_entry*> entries = parse_backend_list(list);
+  if (!settings.inner.empty()) check_inner(settings.inner, entries);
   // Serial is the reference every speedup divides by: always measured, always first.
   const backend_entry& serial = find_backend("serial");
   entries.erase(std::remove(entries.begin(), entries.end(), &serial), entries.end());
@@ -341,8 +343,8 @@ std::vector<result_row> break_even_candidates(const run_plan& plan, const std::v
 std::string describe(const run_plan& plan) {
   const suite& s = plan.settings;
   std::string out =
-      fmt::format("suite '{}': {} scaling, seed {}, {} repetitions{}\n", s.name, s.scaling, s.seed, s.repetitions,
-                  s.min_time_s > 0 ? fmt::format(", min time {} s", s.min_time_s) : std::string());
+      fmt::format("suite '{}': {} scaling, seed {}, {} repetitions{}\n", console_text(s.name), s.scaling, s.seed,
+                  s.repetitions, s.min_time_s > 0 ? fmt::format(", min time {} s", s.min_time_s) : std::string());
   for (const auto& k : plan.kernels)
     out += fmt::format("kernel: {} (version {}, unit {}) {}\n", k.definition->name(), k.definition->version(),
                        k.definition->unit(), k.params_text);

@@ -4,13 +4,12 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "backends/registry.hpp"
 #include "core/backend.hpp"
 #include "core/errors.hpp"
+#include "core/files.hpp"
 #include "core/parse.hpp"
 #include "kernels/montecarlo/sampler.hpp"
 #include "kernels/registry.hpp"
@@ -100,7 +99,7 @@ suite parse_suite(std::string_view text, std::string_view source, suite base) {
     p.fail("the suite file is empty; expected a JSON object such as {\"backends\": [\"serial\", \"threads\"]}");
   json doc;
   try {
-    doc = json::parse(text.begin(), text.end());
+    doc = json::parse(text.begin(), text.end(), files::json_depth_limit<json>(source));
   } catch (const json::parse_error& e) {
     const auto [line, column] = position_in(text, e.byte == 0 ? 0 : e.byte - 1);
     std::string what = e.what();
@@ -306,11 +305,7 @@ suite read_suite(const std::string& path, suite base) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     throw usage_error(fmt::format("suite file '{}' is a folder; pass a JSON suite file (docs/cli.md)", path));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw usage_error(fmt::format("cannot open suite file '{}': no such file or not readable", path));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return parse_suite(buffer.str(), path, std::move(base));
+  return parse_suite(files::read_input(path, "suite file"), path, std::move(base));
 }
 
 nlohmann::json to_json(const suite& s) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <system_error>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/commands.hpp"
@@ -50,6 +51,23 @@ struct compare_cli_options {
   bool allow_different_machines = false;
   std::string markdown;
 };
+// The markdown file replaces whatever is at its path: never a file of the reports it compares
+// (the same inode, under any name or hard link).
+void refuse_markdown_over_an_input(const std::string& markdown, const compare_cli_options& o) {
+  struct stat target {};
+  if (markdown == "-" || ::stat(markdown.c_str(), &target) != 0) return;
+  for (const std::string& report : {o.baseline, o.current}) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(report, ec)) {
+      struct stat st {};
+      if (::stat(entry.path().c_str(), &st) == 0 && st.st_dev == target.st_dev && st.st_ino == target.st_ino)
+        throw usage_error(
+            fmt::format("--markdown '{}' is the input file '{}': writing it would destroy the report; "
+                        "choose another path (or - for standard output)",
+                        markdown, entry.path().string()));
+    }
+  }
+}
 
 void run_compare(const compare_cli_options& o) {
   reports::compare_options opts;
@@ -57,6 +75,7 @@ void run_compare(const compare_cli_options& o) {
   opts.alpha = parse_fraction(o.alpha, "--alpha", false);
   opts.strict = o.strict;
   opts.allow_different_machines = o.allow_different_machines;
+  refuse_markdown_over_an_input(o.markdown, o);
 
   const auto baseline = reports::read_compare_input(o.baseline);
   const auto current = reports::read_compare_input(o.current);
@@ -64,8 +83,12 @@ void run_compare(const compare_cli_options& o) {
 
   fmt::print("{}", reports::format_console(result));
   std::fflush(stdout);
-  if (!o.markdown.empty())
+  if (o.markdown == "-") {
+    fmt::print("\n{}", reports::format_markdown(result, o.baseline, o.current));
+    std::fflush(stdout);
+  } else if (!o.markdown.empty()) {
     reports::write_file_atomically(o.markdown, reports::format_markdown(result, o.baseline, o.current));
+  }
 
   const std::size_t one_sided = result.only_baseline.size() + result.only_current.size();
   if (opts.strict && one_sided > 0)
@@ -100,7 +123,8 @@ void add_compare_command(CLI::App& app) {
   cmd->add_flag("--strict", opts->strict, "Configurations present in only one report are an error (exit 2)");
   cmd->add_flag("--allow-different-machines", opts->allow_different_machines,
                 "Compare reports from different machines or build types (with a warning)");
-  cmd->add_option("--markdown", opts->markdown, "Also write the result as markdown (CI step summary, PR comment)");
+  cmd->add_option("--markdown", opts->markdown,
+                  "Also write the result as markdown (CI step summary, PR comment); - for standard output");
   cmd->callback([opts] { run_compare(*opts); });
 }
 

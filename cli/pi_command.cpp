@@ -66,7 +66,7 @@ void run_once(const pi_options& o) {
   }
   (void)kernels::active_isa();
   request.inner = o.inner;
-  if (!o.inner.empty()) (void)find_backend(o.inner);  // fail before any work; mpi checks the rest
+  if (!o.inner.empty()) check_inner(o.inner, backends);  // fail before any work; mpi checks the rest
   if (!o.timeout.empty())
     request.timeout = std::chrono::milliseconds(static_cast<long long>(parse_seconds(o.timeout, "--timeout") * 1000));
 

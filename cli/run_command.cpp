@@ -2,9 +2,12 @@
 // break-even sizes — written as a report folder (docs/report-format.md).
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -18,6 +21,7 @@
 #include "bench/system_info.hpp"
 #include "cli/commands.hpp"
 #include "cli/console_summary.hpp"
+#include "core/console_text.hpp"
 #include "core/dir_lock.hpp"
 #include "core/errors.hpp"
 #include "core/parse.hpp"
@@ -106,11 +110,28 @@ bench::suite build_suite(const run_options& o) {
   return s;
 }
 
-std::filesystem::path default_report_dir(const std::string& timestamp) {
+// reports/<timestamp>, or <timestamp>-2, -3, ... when that is taken. Created here by mkdir,
+// which fails when the name exists, so two runs started in the same second never share a
+// folder and a run never writes into an earlier run's.
+std::filesystem::path create_default_report_dir(const std::string& timestamp) {
   std::string name = timestamp;  // "2026-11-26T03:10:00Z" -> "2026-11-26T03-10-00Z": no ':' in paths
   for (char& c : name)
     if (c == ':') c = '-';
-  return std::filesystem::path("reports") / name;
+  const std::filesystem::path parent("reports");
+  std::error_code ec;
+  std::filesystem::create_directories(parent, ec);
+  if (ec)
+    throw report_error(fmt::format("cannot create the folder '{}': {}; choose a writable path with --out",
+                                   parent.string(), ec.message()));
+  for (int n = 1; n <= 1000; ++n) {
+    std::filesystem::path dir = parent / (n == 1 ? name : fmt::format("{}-{}", name, n));
+    if (::mkdir(dir.c_str(), 0777) == 0) return dir;
+    if (errno != EEXIST)
+      throw report_error(fmt::format("cannot create output folder '{}': {}; choose a writable path with --out",
+                                     dir.string(), std::strerror(errno)));
+  }
+  throw report_error(
+      fmt::format("'{}' already holds 1000 reports named {}; choose a folder with --out", parent.string(), name));
 }
 
 void run(const run_options& o) {
@@ -129,9 +150,9 @@ void run(const run_options& o) {
     return;
   }
   const std::string timestamp = bench::utc_timestamp();
-  const std::filesystem::path dir = o.out.empty() ? default_report_dir(timestamp) : std::filesystem::path(o.out);
   std::error_code exists_error;
-  const bool dir_existed = std::filesystem::exists(dir, exists_error);
+  const bool dir_existed = !o.out.empty() && std::filesystem::exists(o.out, exists_error);
+  const std::filesystem::path dir = o.out.empty() ? create_default_report_dir(timestamp) : std::filesystem::path(o.out);
   reports::prepare_report_dir(dir);
   // Interrupted or out of time: a folder this run created is removed again if still empty
   // (docs/reliability.md); the lock keeps a second run out of this folder until we are done.
@@ -178,13 +199,14 @@ void run(const run_options& o) {
   for (const auto& r : report.results)
     if (r.row_type == "raw" && r.status == "failed") ++failed;
 
-  fmt::print("parbench {}: {} on {} ({} CPUs), {} build\n", parbench::version, s.name, machine.cpu_model,
-             machine.online_cpus, parbench::build_type);
+  // The suite's name and the CPU model are text from outside: console_text keeps each on its line.
+  fmt::print("parbench {}: {} on {} ({} CPUs), {} build\n", parbench::version, console_text(s.name),
+             console_text(machine.cpu_model), machine.online_cpus, parbench::build_type);
   fmt::print("{}", summary_text(report, s));
   const auto warnings = trust_warnings(report, machine, parbench::build_type);
   if (!warnings.empty()) {
     fmt::print("\nwarnings:\n");
-    for (const auto& w : warnings) fmt::print("  - {}\n", w);
+    for (const auto& w : warnings) fmt::print("  - {}\n", console_text(w));
   }
   fmt::print("\nreport: {}/ (results.csv, overhead.csv, break_even.csv, metadata.json{})\n", dir.string(),
              o.json ? ", benchmark.json" : "");

@@ -1,9 +1,11 @@
 #include "core/backend.hpp"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 
 #include "core/assert.hpp"
 #include "core/errors.hpp"
@@ -19,6 +21,24 @@ std::string schedule_names(const backend_abilities& a) {
 }
 
 }  // namespace
+
+std::string worker_limits() {
+  const auto limit = [](int resource, std::uintmax_t unit, const char* suffix) {
+    rlimit l{};
+    if (::getrlimit(resource, &l) != 0) return std::string("unknown");
+    if (l.rlim_cur == RLIM_INFINITY) return std::string("unlimited");
+    return fmt::format("{}{}", static_cast<std::uintmax_t>(l.rlim_cur) / unit, suffix);
+  };
+  return fmt::format(
+      "processes and threads {} (ulimit -u), address space {} (ulimit -v), stack {} per thread "
+      "(ulimit -s)",
+      limit(RLIMIT_NPROC, 1, ""), limit(RLIMIT_AS, 1 << 20, " MiB"), limit(RLIMIT_STACK, 1 << 20, " MiB"));
+}
+
+std::string worker_start_failure(std::string_view backend, unsigned worker, unsigned workers, std::string_view reason) {
+  return fmt::format("{}: could not start worker {} of {}: {}; limits: {}; lower --workers or raise the limit", backend,
+                     worker, workers, reason, worker_limits());
+}
 
 std::string to_string(const schedule& s) { return s.grain == 0 ? s.name : fmt::format("{}:{}", s.name, s.grain); }
 

@@ -142,6 +142,15 @@ bool run_setup(backend& b, const run_request& request);
 /// the memory the backend's workers used), as the job's check of it; nullopt for jobs without.
 std::optional<check_outcome> run_verify(backend& b, const run_request& request);
 
+/// The limits that decide whether another worker can start: "processes and threads 20
+/// (ulimit -u), address space 292 MiB (ulimit -v), stack 8 MiB per thread (ulimit -s)".
+[[nodiscard]] std::string worker_limits();
+
+/// The run_error (exit 3) for a worker that could not be started: names the backend, the
+/// worker, the worker count, the reason and worker_limits().
+[[nodiscard]] std::string worker_start_failure(std::string_view backend, unsigned worker, unsigned workers,
+                                               std::string_view reason);
+
 /// Whether `abilities` lets the backend run kernel `kernel`.
 [[nodiscard]] bool supports_kernel(const backend_abilities& abilities, std::string_view kernel);
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/errors.hpp"
+#include "core/files.hpp"
 
 namespace parbench {
 namespace {
@@ -30,7 +31,9 @@ dir_lock::dir_lock(const std::filesystem::path& dir) : path_(dir / dir_lock_file
   // A holder removes the file while it still holds the lock, so after locking we check that
   // the file is still the one at the path; if not, it belonged to a finished run: retry.
   for (int attempt = 0; attempt < 100; ++attempt) {
-    const int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    // Never through a link or onto a device planted at the path (core/files.hpp): it would be
+    // overwritten with our pid and removed afterwards.
+    const int fd = files::open_for_writing(path_, O_RDWR | O_CREAT);
     if (fd < 0)
       throw report_error(fmt::format("cannot create the lock file '{}': {}; choose a writable folder with --out",
                                      path_.string(), std::strerror(errno)));
@@ -47,7 +50,7 @@ dir_lock::dir_lock(const std::filesystem::path& dir) : path_(dir / dir_lock_file
     }
     struct stat held {};
     struct stat named {};
-    if (::fstat(fd, &held) == 0 && ::stat(path_.c_str(), &named) == 0 && held.st_dev == named.st_dev &&
+    if (::fstat(fd, &held) == 0 && ::lstat(path_.c_str(), &named) == 0 && held.st_dev == named.st_dev &&
         held.st_ino == named.st_ino) {
       fd_ = fd;
       break;

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "core/console_text.hpp"
 #include "core/errors.hpp"
 #include "reports/stats.hpp"
 
@@ -363,26 +364,28 @@ comparison compare_reports(const compare_input& baseline, const compare_input& c
 
 std::string format_console(const comparison& c) {
   std::string out;
-  for (const auto& n : c.notes) out += fmt::format("note: {}\n", n);
+  // Labels, units, notes and warnings carry text from the reports: console_text keeps each on its line.
+  for (const auto& n : c.notes) out += fmt::format("note: {}\n", console_text(n));
   std::size_t width = 13;
-  for (const auto& r : c.rows) width = std::max(width, r.key.label().size());
+  for (const auto& r : c.rows) width = std::max(width, console_text(r.key.label()).size());
   const int conf = static_cast<int>(std::lround(100 * (1 - c.options.alpha)));
   std::size_t unit_width = 4;
-  for (const auto& r : c.rows) unit_width = std::max(unit_width, r.unit.size() + 2);
+  for (const auto& r : c.rows) unit_width = std::max(unit_width, console_text(r.unit).size() + 2);
   out += fmt::format("{:<{}}  {:>7}  {:>11}  {:>11}  {:<{}}  {:>7}  {:>17}  {:>9}  {}\n", "configuration", width,
                      "reps", "baseline", "current", "unit", unit_width, "change", fmt::format("{}% CI", conf),
                      "p (Holm)", "verdict");
   for (const auto& r : c.rows) {
-    out += fmt::format("{:<{}}  {:>7}  {:>11}  {:>11}  {:<{}}  {:>7}  {:>17}  {:>9}  {}", r.key.label(), width,
-                       fmt::format("{}/{}", r.n_baseline, r.n_current), median_text(r.baseline_median, r.n_baseline),
-                       median_text(r.current_median, r.n_current), r.unit + "/s", unit_width, change_text(r),
-                       ci_text(r), adjusted_p_text(r), to_string(r.result));
-    if (!r.note.empty()) out += fmt::format("  ({})", r.note);
+    out += fmt::format("{:<{}}  {:>7}  {:>11}  {:>11}  {:<{}}  {:>7}  {:>17}  {:>9}  {}", console_text(r.key.label()),
+                       width, fmt::format("{}/{}", r.n_baseline, r.n_current),
+                       median_text(r.baseline_median, r.n_baseline), median_text(r.current_median, r.n_current),
+                       console_text(r.unit) + "/s", unit_width, change_text(r), ci_text(r), adjusted_p_text(r),
+                       to_string(r.result));
+    if (!r.note.empty()) out += fmt::format("  ({})", console_text(r.note));
     out += '\n';
   }
-  for (const auto& k : c.only_baseline) out += fmt::format("only in baseline: {}\n", k.label());
-  for (const auto& k : c.only_current) out += fmt::format("only in current:  {}\n", k.label());
-  for (const auto& w : c.warnings) out += fmt::format("warning: {}\n", w);
+  for (const auto& k : c.only_baseline) out += fmt::format("only in baseline: {}\n", console_text(k.label()));
+  for (const auto& k : c.only_current) out += fmt::format("only in current:  {}\n", console_text(k.label()));
+  for (const auto& w : c.warnings) out += fmt::format("warning: {}\n", console_text(w));
   out += fmt::format(
       "{} configurations: {} regressed, {} improved, {} same, {} inconclusive, {} failed (threshold {}, alpha {}, "
       "Holm over {})\n",

@@ -7,14 +7,13 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <system_error>
 
 #include "bench/records.hpp"
 #include "core/errors.hpp"
+#include "core/files.hpp"
 #include "core/parse.hpp"
 #include "reports/compare.hpp"
 #include "reports/csv.hpp"
@@ -72,14 +71,10 @@ int schema_of_header(const csv_table& t) {
 
 std::string read_whole(const std::filesystem::path& path, const char* what) {
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec))
+  if (!std::filesystem::exists(std::filesystem::symlink_status(path, ec)))
     throw usage_error(
         fmt::format("{}: missing file: a report directory holds {} (written by parbench run)", path.string(), what));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw usage_error(fmt::format("{}: cannot open the file for reading", path.string()));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  std::string text = buffer.str();
+  std::string text = files::read_input(path, "report file");
   if (text.find_first_not_of(" \t\r\n") == std::string::npos)
     throw usage_error(fmt::format("{}:1:1: empty file: expected {}", path.string(), what));
   return text;
@@ -153,7 +148,8 @@ std::map<std::string, std::string> read_metadata(const std::filesystem::path& pa
   const std::string text = read_whole(path, "the report's metadata (a JSON object)");
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(text);
+    const std::string source = path.string();
+    j = nlohmann::json::parse(text, files::json_depth_limit<nlohmann::json>(source));
   } catch (const nlohmann::json::parse_error& e) {
     // e.byte is 1-based: the character at which parsing failed.
     std::size_t line = 1, col = 1;

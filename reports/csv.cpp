@@ -3,10 +3,9 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 #include "core/errors.hpp"
+#include "core/files.hpp"
 
 namespace parbench::reports {
 namespace {
@@ -238,13 +237,6 @@ csv_table parse_csv(std::string_view text, std::string_view source) {
   return std::move(r.table);
 }
 
-csv_table read_csv(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw usage_error(fmt::format("cannot open '{}': no such file or not readable", path));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw usage_error(fmt::format("cannot read '{}'", path));
-  return parse_csv(buffer.str(), path);
-}
+csv_table read_csv(const std::string& path) { return parse_csv(files::read_input(path, "CSV file"), path); }
 
 }  // namespace parbench::reports

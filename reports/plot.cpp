@@ -1,6 +1,7 @@
 #include "reports/plot.hpp"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <chrono>
@@ -48,7 +49,18 @@ std::filesystem::path find_plot_python() {
   return probe ? std::filesystem::path(probe->python) : std::filesystem::path();
 }
 
+// The plots folder is created or written into: never through a link planted at its path (the
+// plots would land in the link's target), never onto a file.
+void refuse_unsafe_plot_dir(const std::filesystem::path& out_dir) {
+  struct stat st {};
+  if (::lstat(out_dir.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) return;
+  throw report_error(fmt::format("cannot write plots to '{}': {}; remove it or choose another folder", out_dir.string(),
+                                 S_ISLNK(st.st_mode) ? "it is a symbolic link, which parbench does not write through"
+                                                     : "it exists and is not a folder"));
+}
+
 void make_plots(const std::filesystem::path& report_dir, const std::filesystem::path& out_dir) {
+  refuse_unsafe_plot_dir(out_dir);
   const std::filesystem::path python = find_plot_python();
   if (python.empty())
     throw report_error(

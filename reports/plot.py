@@ -19,6 +19,7 @@ import json
 import math
 import os
 import re
+import stat
 import sys
 import tempfile
 
@@ -93,6 +94,23 @@ def normalise_break_even_v1(row):
     row["_v1"] = True
 
 
+MAX_INPUT_BYTES = 256 << 20  # core/files.hpp's max_input_bytes
+
+
+def read_input(path, newline=None):
+    """The text of a report file: a regular file only (a FIFO would block, a device never end), and
+    only so large (as parbench's own readers, core/files.hpp)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "r", newline=newline, encoding="utf-8") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ReportError("%s: not a regular file (a device, pipe or socket)" % path)
+        text = f.read(MAX_INPUT_BYTES + 1)
+    if len(text) > MAX_INPUT_BYTES:
+        raise ReportError("%s: larger than %d MiB; parbench reads no input that large" % (path, MAX_INPUT_BYTES >> 20))
+    return text
+
+
 def read_csv(path, versions, required, required_v1=None, is_v1=None, normalise_v1=None, optional_file=False):
     """Rows of a report CSV as dicts (current column names) with their line numbers; None if
     optional and absent. Schema 1 files (is_v1 on the header) are checked against required_v1
@@ -101,8 +119,7 @@ def read_csv(path, versions, required, required_v1=None, is_v1=None, normalise_v
         if optional_file:
             return None
         raise ReportError("%s: missing file" % path)
-    with open(path, newline="", encoding="utf-8") as f:
-        text = f.read()
+    text = read_input(path, newline="")
     if not text.strip():
         raise ReportError("%s:1:1: empty file: expected a header row" % path)
     reader = csv.reader(text.splitlines(keepends=True), strict=True)
@@ -195,6 +212,18 @@ def new_figure(what, meta, panels=None, note=""):
     return fig, axes
 
 
+def refuse_unsafe_target(path):
+    """os.replace would replace a link or device planted at the path: refused (exit 4)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a symbolic link, which parbench does not write through" if stat.S_ISLNK(st.st_mode) else \
+            "not a regular file"
+        fail(EXIT_IO, "cannot write %s: it is %s; remove it or choose another folder" % (path, kind))
+
+
 def save(fig, out_dir, name):
     for ext in ("png", "svg"):
         final = os.path.join(out_dir, "%s.%s" % (name, ext))
@@ -205,6 +234,7 @@ def save(fig, out_dir, name):
             meta = {"Date": None} if ext == "svg" else {"Software": None}
             fig.savefig(tmp, format=ext, dpi=120, metadata=meta)
             os.chmod(tmp, 0o666 & ~UMASK)
+            refuse_unsafe_target(final)
             os.replace(tmp, final)
         except BaseException:
             if os.path.exists(tmp):
@@ -517,10 +547,11 @@ def main(argv):
         if not os.path.exists(meta_path):
             raise ReportError("%s: missing file" % meta_path)
         try:
-            with open(meta_path, encoding="utf-8") as f:
-                meta = json.load(f)
+            meta = json.loads(read_input(meta_path))
         except json.JSONDecodeError as e:
             raise ReportError("%s:%d:%d: not valid JSON (%s)" % (meta_path, e.lineno, e.colno, e.msg))
+        except RecursionError:
+            raise ReportError("%s: JSON nested too deeply; parbench's files nest a few levels" % meta_path)
         if not isinstance(meta, dict):
             raise ReportError("%s:1:1: expected a JSON object" % meta_path)
         results_path = os.path.join(report, "results.csv")

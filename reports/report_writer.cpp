@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/errors.hpp"
+#include "core/files.hpp"
 #include "core/signals.hpp"
 #include "reports/csv.hpp"
 #include "reports/report_columns.hpp"
@@ -74,6 +75,8 @@ class temp_file {
   }
 
   void commit(const fs::path& target) {
+    // rename() would replace a link or device planted at the target: refused instead.
+    files::refuse_unsafe_target(target);
     if (::rename(path_.c_str(), target.c_str()) != 0) fail(fmt::format("cannot rename it to '{}'", target.string()));
     committed_ = true;
   }
@@ -108,24 +111,15 @@ void prepare_report_dir(const fs::path& dir) {
   }
   for (const std::string_view name :
        {results_file, overhead_file, break_even_file, metadata_file, benchmark_json_file}) {
-    const fs::path p = dir / name;
-    if (fs::is_directory(fs::symlink_status(p, ec)))
-      throw report_error(
-          fmt::format("cannot write '{}': a folder of that name is in the way; remove it or "
-                      "choose another --out",
-                      p.string()));
+    files::refuse_unsafe_target(dir / name);
   }
   const signals::critical_section section;  // an interrupt waits until the probe is removed
   temp_file probe(dir / "write-probe");     // throws when the folder is not writable; removed on scope exit
 }
 
 void write_file_atomically(const fs::path& path, std::string_view content) {
-  // rename() would replace whatever is there: never a device (/dev/full), a folder or a pipe.
-  std::error_code ec;
-  const auto existing = fs::symlink_status(path, ec);
-  if (fs::exists(existing) && !fs::is_regular_file(existing))
-    throw report_error(
-        fmt::format("cannot write '{}': it exists and is not a regular file; choose another path", path.string()));
+  // rename() would replace whatever is there: never a link, a device (/dev/full), a folder or a pipe.
+  files::refuse_unsafe_target(path);
   const signals::critical_section section;  // an interrupt waits for the rename (core/signals.hpp)
   temp_file tmp(path);
   tmp.write_all(content);
@@ -142,14 +136,16 @@ void write_report(const fs::path& dir, const bench::report& report, const nlohma
   // All four are written to temporary files first and renamed only when every write worked,
   // so a full disk never leaves a mix of old and new files; an interrupt waits for the renames.
   const signals::critical_section section;
-  const std::pair<std::string_view, const std::string*> files[] = {
+  const std::pair<std::string_view, const std::string*> documents[] = {
       {results_file, &results}, {overhead_file, &overhead}, {break_even_file, &break_even}, {metadata_file, &meta}};
+  // Every target is checked before the first rename, so a refused one leaves no mix either.
+  for (const auto& doc : documents) files::refuse_unsafe_target(dir / doc.first);
   std::vector<std::unique_ptr<temp_file>> temps;
-  for (const auto& [name, content] : files) {
+  for (const auto& [name, content] : documents) {
     temps.push_back(std::make_unique<temp_file>(dir / name));
     temps.back()->write_all(*content);
   }
-  for (std::size_t i = 0; i < temps.size(); ++i) temps[i]->commit(dir / files[i].first);
+  for (std::size_t i = 0; i < temps.size(); ++i) temps[i]->commit(dir / documents[i].first);
 }
 
 }  // namespace parbench::reports

@@ -46,7 +46,7 @@ struct shift_estimate {
 /// interval: the k-th smallest and k-th largest of the n1*n2 pairwise differences, with k from
 /// the exact null distribution of U, so the interval is the set of shifts the two-sided
 /// Mann-Whitney test at level 1 - confidence would not reject. When the samples are too small
-/// for the requested confidence, the interval is the full range of differences.
+/// for the requested confidence (or it is 1), the interval is the full range of differences.
 [[nodiscard]] shift_estimate hodges_lehmann(std::span<const double> x, std::span<const double> y, double confidence);
 
 /// Median of a non-empty sample.

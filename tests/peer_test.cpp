@@ -192,7 +192,8 @@ TEST(peer_hook, parses_peer_lists) {
   EXPECT_EQ(two[1].start_method, "fork");
   EXPECT_EQ(parse_peer_list("python-all").size(), 6u);
   const auto mixed = parse_peer_list("python-numpy-spawn,python");
-  ASSERT_EQ(mixed.size(), 3u) << "duplicates are dropped";
+  ASSERT_EQ(mixed.size(), 3u);
+  EXPECT_THROW(parse_peer_list("python,python-pure-fork"), parbench::usage_error) << "a peer named twice";
   EXPECT_EQ(mixed[0].start_method, "spawn");
   for (const char* bad : {"", "ruby", "python,", "python-pure-vfork", "python-fortran-fork", "Python"})
     EXPECT_THROW(parse_peer_list(bad), parbench::usage_error) << bad;

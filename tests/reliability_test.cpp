@@ -20,9 +20,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <csignal>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -263,7 +265,8 @@ struct catalogue_case {
   std::function<void(const fs::path& dir, const outcome& r)> check = nullptr;
   bool as_nobody = false;
   std::vector<std::string> env = {};
-  int signal = 0;  ///< sent once the run has started workers (see run_case)
+  int signal = 0;            ///< sent once the run has started workers (see run_case)
+  std::string backend = {};  ///< skipped where this build lacks this backend
 };
 
 // What ctest and failure messages show for a case (instead of its bytes).
@@ -289,6 +292,57 @@ void previous_report_intact(const fs::path& dir, const outcome&) {
       << "no temporary, partial or lock file may remain";
   for (const char* f : {"results.csv", "overhead.csv", "break_even.csv", "metadata.json"})
     EXPECT_EQ(slurp(dir / "r" / f), fmt::format("previous {}\n", f)) << f;
+}
+
+// Plants `target` and a symbolic link to it at `link` (the report folder's entry).
+void plant_link(const fs::path& target, const fs::path& link) {
+  write(target, "victim\n");
+  fs::create_directories(link.parent_path());
+  fs::create_symlink(target, link);
+}
+
+// The link and its target are as planted: nothing was written through it, nor was it removed.
+void link_untouched(const fs::path& target, const fs::path& link) {
+  EXPECT_EQ(slurp(target), "victim\n") << "written through the link";
+  EXPECT_TRUE(fs::is_symlink(fs::symlink_status(link))) << "the link was removed or replaced";
+}
+
+// Default report folder names (reports/<UTC timestamp>) for the next two minutes, each taken.
+void occupy_default_report_names(const fs::path& dir) {
+  const std::time_t now = std::time(nullptr);
+  for (std::time_t t = now - 1; t <= now + 120; ++t) {
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char name[32];
+    std::strftime(name, sizeof name, "%Y-%m-%dT%H-%M-%SZ", &tm);
+    write(dir / "reports" / name / "marker", "taken\n");
+  }
+}
+
+// No taken folder was written into; one new folder holds the report, and the output names it.
+void one_new_default_report(const fs::path& dir, const outcome& r) {
+  int reports = 0;
+  for (const auto& e : fs::directory_iterator(dir / "reports")) {
+    if (listing(e.path()) == std::set<std::string>{"marker"}) continue;
+    ++reports;
+    EXPECT_FALSE(fs::exists(e.path() / "marker")) << e.path() << ": a taken folder was reused";
+    EXPECT_TRUE(fs::exists(e.path() / "results.csv")) << e.path();
+    EXPECT_THAT(r.output, HasSubstr("report: reports/" + e.path().filename().string() + "/"));
+  }
+  EXPECT_EQ(reports, 1);
+}
+
+// Text from a suite file or a report cannot make a line of its own or drive the terminal.
+void console_safe(const fs::path&, const outcome& r) {
+  EXPECT_EQ(r.output.find('\x1b'), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("\n::"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.rfind("::", 0), 0u) << r.output;
+}
+
+// The whole output is one line, `parbench: error: ...` (CLI11's own errors came on two lines).
+void one_error_line(const fs::path&, const outcome& r) {
+  EXPECT_EQ(r.output.rfind("parbench: error: ", 0), 0u) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
 }
 
 std::vector<catalogue_case> catalogue() {
@@ -326,7 +380,8 @@ std::vector<catalogue_case> catalogue() {
        "is not in this build", "{bin} pi --backend {unbuilt}"},
       {"backend_duplicate", "`--backend serial,serial`", "rejected", 2, "listed twice",
        "{bin} pi --backend serial,serial"},
-      {"backend_list_empty", "`--backend ''`", "rejected", 2, "empty --backend list", "{bin} pi --backend ''"},
+      {"backend_list_empty", "`--backend ''`", "rejected", 2, "--backend: an empty value means nothing",
+       "{bin} pi --backend ''"},
       {"rng_unknown", "`--rng mt`", "rejected, lists the generators", 2, "choose philox", "{bin} pi --rng mt"},
       // Kernels, parameters and schedules.
       {"kernel_unknown", "unknown kernel `--kernel nope`", "rejected, lists the kernels", 2,
@@ -358,10 +413,58 @@ std::vector<catalogue_case> catalogue() {
        "invalid chunk count '0'", "{bin} pi -b threads --schedule dynamic:0"},
       {"scaling_unknown", "`run --scaling sideways`", "rejected", 2, "strong or weak",
        "{bin} run --list --scaling sideways"},
-      {"flag_unknown", "unknown flag `--bogus`", "rejected, names the flag", 2, "--bogus", "{bin} pi --bogus"},
-      {"value_missing", "`--samples` without a value", "rejected, names the flag", 2, "--samples",
-       "{bin} pi --samples"},
-      {"subcommand_missing", "no subcommand", "usage message", 2, "subcommand", "{bin}"},
+      {"flag_unknown", "unknown flag `--bogus`", "rejected, names the flag", 2,
+       "parbench: error: unknown option '--bogus'", "{bin} pi --bogus", nullptr, one_error_line},
+      {"value_missing", "`--samples` without a value", "rejected, names the flag", 2, "parbench: error: --samples",
+       "{bin} pi --samples", nullptr, one_error_line},
+      {"subcommand_missing", "no subcommand", "one line: lists the subcommands", 2,
+       "parbench: error: a subcommand is required; choose from: list", "{bin}", nullptr, one_error_line},
+      {"subcommand_mistyped", "`parbench lsit`", "one line: unknown subcommand, did you mean `list`", 2,
+       "unknown subcommand 'lsit' (did you mean 'list'?)", "{bin} lsit", nullptr, one_error_line},
+      {"flag_mistyped", "`pi --smaples 5`", "one line: unknown option, did you mean `--samples`", 2,
+       "unknown option '--smaples' for 'parbench pi' (did you mean '--samples'?)", "{bin} pi --smaples 5", nullptr,
+       one_error_line},
+      {"top_flag_mistyped", "`parbench --verison`", "one line: unknown option, did you mean `--version`", 2,
+       "unknown option '--verison' for 'parbench' (did you mean '--version'?)", "{bin} --verison", nullptr,
+       one_error_line},
+      {"flag_twice", "`pi -n 5 -n 6`", "one line: rejected, names the flag", 2, "parbench: error: --samples",
+       "{bin} pi -n 5 -n 6", nullptr, one_error_line},
+      {"positional_extra", "`pi extra`", "one line: names the extra argument", 2,
+       "parbench: error: unexpected argument 'extra'", "{bin} pi extra", nullptr, one_error_line},
+      // Empty values, for every option in one place (cli_main.cpp), and values that mean nothing.
+      {"run_workers_empty", "`run --workers ''`", "rejected (it ran the default worker counts)", 2,
+       "--workers: an empty value means nothing", "{bin} run --list --workers ''", nullptr, one_error_line},
+      {"repetitions_empty", "`run --repetitions ''`", "rejected (it ran the default repetitions)", 2,
+       "--repetitions: an empty value means nothing", "{bin} run --list --repetitions ''", nullptr, one_error_line},
+      {"out_empty", "`run --out ''`", "rejected (it wrote a default report folder)", 2,
+       "--out: an empty value means nothing", "{bin} run --list --out ''", nullptr, one_error_line},
+      {"isa_empty", "`pi --isa ''`", "rejected (it ran the detected kernel path)", 2,
+       "--isa: an empty value means nothing", "{bin} pi --isa ''", nullptr, one_error_line},
+      {"inner_without_nesting_backend", "`run -b threads --inner serial`",
+       "rejected: no backend of the run has an inner model", 2, "no backend of this command (threads) runs a model",
+       "{bin} run --list -b threads --inner serial", nullptr, one_error_line},
+      {"peer_twice", "`run --peer python,python`", "rejected, names the peer", 2, "names peer python-pure-fork twice",
+       "{bin} run --list --peer python,python", nullptr, one_error_line},
+      {"fault_env_malformed",
+       "`PARBENCH_FAULT=fork:x:hang`",
+       "rejected before anything is printed",
+       2,
+       "PARBENCH_FAULT='fork:x:hang' is malformed",
+       "{bin} pi -b serial -n 1e5",
+       nullptr,
+       one_error_line,
+       false,
+       {"PARBENCH_FAULT=fork:x:hang"}},
+      {"fault_env_unknown_backend",
+       "`PARBENCH_FAULT=nope:1:hang`",
+       "rejected (it was ignored)",
+       2,
+       "names backend 'nope', which has no fault hook",
+       "{bin} pi -b serial -n 1e5",
+       nullptr,
+       one_error_line,
+       false,
+       {"PARBENCH_FAULT=nope:1:hang"}},
       // Suite files.
       {"suite_missing", "suite file missing", "rejected, names the file", 2, "cannot open suite file",
        bad_suite + "missing.json"},
@@ -382,6 +485,20 @@ std::vector<catalogue_case> catalogue() {
        "invalid value 'flat' for parameter profile", bad_suite + "p.json",
        [](const fs::path& d) {
          write(d / "p.json", "{\"kernels\": [{\"name\": \"imbalanced\", \"params\": {\"profile\": \"flat\"}}]}\n");
+       }},
+      {"suite_deeply_nested", "suite file nested 100000 levels deep", "rejected (cap: 64 levels)", 2,
+       "nested more than 64 levels deep", bad_suite + "deep.json",
+       [](const fs::path& d) { write(d / "deep.json", std::string(100000, '[') + std::string(100000, ']')); }},
+      {"suite_fifo", "suite file is a FIFO", "rejected at once instead of waiting for a writer", 2,
+       "is not a regular file", bad_suite + "fifo.json",
+       [](const fs::path& d) { ::mkfifo((d / "fifo.json").c_str(), 0644); }},
+      {"suite_device", "`--suite /dev/zero`", "rejected instead of reading until memory runs out", 2,
+       "is not a regular file", "{bin} run --list --suite /dev/zero"},
+      {"suite_too_large", "suite file of 1 GiB (sparse)", "rejected unread (cap: 256 MiB for every input file)", 2,
+       "larger than 256 MiB", bad_suite + "big.json",
+       [](const fs::path& d) {
+         write(d / "big.json", "");
+         fs::resize_file(d / "big.json", std::uintmax_t{1} << 30);
        }},
       // Baseline reports for compare.
       {"baseline_malformed", "baseline CSV malformed (unclosed quote)", "rejected with file:line:column", 2,
@@ -441,6 +558,28 @@ std::vector<catalogue_case> catalogue() {
          tiny_report(d, "cur");
          set_cell(d / "base" / "results.csv", 1, "wall_s", "-0.5");
        }},
+      {"baseline_metadata_deeply_nested", "baseline metadata.json nested 100000 levels deep",
+       "rejected (cap: 64 levels) instead of a stack overflow", 2, "nested more than 64 levels deep",
+       "{bin} compare {dir}/base {dir}/cur",
+       [](const fs::path& d) {
+         tiny_report(d, "base");
+         tiny_report(d, "cur");
+         write(d / "base" / "metadata.json", std::string(100000, '[') + std::string(100000, ']'));
+       }},
+      {"baseline_results_fifo", "baseline results.csv is a FIFO", "rejected at once instead of waiting for a writer",
+       2, "is not a regular file", "{bin} compare {dir}/base {dir}/cur",
+       [](const fs::path& d) {
+         tiny_report(d, "base");
+         tiny_report(d, "cur");
+         fs::remove(d / "base" / "results.csv");
+         ::mkfifo((d / "base" / "results.csv").c_str(), 0644);
+       }},
+      {"alpha_tiny", "`compare --alpha 1e-17` (1 - alpha rounds to 1)", "compared: the widest interval, nothing flagged",
+       0, "alpha 1e-17", "{bin} compare {dir}/base {dir}/cur --alpha 1e-17",
+       [](const fs::path& d) {
+         tiny_report(d, "base");
+         tiny_report(d, "cur");
+       }},
       {"baseline_other_machine", "baseline from another machine", "rejected unless --allow-different-machines", 2,
        "different machines", "{bin} compare {dir}/base {dir}/cur",
        [](const fs::path& d) {
@@ -474,6 +613,60 @@ std::vector<catalogue_case> catalogue() {
        [](const fs::path&, const outcome& r) { EXPECT_THAT(r.output, HasSubstr("left in the report folder: []")); }},
       {"out_name_too_long", "`--out` with a 300-character name", "rejected before measuring", 4, "File name too long",
        std::string(tiny_run) + " --out {dir}/" + std::string(300, 'x')},
+      {"out_lock_is_a_symlink", "the report folder's lock file is a planted symbolic link",
+       "refused: nothing written through it, the link left as it is", 4, "is a symbolic link",
+       std::string(tiny_run) + " --out {dir}/r",
+       [](const fs::path& d) { plant_link(d / "victim", d / "r" / ".parbench.lock"); },
+       [](const fs::path& d, const outcome&) { link_untouched(d / "victim", d / "r" / ".parbench.lock"); }},
+      {"out_lock_is_a_fifo", "the report folder's lock file is a FIFO", "refused at once, no hang", 4,
+       "is not a regular file", std::string(tiny_run) + " --out {dir}/r",
+       [](const fs::path& d) {
+         fs::create_directories(d / "r");
+         ::mkfifo((d / "r" / ".parbench.lock").c_str(), 0644);
+       }},
+      {"out_report_file_is_a_symlink", "`--out` folder where results.csv is a symbolic link",
+       "rejected before measuring, the link's target intact", 4, "is a symbolic link",
+       std::string(tiny_run) + " --out {dir}/r",
+       [](const fs::path& d) { plant_link(d / "victim", d / "r" / "results.csv"); },
+       [](const fs::path& d, const outcome&) { link_untouched(d / "victim", d / "r" / "results.csv"); }},
+      {"out_default_never_reused", "default `--out` when reports/<timestamp> is taken (as by a run in the same second)",
+       "a new folder with a suffix, made by mkdir, printed", 0, "report: reports/",
+       "sh -c 'cd {dir} && exec {bin} run -b serial -w 1 -n 1e5 -r 2 --no-overhead --no-break-even -q'",
+       occupy_default_report_names, one_new_default_report},
+      {"plots_folder_is_a_symlink", "`plot` where the report's plots/ is a symbolic link", "refused, nothing drawn", 4,
+       "is a symbolic link", "{bin} plot {dir}/r",
+       [](const fs::path& d) {
+         fs::create_directories(d / "elsewhere");
+         fs::create_directories(d / "r");
+         fs::create_directory_symlink(d / "elsewhere", d / "r" / "plots");
+       },
+       [](const fs::path& d, const outcome&) { EXPECT_TRUE(listing(d / "elsewhere").empty()); }},
+      {"markdown_is_a_symlink", "`compare --markdown` at a symbolic link", "refused, the link's target intact", 4,
+       "is a symbolic link", "{bin} compare {dir}/base {dir}/cur --markdown {dir}/summary.md",
+       [](const fs::path& d) {
+         tiny_report(d, "base");
+         tiny_report(d, "cur");
+         plant_link(d / "victim", d / "summary.md");
+       },
+       [](const fs::path& d, const outcome&) { link_untouched(d / "victim", d / "summary.md"); }},
+      {"markdown_is_an_input", "`compare --markdown` at the baseline's own results.csv",
+       "refused before comparing (any name of the same file), the input intact", 2, "would destroy the report",
+       "{bin} compare {dir}/base {dir}/cur --markdown {dir}/base/results.csv",
+       [](const fs::path& d) {
+         tiny_report(d, "base");
+         tiny_report(d, "cur");
+         write(d / "results_before", slurp(d / "base" / "results.csv"));
+       },
+       [](const fs::path& d, const outcome&) {
+         EXPECT_EQ(slurp(d / "base" / "results.csv"), slurp(d / "results_before"));
+       }},
+      {"markdown_to_stdout", "`compare --markdown -`", "the markdown goes to standard output, no file named `-`", 0,
+       "## parbench compare", "sh -c 'cd {dir} && exec {bin} compare base cur --threshold 99 --markdown -'",
+       [](const fs::path& d) {
+         tiny_report(d, "base");
+         tiny_report(d, "cur");
+       },
+       [](const fs::path& d, const outcome&) { EXPECT_FALSE(fs::exists(fs::symlink_status(d / "-"))); }},
       // Text in reports.
       {"labels_special_characters", "suite name with commas, quotes, a newline and a leading `=`",
        "run succeeds; the name round-trips through metadata.json", 0,
@@ -484,6 +677,23 @@ std::vector<catalogue_case> catalogue() {
          EXPECT_EQ(meta["suite"]["name"], "=cmd|' /C calc'!A0, \"quoted\"\nsecond line");
          EXPECT_NO_THROW(parbench::reports::read_results((d / "r" / "results.csv").string()));
        }},
+      {"suite_name_with_escapes", "suite name with a newline, `::error::` and a terminal escape",
+       "printed escaped on its line: no line of its own, no escape byte", 0, "suite '\\x3a:error::x\\n\\x1b[31mred'",
+       "{bin} run --list --suite {dir}/s.json",
+       [](const fs::path& d) { write(d / "s.json", R"({"name": "::error::x\n\u001b[31mred"})"); },
+       console_safe},
+      {"report_values_with_escapes", "report cells with a newline, `::error::` and a terminal escape (compare)",
+       "printed escaped on their lines", 0, "\\x3a:error::x\\n\\x1b[31mred",
+       "{bin} compare {dir}/base {dir}/cur --threshold 99",
+       [](const fs::path& d) {
+         tiny_report(d, "base");
+         tiny_report(d, "cur");
+         for (const char* r : {"base", "cur"}) {
+           const fs::path csv = d / r / "results.csv";
+           write(csv, replace_all(slurp(csv), ",threads,", ",\"::error::x\n\x1b[31mred\","));
+         }
+       },
+       console_safe},
       // Output streams.
       {"stdout_to_a_file", "stdout redirected to a file, process backends",
        "every line once (no stdio buffer copied "
@@ -498,6 +708,37 @@ std::vector<catalogue_case> catalogue() {
        }},
       {"stdout_full", "stdout is `/dev/full`", "fails instead of losing the output silently", 4,
        "cannot write to standard output", "{bin} list > /dev/full"},
+      {"stdout_closed", "stdout closed (`parbench list >&-`)",
+       "fails: fd 1 is /dev/null from the start (never a socket or report file opened later)", 4,
+       "cannot write to standard output: it was closed", "{bin} list >&-"},
+      {"stdout_closed_process_backends", "stdout closed while forkserver workers run",
+       "fails with exit 4; the results were written into the forkserver's socket (reused fd 1) before", 4,
+       "cannot write to standard output", "{bin} pi -b forkserver,spawn -w 2 -n 1e5 >&-"},
+      // Resource limits. RLIMIT_NPROC counts threads and binds only a user without privileges.
+      {"openmp_threads_unstartable",
+       "`pi -b openmp -w 64` under `ulimit -u 20` (as user nobody)",
+       "fails naming the backend, the worker count and the limits (libgomp ended the process with 1)",
+       3,
+       "openmp: could not start worker",
+       "bash -c 'ulimit -u 20 && exec {bin} pi -b openmp -w 64 -n 1e6'",
+       nullptr,
+       [](const fs::path&, const outcome& r) { EXPECT_THAT(r.output, HasSubstr("of 64: Resource temporarily unavailable; limits: processes and threads 20 (ulimit -u)")); },
+       true,
+       {},
+       0,
+       "openmp"},
+      {"threads_unstartable", "`pi -b threads -w 64 --kernel stepped` under `ulimit -u 20` (as user nobody)",
+       "fails naming the backend, the worker count and the limits", 3, "threads: could not start worker",
+       "bash -c 'ulimit -u 20 && exec {bin} pi -b threads -w 64 --kernel stepped -n 1e6'", nullptr,
+       [](const fs::path&, const outcome& r) { EXPECT_THAT(r.output, HasSubstr("limits: processes and threads 20 (ulimit -u)")); },
+       true},
+      {"fork_workers_unstartable", "`pi -b fork -w 64` under `ulimit -u 12` (as user nobody)",
+       "fails naming the backend, the worker count and the limits; the workers started are stopped", 3,
+       "fork: could not start worker", "bash -c 'ulimit -u 12 && exec {bin} pi -b fork -w 64 -n 1e6'", nullptr,
+       [](const fs::path&, const outcome& r) {
+         EXPECT_THAT(r.output, HasSubstr("of 64: fork() failed: Resource temporarily unavailable; limits: processes and threads 12 (ulimit -u)"));
+       },
+       true},
       // Time limits.
       {"worker_hangs",
        "a fork worker hangs (`PARBENCH_FAULT`), `--timeout 1`",
@@ -610,6 +851,11 @@ TEST_P(catalogue_test, exits_with_the_documented_code_and_message) {
     const std::string name = unbuilt_backend();
     if (name.empty()) GTEST_SKIP() << "every backend parbench knows is built here";
     command = replace_all(command, "{unbuilt}", name);
+  }
+  if (!c.backend.empty()) {
+    const auto& built = parbench::registered_backends();
+    if (std::none_of(built.begin(), built.end(), [&](const auto& e) { return e.name == c.backend; }))
+      GTEST_SKIP() << "backend " << c.backend << " is not in this build";
   }
   command = replace_all(command, "{userns}", ::geteuid() == 0 ? "" : "-Ur ");
   if (c.setup) c.setup(dir.path());

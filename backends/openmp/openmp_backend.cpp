@@ -12,6 +12,8 @@
 #include <exception>
 #include <memory>
 #include <span>
+#include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -39,6 +41,33 @@ struct cache_line_allocator {
   friend bool operator==(const cache_line_allocator&, const cache_line_allocator&) = default;
 };
 using padded_words = std::vector<std::uint64_t, cache_line_allocator<std::uint64_t>>;
+
+// libgomp ends the process (exit 1, "libgomp: Thread creation failed") when it cannot start a
+// thread of a team. So the threads a team needs beyond those libgomp keeps from the largest team
+// so far are first started here with std::thread (the same default attributes; libgomp sets only
+// a stack size, from OMP_STACKSIZE), and one that cannot start is a run_error naming the limits.
+void ensure_team_can_start(unsigned workers) {
+  static std::atomic<unsigned> kept{1};  // the calling thread, then the pool libgomp keeps
+  const unsigned have = kept.load();
+  if (workers <= have) return;
+  std::atomic<bool> release{false};
+  std::vector<std::thread> extra;
+  extra.reserve(workers - have);
+  const auto join_all = [&] {
+    release.store(true);
+    release.notify_all();
+    for (auto& t : extra) t.join();
+  };
+  try {
+    for (unsigned w = have; w < workers; ++w) extra.emplace_back([&release] { release.wait(false); });
+  } catch (const std::system_error& e) {
+    const auto started = static_cast<unsigned>(have + extra.size());
+    join_all();
+    throw run_error(worker_start_failure("openmp", started, workers, e.code().message()));
+  }
+  join_all();
+  kept.store(workers);
+}
 
 // What one thread leaves behind; each on its own cache lines, as threads write them concurrently.
 struct alignas(64) thread_state {
@@ -90,6 +119,7 @@ class openmp_backend final : public backend {
 
   run_result run(const run_request& request) override {
     const schedule_option option = resolve_schedule(name(), abilities(), request.schedule);
+    ensure_team_can_start(request.workers);
     // Exactly W threads: no dynamic adjustment of the team size. A chunk size of 0 is the
     // runtime's default: a block split for static, 1 for dynamic and guided.
     omp_set_dynamic(0);
@@ -191,6 +221,7 @@ class openmp_backend final : public backend {
   }
 
   void start_empty(unsigned workers) override {
+    ensure_team_can_start(workers);
     omp_set_dynamic(0);
     const int threads = static_cast<int>(workers);
     int team = 0;

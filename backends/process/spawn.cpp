@@ -94,11 +94,8 @@ pid_t spawn_worker(const std::string& exe, const assignment& a, int result_fd, i
   pid_t pid = -1;
   const int rc = ::posix_spawn(&pid, exe.c_str(), &setup.actions, &setup.attr, argv.data(), environ);
   if (rc != 0)
-    throw run_error(fmt::format("could not start worker {}: posix_spawn of '{}' failed: {}{}", a.worker, exe,
-                                std::strerror(rc),
-                                rc == EAGAIN   ? " (process limit reached: lower --workers or raise `ulimit -u`)"
-                                : rc == ENOENT ? " (set PARBENCH_WORKER_EXE to the parbench binary)"
-                                               : ""));
+    throw run_error(fmt::format("posix_spawn of '{}' failed: {}{}", exe, std::strerror(rc),
+                                rc == ENOENT ? " (set PARBENCH_WORKER_EXE to the parbench binary)" : ""));
   return pid;
 }
 

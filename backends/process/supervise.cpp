@@ -157,8 +157,7 @@ class supervisor {
       s.worker = w;
       try {
         if (a.fault == fault_mode::start)
-          throw run_error(
-              fmt::format("could not start worker {}: {} (injected by PARBENCH_FAULT)", w, std::strerror(EAGAIN)));
+          throw run_error(fmt::format("{} (injected by PARBENCH_FAULT)", std::strerror(EAGAIN)));
         pipe_fds pipe = make_pipe();
         channel_fds channel;
         if (takes_tasks_) channel = make_channel();
@@ -169,9 +168,10 @@ class supervisor {
         // exactly one writer and end of file means that worker is gone.
       } catch (const run_error& e) {
         stop_all(slots_);
-        throw run_error(fmt::format("{}: {}; {} already started {} stopped", backend_, e.what(),
-                                    started == 1 ? "the 1 worker" : fmt::format("the {} workers", started),
-                                    started == 1 ? "was" : "were"));
+        // One message for every launcher: the backend, the worker count and the limits.
+        throw run_error(fmt::format(
+            "{}; {} already started {} stopped", worker_start_failure(backend_, w, workers, e.what()),
+            started == 1 ? "the 1 worker" : fmt::format("the {} workers", started), started == 1 ? "was" : "were"));
       }
       ++started;
       // A worker that takes tasks gets its first at once, so it computes while the others
@@ -442,10 +442,7 @@ pid_t fork_worker(const assignment& a, int result_fd, int task_fd) {
   const pid_t pid = ::fork();
   if (pid < 0) {
     const int err = errno;
-    throw run_error(fmt::format("could not start worker {}: fork() failed: {}{}", a.worker, std::strerror(err),
-                                err == EAGAIN   ? " (process limit reached: lower --workers or raise `ulimit -u`)"
-                                : err == ENOMEM ? " (out of memory)"
-                                                : ""));
+    throw run_error(fmt::format("fork() failed: {}{}", std::strerror(err), err == ENOMEM ? " (out of memory)" : ""));
   }
   if (pid == 0) {
     bind_to_parent(parent);

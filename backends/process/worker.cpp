@@ -64,6 +64,20 @@ fault_spec fault_from_env(std::string_view backend) {
   return {worker, *mode};
 }
 
+void check_fault_env() {
+  const char* value = std::getenv("PARBENCH_FAULT");
+  if (value == nullptr || *value == '\0') return;
+  const std::string_view text(value);
+  const std::string_view backend = text.substr(0, text.find(':'));
+  // The backends that call fault_from_env (supervise.cpp's plan_for).
+  if (backend != "fork" && backend != "spawn" && backend != "forkserver" && text.find(':') != std::string_view::npos)
+    throw usage_error(
+        fmt::format("PARBENCH_FAULT='{}' names backend '{}', which has no fault hook: choose fork, spawn or "
+                    "forkserver (a test-only hook; unset it for real runs)",
+                    text, backend));
+  (void)fault_from_env(backend);  // throws when the rest is malformed
+}
+
 std::string encode_assignment_job(const assignment& a) {
   return codec::encode_job(a.job ? a.job->spec() : job_spec{}, a.range);
 }

@@ -49,6 +49,10 @@ struct fault_spec {
 /// The fault PARBENCH_FAULT sets for `backend`, or none; throws usage_error when malformed.
 fault_spec fault_from_env(std::string_view backend);
 
+/// PARBENCH_FAULT as a whole, checked before anything runs or prints: throws usage_error when it
+/// is malformed or names a backend without the hook (only fork, spawn and forkserver have it).
+void check_fault_env();
+
 /// One worker's share of a run.
 struct assignment {
   /// The job; null for start_empty (the worker then answers with a result of no words).

@@ -40,7 +40,8 @@ void run_threads(unsigned workers, Body body, bool gated = false) {
     gate.store(cancel);
     gate.notify_all();
     for (auto& t : threads) t.join();
-    throw run_error(fmt::format("threads: could not start worker {} of {}: {}", threads.size(), workers, e.what()));
+    throw run_error(
+        worker_start_failure("threads", static_cast<unsigned>(threads.size()), workers, e.code().message()));
   }
   gate.store(go);
   gate.notify_all();
