@@ -212,16 +212,7 @@ void run_ab(const ab_options& o) {
                                  reports::format_markdown(result, fmt::format("A ({})", a), fmt::format("B ({})", b)));
   fmt::print("reports: {}/a/ and {}/b/, comparison: {}/comparison.md\n", dir.string(), dir.string(), dir.string());
   std::fflush(stdout);
-  if (result.rows.empty()) throw usage_error("the two sides have no configuration in common: nothing was compared");
-  if (const std::size_t n = result.count(reports::verdict::failed); n > 0)
-    throw run_error(
-        fmt::format("{} of {} configurations have no successful repetition on one side (verdict "
-                    "'failed' above, with the reason)",
-                    n, result.rows.size()));
-  if (const std::size_t n = result.count(reports::verdict::regressed); n > 0)
-    throw error(
-        exit_code::regression,
-        fmt::format("{} of {} configurations regressed from A to B (see the table above)", n, result.rows.size()));
+  reports::enforce_gate(result, "from A to B");
 }
 
 }  // namespace

@@ -96,16 +96,7 @@ void run_compare(const compare_cli_options& o) {
         fmt::format("--strict: {} configurations are present in only one report (listed above); "
                     "run the same suite for both, or drop --strict",
                     one_sided));
-  if (result.rows.empty()) throw usage_error("the reports have no configuration in common: nothing was compared");
-  // A failed run never passes the gate, with --strict or without.
-  if (const std::size_t n = result.count(reports::verdict::failed); n > 0)
-    throw run_error(
-        fmt::format("{} of {} configurations have no successful repetition on one side (verdict "
-                    "'failed' above, with the reason): fix the run and measure again",
-                    n, result.rows.size()));
-  if (const std::size_t n = result.count(reports::verdict::regressed); n > 0)
-    throw error(exit_code::regression,
-                fmt::format("{} of {} configurations regressed (see the table above)", n, result.rows.size()));
+  reports::enforce_gate(result, "");
 }
 
 }  // namespace

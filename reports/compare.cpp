@@ -362,6 +362,20 @@ comparison compare_reports(const compare_input& baseline, const compare_input& c
   return out;
 }
 
+void enforce_gate(const comparison& c, std::string_view direction) {
+  if (c.rows.empty()) throw usage_error("the reports have no configuration in common: nothing was compared");
+  // A failed run never passes the gate, with --strict or without.
+  if (const std::size_t n = c.count(verdict::failed); n > 0)
+    throw run_error(
+        fmt::format("{} of {} configurations have no successful repetition on one side (verdict "
+                    "'failed' above, with the reason): fix the run and measure again",
+                    n, c.rows.size()));
+  if (const std::size_t n = c.count(verdict::regressed); n > 0)
+    throw error(exit_code::regression,
+                fmt::format("{} of {} configurations regressed{} (see the table above)", n, c.rows.size(),
+                            direction.empty() ? "" : fmt::format(" {}", direction)));
+}
+
 std::string format_console(const comparison& c) {
   std::string out;
   // Labels, units, notes and warnings carry text from the reports: console_text keeps each on its line.

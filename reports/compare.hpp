@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace parbench::reports {
@@ -136,6 +137,11 @@ struct comparison {
 /// carries both inputs' notes and check_comparable's warnings before compare_sets' own.
 [[nodiscard]] comparison compare_reports(const compare_input& baseline, const compare_input& current,
                                          const compare_options& options);
+
+/// The gate's exit: throws usage_error when nothing was compared, run_error (exit 3) when a
+/// configuration is `failed`, error(regression) (exit 1) when one regressed; `direction` names
+/// the comparison in the message (e.g. "from A to B"). Returns when the gate passes.
+void enforce_gate(const comparison& c, std::string_view direction);
 
 /// A fixed-width console table with the verdicts, warnings and one-sided configurations.
 [[nodiscard]] std::string format_console(const comparison& c);

@@ -361,8 +361,8 @@ class compare_command : public ::testing::Test {
 TEST(compare_verdict, regressed_only_when_the_interval_lies_beyond_the_threshold) {
   const std::vector<double> base = {1.00e8, 1.01e8, 0.99e8, 1.02e8, 0.98e8, 1.00e8, 1.03e8, 0.97e8, 1.01e8, 0.99e8};
   const auto scaled = [&](double f) {
-    std::vector<double> v;
-    for (const double x : base) v.push_back(x * f);
+    std::vector<double> v(base);
+    for (double& x : v) x *= f;
     return v;
   };
   const config_key k = key_for("threads", 2);
