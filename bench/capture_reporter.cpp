@@ -52,6 +52,10 @@ std::vector<benchmark::BenchmarkReporter::Run> capture_reporter::for_json(const 
     r.run_name.iterations.clear();
     r.run_name.min_time.clear();
     r.time_unit = benchmark::kMicrosecond;
+    // The measurement conditions are results.csv columns, not throughput counters; and JSON has
+    // no NaN (Google Benchmark's cv of an all-zero counter is 0/0).
+    for (const char* condition : {"other_cpu", "steal", "load1_start"}) r.counters.erase(condition);
+    std::erase_if(r.counters, [](const auto& counter) { return !std::isfinite(counter.second.value); });
     if (r.run_type == Run::RT_Iteration) {
       const auto cpu = r.counters.find("cpu_s");
       if (cpu != r.counters.end() && !r.error_occurred) {

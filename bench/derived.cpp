@@ -81,7 +81,7 @@ std::vector<result_row> aggregate(const std::vector<result_row>& raw) {
     a.error.clear();
     a.result.clear();
     a.workers_used.reset();
-    std::vector<double> wall, cpu, setup;
+    std::vector<double> wall, cpu, setup, load1, other, steal;
     for (const auto* r : rows) {
       if (r->status != "ok" || !r->wall_s) {
         if (a.error.empty()) a.error = r->error;
@@ -90,12 +90,18 @@ std::vector<result_row> aggregate(const std::vector<result_row>& raw) {
       wall.push_back(*r->wall_s);
       if (r->cpu_s) cpu.push_back(*r->cpu_s);
       if (r->setup_s) setup.push_back(*r->setup_s);
+      if (r->load1_start) load1.push_back(*r->load1_start);
+      if (r->other_cpu) other.push_back(*r->other_cpu);
+      if (r->steal) steal.push_back(*r->steal);
       if (a.result.empty()) a.result = r->result;
       if (r->workers_used) a.workers_used = std::max(a.workers_used.value_or(0), *r->workers_used);
     }
     a.wall_s.reset();
     a.cpu_s.reset();
     a.setup_s.reset();
+    a.load1_start.reset();
+    a.other_cpu.reset();
+    a.steal.reset();
     a.items_per_s.reset();
     a.bytes_per_s.reset();
     a.items_per_s_per_worker.reset();
@@ -111,6 +117,9 @@ std::vector<result_row> aggregate(const std::vector<result_row>& raw) {
     a.wall_s = s->median;
     if (!cpu.empty()) a.cpu_s = median(cpu);
     if (!setup.empty()) a.setup_s = median(setup);
+    if (!load1.empty()) a.load1_start = median(load1);
+    if (!other.empty()) a.other_cpu = median(other);
+    if (!steal.empty()) a.steal = median(steal);
     if (a.items) a.items_per_s = static_cast<double>(*a.items) / s->median;
     if (a.bytes) a.bytes_per_s = static_cast<double>(*a.bytes) / s->median;
     if (a.items_per_s) a.items_per_s_per_worker = *a.items_per_s / static_cast<double>(a.workers);

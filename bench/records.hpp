@@ -12,7 +12,7 @@ namespace parbench::bench {
 
 /// Version of the CSV schemas (the `schema_version` column): the one source of it in the
 /// code; bump on any column change. Readers also accept `oldest_schema_version`.
-inline constexpr int schema_version = 3;
+inline constexpr int schema_version = 4;
 /// Schema 1 (pi only; `samples`, `hits`, `samples_per_s`, no `schedule`) is still read, and
 /// schema 2 (schema 3 without `steps` and the sync_per_step columns).
 inline constexpr int oldest_schema_version = 1;
@@ -73,6 +73,11 @@ struct result_row {
   std::optional<double> sync_per_step_s;
   std::optional<double> sync_per_step_s_min;
   std::optional<double> sync_per_step_s_max;
+  /// The conditions of the measurement (bench/conditions.hpp): raw rows per repetition,
+  /// aggregates their median. Schema 4.
+  std::optional<double> load1_start;
+  std::optional<double> other_cpu;
+  std::optional<double> steal;
 
   // Not columns: the configuration that did the same work in one step, which aggregate()
   // pairs this one with (set by the harness for stepped kernels).

@@ -16,6 +16,7 @@
 
 #include "backends/mpi/mpi_job.hpp"
 #include "bench/capture_reporter.hpp"
+#include "bench/conditions.hpp"
 #include "core/console_text.hpp"
 #include "core/errors.hpp"
 #include "core/signals.hpp"
@@ -435,6 +436,7 @@ sweep_result run_sweep(run_plan& plan, progress& prog, bool json) {
                     plan.backends[c.backend].entry->name, to_string(c.schedule), c.workers, c.samples);
     auto* bm =
         benchmark::RegisterBenchmark(name.c_str(), [b, req, ref, w, label, &prog, &plan, i](benchmark::State& state) {
+          const conditions_probe conditions;
           const double self0 = cpu_seconds(RUSAGE_SELF), children0 = cpu_seconds(RUSAGE_CHILDREN);
           double reported_children = 0, setup_s = 0;
           unsigned used = 0;
@@ -476,6 +478,10 @@ sweep_result run_sweep(run_plan& plan, progress& prog, bool json) {
           const double children = std::max(cpu_seconds(RUSAGE_CHILDREN) - children0, reported_children);
           const double iterations = static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1));
           state.counters["cpu_s"] = (self + children) / iterations;
+          const repetition_conditions seen = conditions.finish(self + children);
+          if (seen.other_cpu) state.counters["other_cpu"] = *seen.other_cpu;
+          if (seen.steal) state.counters["steal"] = *seen.steal;
+          if (seen.load1_start) state.counters["load1_start"] = *seen.load1_start;
           state.counters["workers_used"] = used;
           (void)plan;
           (void)i;
@@ -541,6 +547,9 @@ sweep_result run_sweep(run_plan& plan, progress& prog, bool json) {
       if (const auto u = run.counters.find("workers_used"); u != run.counters.end())
         r.workers_used = static_cast<unsigned>(u->second);
       if (const auto setup = run.counters.find("setup_s"); setup != run.counters.end()) r.setup_s = setup->second;
+      if (const auto v = run.counters.find("other_cpu"); v != run.counters.end()) r.other_cpu = v->second;
+      if (const auto v = run.counters.find("steal"); v != run.counters.end()) r.steal = v->second;
+      if (const auto v = run.counters.find("load1_start"); v != run.counters.end()) r.load1_start = v->second;
       r.items_per_s = static_cast<double>(work.items) / *r.wall_s;
       if (r.bytes) r.bytes_per_s = static_cast<double>(*r.bytes) / *r.wall_s;
       r.items_per_s_per_worker = *r.items_per_s / r.workers;

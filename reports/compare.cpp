@@ -4,12 +4,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "core/console_text.hpp"
 #include "core/errors.hpp"
+#include "reports/compare_conditions.hpp"
 #include "reports/stats.hpp"
 
 namespace parbench::reports {
@@ -173,6 +176,7 @@ comparison compare_sets(const std::vector<sample_set>& baseline, const std::vect
   const std::vector<double> adjusted = holm_adjust(p);
   const double first_step = matched.empty() ? options.alpha : options.alpha / static_cast<double>(matched.size());
   std::size_t short_of_first_step = 0;
+  std::size_t measured_differently = 0;
 
   for (std::size_t i = 0; i < matched.size(); ++i) {
     const sample_set* b = matched[i].baseline;
@@ -262,9 +266,24 @@ comparison compare_sets(const std::vector<sample_set>& baseline, const std::vect
       r.result = verdict::inconclusive;
       notes.push_back(fmt::format("too noisy to tell: the interval reaches beyond +-{}", percent(t).substr(1)));
     }
+    const conditions_difference seen = compare_conditions(b->conditions, c->conditions);
+    r.conditions = seen.text;
+    r.conditions_badly = seen.badly;
+    if (!seen.text.empty()) {
+      ++measured_differently;
+      const bool judged = r.result == verdict::regressed || r.result == verdict::improved;
+      notes.push_back(fmt::format("{}: {}", seen.badly && judged ? "verdict made under conditions that differ badly"
+                                                                  : "measured under different conditions",
+                                  seen.text));
+    }
     r.note = fmt::format("{}", fmt::join(notes, "; "));
     out.rows.push_back(std::move(r));
   }
+  if (measured_differently > 0)
+    out.warnings.push_back(fmt::format(
+        "{} of {} configurations were measured under different conditions on the two sides (notes in the table); "
+        "load that changes between runs is cancelled by interleaving them: parbench ab (docs/ci.md)",
+        measured_differently, matched.size()));
   if (short_of_first_step > 0)
     out.warnings.push_back(fmt::format(
         "{} of {} configurations have too few repetitions for Holm's correction over {} configurations (the first "
@@ -333,6 +352,26 @@ std::vector<std::string> check_comparable(const compare_input& baseline, const c
     for (const auto& [key, value] : in->metadata)
       if (key.rfind("libraries.", 0) == 0) libraries.insert(key);
   for (const auto& key : libraries) warn_if_differs(key);
+  // Measurement conditions of the whole run (per repetition: compare_conditions).
+  if (const std::string b = meta(baseline, "machine.governor"), c = meta(current, "machine.governor"); b != c)
+    warnings.push_back(fmt::format("the CPU frequency governor differs: '{}' (baseline) vs '{}' (current); "
+                                   "frequency scaling can change throughput by itself",
+                                   b, c));
+  const auto load_per_cpu = [](const compare_input& in) -> std::optional<double> {
+    // "[1.5,0.7,0.3]": the 1-minute load average when the run started, per logical CPU.
+    const std::string load = meta(in, "machine.load_average_start");
+    const std::string cpus = meta(in, "machine.logical_cpus");
+    if (load.size() < 2 || load.front() != '[' || cpus.empty()) return std::nullopt;
+    char* end = nullptr;
+    const double l = std::strtod(load.c_str() + 1, &end);
+    const double n = std::strtod(cpus.c_str(), nullptr);
+    if (end == load.c_str() + 1 || !std::isfinite(l) || !(n >= 1)) return std::nullopt;
+    return l / n;
+  };
+  if (const auto b = load_per_cpu(baseline), c = load_per_cpu(current); b && c && std::abs(*c - *b) >= 0.5)
+    warnings.push_back(fmt::format("the load at the start differs: {:.2f} (baseline) vs {:.2f} (current) per CPU; "
+                                   "other work competed for the cores on one side",
+                                   *b, *c));
   return warnings;
 }
 

@@ -33,6 +33,15 @@ struct config_key {
   [[nodiscard]] std::string label() const;
 };
 
+/// What the ok repetitions of a configuration were measured under (results.csv schema 4 and
+/// cpu_s): one value per repetition that recorded it, empty where the report does not.
+struct measurement_conditions {
+  std::vector<double> other_cpu;     ///< share of the machine other processes used (0..1)
+  std::vector<double> steal;         ///< share of the machine stolen by the hypervisor (0..1)
+  std::vector<double> load1_start;   ///< 1-minute load average at the start
+  std::vector<double> cpu_per_wall;  ///< cpu_s / wall_s: CPUs kept busy by the run
+};
+
 /// The ok raw repetitions of one configuration: throughput in the kernel's items/s (higher
 /// is better).
 struct sample_set {
@@ -41,6 +50,7 @@ struct sample_set {
   std::size_t failed = 0;        ///< raw rows with status=failed (excluded from `throughput`)
   std::string error;             ///< the first failed row's error, where the report has the column
   std::vector<double> wall_s;    ///< seconds of each ok repetition (per iteration; empty if unknown)
+  measurement_conditions conditions;
   double min_time_s = 0;         ///< the run's --min-time: each repetition lasted at least this long
   std::string unit = "samples";  ///< the kernel's unit of work
   /// The schema of the report it was read from. A schema 1 set's schedule was not recorded:
@@ -97,6 +107,11 @@ struct config_comparison {
   double p_adjusted = 1;     ///< Holm over all compared configurations
   verdict result = verdict::inconclusive;
   std::string note;  ///< why, when not obvious
+  /// How the two sides' measurement conditions differ, where they differ enough to matter
+  /// (conditions_differ); empty when alike or not recorded. `badly`: the difference can by
+  /// itself explain a change of the threshold's size, and the note says the verdict was made so.
+  std::string conditions;
+  bool conditions_badly = false;
 };
 
 /// The whole comparison.

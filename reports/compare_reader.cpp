@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <set>
 #include <system_error>
 
@@ -107,6 +108,17 @@ struct row_reader {
   }
 
   // A timing or rate: must be a finite number > 0.
+  /// A measurement condition (schema 4): absent column or empty cell = not recorded.
+  [[nodiscard]] std::optional<double> condition(const char* name) const {
+    if (!has(name) || text(name).empty()) return std::nullopt;
+    const std::string& s = text(name);
+    double v = 0;
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ptr != s.data() + s.size() || ec != std::errc{} || !std::isfinite(v) || v < 0)
+      throw usage_error(fmt::format("{}: {} '{}' is not a finite number >= 0", where(name), name, s));
+    return v;
+  }
+
   [[nodiscard]] double positive(const char* name) const {
     const std::string& s = text(name);
     double v = 0;
@@ -203,6 +215,9 @@ compare_input read_compare_input(const std::filesystem::path& dir) {
   }
   // Optional: why a repetition failed, for the gate's verdict.
   if (const auto c = table.column("error")) cols["error"] = *c;
+  // Optional: the conditions each repetition was measured under (schema 4; cpu_s from schema 1).
+  for (const char* name : {"cpu_s", "other_cpu", "steal", "load1_start"})
+    if (const auto c = table.column(name)) cols[name] = *c;
   if (!missing.empty())
     throw usage_error(
         fmt::format("{}:1:1: missing column{} {} in the header of a schema {} file (see "
@@ -262,6 +277,10 @@ compare_input read_compare_input(const std::filesystem::path& dir) {
       throw usage_error(fmt::format("{}: status '{}' is neither ok nor failed", row.where("status"), status));
     set.wall_s.push_back(row.positive("wall_s"));
     set.throughput.push_back(row.positive(layout.throughput));
+    if (const auto v = row.condition("other_cpu")) set.conditions.other_cpu.push_back(*v);
+    if (const auto v = row.condition("steal")) set.conditions.steal.push_back(*v);
+    if (const auto v = row.condition("load1_start")) set.conditions.load1_start.push_back(*v);
+    if (const auto v = row.condition("cpu_s")) set.conditions.cpu_per_wall.push_back(*v / set.wall_s.back());
   }
   if (sets.empty())
     throw usage_error(fmt::format("{}: no raw rows: the gate compares individual repetitions", csv_path.string()));

@@ -150,6 +150,9 @@ const std::vector<column<result_row>>& result_columns() {
       col("sync_per_step_s", &r::sync_per_step_s, 3),
       col("sync_per_step_s_min", &r::sync_per_step_s_min, 3),
       col("sync_per_step_s_max", &r::sync_per_step_s_max, 3),
+      col("load1_start", &r::load1_start, 4),
+      col("other_cpu", &r::other_cpu, 4),
+      col("steal", &r::steal, 4),
   };
   return columns;
 }

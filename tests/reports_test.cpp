@@ -95,6 +95,9 @@ bench::result_row full_aggregate() {
   r.sync_per_step_s = 2.5e-6;
   r.sync_per_step_s_min = -1.25e-6;
   r.sync_per_step_s_max = 4.5e-6;
+  r.load1_start = 0.75;
+  r.other_cpu = 0.125;
+  r.steal = 0.0625;
   return r;
 }
 
