@@ -122,6 +122,8 @@ void draw_comparison(const comparison& c, const compare_drawing& what) {
   if (r->timed_out)
     throw report_error(
         fmt::format("drawing the comparison took more than {} s; the plotter was stopped", draw_limit.count()));
+  // Exit 4 is a file it could not write, and its message says which and why.
+  if (r->exit_code == 4) throw report_error(last_message(*r));
   if (r->exit_code != 0)
     throw report_error(fmt::format("drawing the comparison failed ({} {} exited with {}): {}", python,
                                    script.path.string(), r->exit_code, last_message(*r)));

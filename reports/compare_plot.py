@@ -53,7 +53,7 @@ def draw(plt, data):
     threshold = 100 * data["threshold"]
     n = max(1, len(rows))
     fig, ax = plt.subplots(figsize=(9, 1.6 + 0.32 * n))
-    ax.axvspan(-threshold, threshold, color="0.9", zorder=0, label="threshold band (+-%.3g%%)" % threshold)
+    ax.axvspan(-threshold, threshold, color="0.9", zorder=0, label="threshold band (±%.3g%%)" % threshold)
     ax.axvline(0, color="0.4", linewidth=0.8, zorder=1)
     seen = set()
     for y, r in enumerate(rows):
@@ -71,11 +71,11 @@ def draw(plt, data):
     ax.set_ylim(len(rows) - 0.5, -0.5)
     confidence = int(round(100 * (1 - data["alpha"])))
     ax.set_xlabel("change of the median throughput, %% (bars: %d%% confidence interval)" % confidence)
-    ax.set_title("parbench compare: current vs baseline%s" % (data.get("current") or ""), fontsize=9)
     ax.grid(True, axis="x", alpha=0.3)
     if not rows:
         ax.text(0.5, 0.5, "no configuration was compared", transform=ax.transAxes, ha="center", color="0.4")
-    ax.legend(fontsize=7, loc="best")
+    # Above the axes: inside, it would hide a configuration's interval.
+    ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.01), ncol=6, frameon=False)
     fig.tight_layout()
     return fig
 

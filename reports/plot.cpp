@@ -12,6 +12,7 @@
 #include "bench/records.hpp"
 #include "core/console_text.hpp"
 #include "core/errors.hpp"
+#include "core/files.hpp"
 #include "core/subprocess.hpp"
 
 namespace parbench::reports {
@@ -79,6 +80,7 @@ void make_plots(const std::filesystem::path& report_dir, const std::filesystem::
 void make_plots(const std::filesystem::path& report_dir, const std::filesystem::path& out_dir,
                 const std::filesystem::path& html) {
   refuse_unsafe_plot_dir(out_dir);
+  files::refuse_unsafe_target(html);  // before minutes of drawing; plot.py checks again as it renames
   const std::filesystem::path python = find_plot_python();
   if (python.empty())
     throw report_error(
