@@ -145,7 +145,7 @@ def fmt_time(seconds):
     s = to_float(seconds)
     if s is None:
         return esc(seconds or "-")
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)):
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
         if abs(s) >= scale or unit == "ns":
             return "%.3g %s" % (s / scale, unit)
     return "%.3g s" % s
@@ -265,14 +265,14 @@ def overhead_table(rows, meta):
     for r in rows:
         median = to_float(r.get("median_us"))
         if median is not None and floor is not None and median <= floor:
-            shown = "&le; timer resolution (%.3g us)" % floor
+            shown = "&le; timer resolution (%.3g µs)" % floor
         elif median is not None and median <= 0:
             shown = "&le; 0 (below what the timer resolves)"
         else:
             shown = fmt_num(r.get("median_us"))
         cells.append([esc(r.get("mechanism", "")), esc(r.get("backend", "")), esc(r.get("workers", "")), shown,
                       "[%s, %s]" % (fmt_num(r.get("min_us")), fmt_num(r.get("max_us")))])
-    return table(["mechanism", "backend", "W", "median (us)", "[min, max] (us)"], cells, {2, 3, 4})
+    return table(["mechanism", "backend", "W", "median (µs)", "[min, max] (µs)"], cells, {2, 3, 4})
 
 
 def sync_table(rows):
