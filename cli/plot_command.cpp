@@ -36,7 +36,8 @@ void add_plot_command(CLI::App& app) {
   auto opts = std::make_shared<plot_options>();
   auto* cmd = app.add_subcommand("plot", "Draw a report's plots (PNG and SVG) with matplotlib");
   cmd->add_option("report", opts->report, "Report directory (written by parbench run)")->required();
-  cmd->add_option("-o,--out", opts->out, "Directory for the plots and report.html (default: REPORT/plots, REPORT/report.html)");
+  cmd->add_option("-o,--out", opts->out,
+                  "Directory for the plots and report.html (default: REPORT/plots, REPORT/report.html)");
   cmd->callback([opts] { run_plot(*opts); });
 }
 

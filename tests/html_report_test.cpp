@@ -20,10 +20,10 @@ namespace parbench {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
-using ::testing::Not;
 using test::run_command;
 using test::run_parbench;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -64,32 +64,37 @@ std::set<std::string> plots_in(const std::string& page) {
   return names;
 }
 
+// The folder of this test process's files (tests run one per process under ctest).
+fs::path& suite_root() {
+  static fs::path root;
+  return root;
+}
+
 class html_report : public ::testing::Test {
  protected:
   // One small report for the whole suite: the run is the slow part.
   static void SetUpTestSuite() {
-    root_ = fs::temp_directory_path() / ("parbench_html_" + std::to_string(::getpid()));
-    fs::remove_all(root_);
-    fs::create_directories(root_);
-    const auto r = run_parbench("run -b serial,threads -w 1,2 -n 1e6 -r 2 --quiet --plot --out " +
-                                (root_ / "report").string());
+    suite_root() = fs::temp_directory_path() / ("parbench_html_" + std::to_string(::getpid()));
+    fs::remove_all(root());
+    fs::create_directories(root());
+    const auto r =
+        run_parbench("run -b serial,threads -w 1,2 -n 1e6 -r 2 --quiet --plot --out " + (root() / "report").string());
     ASSERT_EQ(r.exit_code, 0) << r.output;
   }
-  static void TearDownTestSuite() { fs::remove_all(root_); }
+  static void TearDownTestSuite() { fs::remove_all(root()); }
   static fs::path copy_of_report(const std::string& name) {
-    const fs::path copy = root_ / name;
+    fs::path copy = root() / name;
     fs::remove_all(copy);
-    fs::copy(root_ / "report", copy, fs::copy_options::recursive);
+    fs::copy(root() / "report", copy, fs::copy_options::recursive);
     fs::remove(copy / "report.html");
     fs::remove_all(copy / "plots");
     return copy;
   }
-  static fs::path root_;
+  static const fs::path& root() { return suite_root(); }
 };
-fs::path html_report::root_;
 
 TEST_F(html_report, RunPlotWritesOneSelfContainedPage) {
-  const fs::path report = root_ / "report";
+  const fs::path report = root() / "report";
   ASSERT_TRUE(fs::is_regular_file(report / "report.html"));
   const std::string page = slurp(report / "report.html");
   EXPECT_THAT(page, HasSubstr("<title>parbench report: "));
@@ -131,12 +136,12 @@ TEST_F(html_report, PlotWritesThePageInTheReportOrTheOutputFolder) {
   EXPECT_THAT(r.output, HasSubstr("report.html"));
 
   fs::remove(report / "report.html");
-  const fs::path out = root_ / "elsewhere";
+  const fs::path out = root() / "elsewhere";
   r = run_parbench("plot " + report.string() + " -o " + out.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(fs::is_regular_file(out / "report.html"));
   EXPECT_FALSE(fs::exists(report / "report.html")) << "-o: the report folder is left as it was";
-  EXPECT_EQ(plots_in(slurp(out / "report.html")).size(), plots_in(slurp(root_ / "report" / "report.html")).size());
+  EXPECT_EQ(plots_in(slurp(out / "report.html")).size(), plots_in(slurp(root() / "report" / "report.html")).size());
 }
 
 TEST_F(html_report, ValuesFromTheReportAndTheMachineAreEscaped) {
@@ -151,7 +156,7 @@ TEST_F(html_report, ValuesFromTheReportAndTheMachineAreEscaped) {
   const auto r = run_parbench("plot " + report.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::string page = slurp(report / "report.html");
-  EXPECT_THAT(page, HasSubstr("<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>"));  // the backend cell
+  EXPECT_THAT(page, HasSubstr("<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>"));       // the backend cell
   EXPECT_THAT(page, HasSubstr("<td>&lt;script&gt;alert(1)&lt;/script&gt;</td></tr>"));  // cpu_model
   EXPECT_THAT(page, Not(HasSubstr("<script>alert")));
   EXPECT_EQ(count_of(page, "<script"), 1U);  // only the page's own
@@ -159,7 +164,7 @@ TEST_F(html_report, ValuesFromTheReportAndTheMachineAreEscaped) {
 
 TEST_F(html_report, ALinkPlantedAtReportHtmlIsRefused) {
   const fs::path report = copy_of_report("planted");
-  const fs::path target = root_ / "target.html";
+  const fs::path target = root() / "target.html";
   fs::create_symlink(target, report / "report.html");
   const auto r = run_parbench("plot " + report.string());
   EXPECT_EQ(r.exit_code, 4) << r.output;
@@ -169,10 +174,11 @@ TEST_F(html_report, ALinkPlantedAtReportHtmlIsRefused) {
 }
 
 TEST_F(html_report, SeveralKernelsGetASectionEachWithTheirPlots) {
-  const fs::path report = root_ / "two_kernels";
-  const auto r = run_parbench("run -k pi,imbalanced -b serial,threads -w 1,2 -n 1e5 -r 2 --quiet --no-overhead "
-                              "--no-break-even --plot --out " +
-                              report.string());
+  const fs::path report = root() / "two_kernels";
+  const auto r = run_parbench(
+      "run -k pi,imbalanced -b serial,threads -w 1,2 -n 1e5 -r 2 --quiet --no-overhead "
+      "--no-break-even --plot --out " +
+      report.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::string page = slurp(report / "report.html");
   EXPECT_THAT(page, HasSubstr("<section id=\"kernel-pi\"><h2>Kernel pi</h2>"));
@@ -193,7 +199,7 @@ TEST_F(html_report, SeveralKernelsGetASectionEachWithTheirPlots) {
 
 TEST_F(html_report, PlotterNotesReachTheConsoleSanitised) {
   // The schema 1 note names the report's path: an escape sequence in it must not reach the terminal.
-  const fs::path report = root_ / "old\x1b[31mreport";
+  const fs::path report = root() / "old\x1b[31mreport";
   fs::copy(fs::path(PARBENCH_SOURCE_DIR) / "tests/data/schema1_report", report, fs::copy_options::recursive);
   const auto r = run_parbench("plot '" + report.string() + "'");
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -205,23 +211,23 @@ TEST_F(html_report, PlotterNotesReachTheConsoleSanitised) {
 TEST_F(html_report, RendersInAHeadlessBrowserWhereChromiumIsInstalled) {
   if (run_command("command -v chromium").exit_code != 0) GTEST_SKIP() << "no chromium (.ci/run checks it)";
   const auto r = run_command(std::string(PARBENCH_SOURCE_DIR) + "/scripts/check-html " +
-                             (root_ / "report" / "report.html").string() + " " + (root_ / "shot.png").string());
+                             (root() / "report" / "report.html").string() + " " + (root() / "shot.png").string());
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("plots drawn"));
-  EXPECT_TRUE(fs::is_regular_file(root_ / "shot.png"));
+  EXPECT_TRUE(fs::is_regular_file(root() / "shot.png"));
 }
 
 // compare draws its result: --plot DIR, and the markdown's HTML sibling.
 class html_report_compare : public html_report {
  protected:
   static std::string compare(const std::string& extra, const std::string& env = "") {
-    return env + " " + PARBENCH_BINARY + " compare " + (root_ / "report").string() + " " +
-           (root_ / "report").string() + " " + extra;
+    return env + " " + PARBENCH_BINARY + " compare " + (root() / "report").string() + " " +
+           (root() / "report").string() + " " + extra;
   }
 };
 
 TEST_F(html_report_compare, PlotWritesPngAndSvg) {
-  const fs::path dir = root_ / "compare_plot";
+  const fs::path dir = root() / "compare_plot";
   const auto r = run_command(compare("--plot " + dir.string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(slurp(dir / "compare.png").substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
@@ -232,10 +238,10 @@ TEST_F(html_report_compare, PlotWritesPngAndSvg) {
 }
 
 TEST_F(html_report_compare, MarkdownFileGetsAnHtmlSiblingWithThePlotInline) {
-  const fs::path md = root_ / "gate.md";
+  const fs::path md = root() / "gate.md";
   const auto r = run_command(compare("--markdown " + md.string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const std::string page = slurp(root_ / "gate.html");
+  const std::string page = slurp(root() / "gate.html");
   EXPECT_THAT(page, HasSubstr("<figure class=\"plot\" data-plot=\"compare\"><svg"));
   EXPECT_THAT(page, HasSubstr("parbench compare: no regression</h2>"));
   EXPECT_THAT(page, HasSubstr("<th class=\"\">configuration</th>"));
@@ -244,7 +250,7 @@ TEST_F(html_report_compare, MarkdownFileGetsAnHtmlSiblingWithThePlotInline) {
 }
 
 TEST_F(html_report_compare, StandardOutputMarkdownHasNoSibling) {
-  const fs::path dir = root_ / "stdout_md";
+  const fs::path dir = root() / "stdout_md";
   fs::create_directories(dir);
   const auto r = run_command("cd " + dir.string() + " && " + compare("--markdown -"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -254,21 +260,21 @@ TEST_F(html_report_compare, StandardOutputMarkdownHasNoSibling) {
 
 TEST_F(html_report_compare, WithoutMatplotlibTheGateExitIsUnchangedButPlotIsAnError) {
   // A matplotlib that fails to import, first on every interpreter's path.
-  const fs::path fake = root_ / "no_matplotlib" / "matplotlib";
+  const fs::path fake = root() / "no_matplotlib" / "matplotlib";
   fs::create_directories(fake);
   spill(fake / "__init__.py", "raise ImportError('hidden by html_report_test')\n");
   const std::string env = "PYTHONPATH=" + fake.parent_path().string();
 
-  const fs::path md = root_ / "bare.md";
-  const auto with = run_command(compare("--markdown " + (root_ / "with.md").string()));
+  const fs::path md = root() / "bare.md";
+  const auto with = run_command(compare("--markdown " + (root() / "with.md").string()));
   const auto without = run_command(compare("--markdown " + md.string(), env));
   EXPECT_EQ(without.exit_code, with.exit_code) << without.output;
-  const std::string page = slurp(root_ / "bare.html");
+  const std::string page = slurp(root() / "bare.html");
   EXPECT_THAT(page, HasSubstr("could not be drawn: matplotlib cannot be imported"));
   EXPECT_THAT(page, HasSubstr("data-plots-expected=\"0\""));
   EXPECT_THAT(page, HasSubstr("parbench compare: no regression"));
 
-  const auto plot = run_command(compare("--plot " + (root_ / "nope").string(), env));
+  const auto plot = run_command(compare("--plot " + (root() / "nope").string(), env));
   EXPECT_EQ(plot.exit_code, 4) << plot.output;
   EXPECT_THAT(plot.output, HasSubstr("matplotlib"));
 }
