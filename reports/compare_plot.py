@@ -197,9 +197,10 @@ def markdown_to_html(markdown):
                 i += 1
             aligns = ["num" if c.endswith(":") else "" for c in block[1]] if len(block) > 1 else []
             body = block[2:] if len(block) > 1 else []
-            head = "".join('<th class="%s">%s</th>' % (a, inline(c)) for a, c in zip(aligns + [""] * 99, block[0]))
-            rows = "".join("<tr>%s</tr>" % "".join('<td class="%s">%s</td>' % (a, inline(c))
-                                                   for a, c in zip(aligns + [""] * 99, r)) for r in body)
+            align = (lambda k: ' class="%s"' % aligns[k] if k < len(aligns) and aligns[k] else "")
+            head = "".join("<th%s>%s</th>" % (align(k), inline(c)) for k, c in enumerate(block[0]))
+            rows = "".join("<tr>%s</tr>" % "".join("<td%s>%s</td>" % (align(k), inline(c)) for k, c in enumerate(r))
+                           for r in body)
             out.append('<div class="table-wrap"><table><thead><tr>%s</tr></thead><tbody>%s</tbody></table></div>'
                        % (head, rows))
             continue

@@ -244,9 +244,20 @@ TEST_F(html_report_compare, MarkdownFileGetsAnHtmlSiblingWithThePlotInline) {
   const std::string page = slurp(root() / "gate.html");
   EXPECT_THAT(page, HasSubstr("<figure class=\"plot\" data-plot=\"compare\"><svg"));
   EXPECT_THAT(page, HasSubstr("parbench compare: no regression</h2>"));
-  EXPECT_THAT(page, HasSubstr("<th class=\"\">configuration</th>"));
+  EXPECT_THAT(page, HasSubstr("<th>configuration</th><th class=\"num\">reps</th>"));
   EXPECT_THAT(page, HasSubstr("data-plots-expected=\"1\""));
   expect_self_contained(page);
+}
+
+TEST_F(html_report_compare, TheSiblingEscapesWhatTheMarkdownQuotes) {
+  const fs::path odd = copy_of_report("odd<b>name");
+  const fs::path md = root() / "odd.md";
+  const auto r = run_command(std::string(PARBENCH_BINARY) + " compare '" + odd.string() + "' '" + odd.string() +
+                             "' --markdown " + md.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string page = slurp(root() / "odd.html");
+  EXPECT_THAT(page, HasSubstr("odd&lt;b&gt;name"));
+  EXPECT_THAT(page, Not(HasSubstr("<b>")));
 }
 
 TEST_F(html_report_compare, StandardOutputMarkdownHasNoSibling) {
