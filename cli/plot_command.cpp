@@ -22,8 +22,7 @@ struct plot_options {
 void run_plot(const plot_options& o) {
   const std::filesystem::path out =
       o.out.empty() ? std::filesystem::path(o.report) / "plots" : std::filesystem::path(o.out);
-  // With -o everything goes there: a report folder one may only read stays untouched.
-  const std::filesystem::path html = (o.out.empty() ? std::filesystem::path(o.report) : out) / "report.html";
+  const std::filesystem::path html = reports::report_page_path(o.report, out);
   reports::make_plots(o.report, out, html);
   fmt::print("plots written to {}/ (speedup, efficiency, throughput, overhead, break_even; .png and .svg)\n",
              console_text(out.string()));

@@ -73,8 +73,13 @@ void refuse_unsafe_plot_dir(const std::filesystem::path& out_dir) {
                                                      : "it exists and is not a folder"));
 }
 
+std::filesystem::path report_page_path(const std::filesystem::path& report_dir, const std::filesystem::path& out_dir) {
+  const bool own_plots_dir = (report_dir / "plots").lexically_normal() == out_dir.lexically_normal();
+  return (own_plots_dir ? report_dir : out_dir) / "report.html";
+}
+
 void make_plots(const std::filesystem::path& report_dir, const std::filesystem::path& out_dir) {
-  make_plots(report_dir, out_dir, report_dir / "report.html");
+  make_plots(report_dir, out_dir, report_page_path(report_dir, out_dir));
 }
 
 void make_plots(const std::filesystem::path& report_dir, const std::filesystem::path& out_dir,

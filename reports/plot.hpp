@@ -26,7 +26,13 @@ void make_plots(const std::filesystem::path& report_dir, const std::filesystem::
 /// written into it would land elsewhere); nothing there, or a folder, is fine.
 void refuse_unsafe_plot_dir(const std::filesystem::path& out_dir);
 
-/// make_plots() with the page at `report_dir`/report.html.
+/// Where make_plots() puts report.html by default: `report_dir`/report.html when `out_dir` is the
+/// report's own plots/ folder, else `out_dir`/report.html (a report drawn elsewhere, perhaps one
+/// that may only be read, is left untouched).
+[[nodiscard]] std::filesystem::path report_page_path(const std::filesystem::path& report_dir,
+                                                     const std::filesystem::path& out_dir);
+
+/// make_plots() with the page at report_page_path().
 void make_plots(const std::filesystem::path& report_dir, const std::filesystem::path& out_dir);
 
 /// Writes a helper's stderr (its notes, one per line) to parbench's stderr, each line through
