@@ -16,6 +16,7 @@
 #include "cli/commands.hpp"
 #include "core/errors.hpp"
 #include "reports/compare.hpp"
+#include "reports/compare_plot.hpp"
 #include "reports/report_writer.hpp"
 
 namespace parbench::cli {
@@ -50,6 +51,7 @@ struct compare_cli_options {
   bool strict = false;
   bool allow_different_machines = false;
   std::string markdown;
+  std::string plot;
 };
 // The markdown file replaces whatever is at its path: never a file of the reports it compares
 // (the same inode, under any name or hard link).
@@ -76,6 +78,8 @@ void run_compare(const compare_cli_options& o) {
   opts.strict = o.strict;
   opts.allow_different_machines = o.allow_different_machines;
   refuse_markdown_over_an_input(o.markdown, o);
+  const std::filesystem::path html = reports::html_sibling(o.markdown);
+  if (!html.empty()) refuse_markdown_over_an_input(html.string(), o);
 
   const auto baseline = reports::read_compare_input(o.baseline);
   const auto current = reports::read_compare_input(o.current);
@@ -87,8 +91,11 @@ void run_compare(const compare_cli_options& o) {
     fmt::print("\n{}", reports::format_markdown(result, o.baseline, o.current));
     std::fflush(stdout);
   } else if (!o.markdown.empty()) {
-    reports::write_file_atomically(o.markdown, reports::format_markdown(result, o.baseline, o.current));
+    const std::string markdown = reports::format_markdown(result, o.baseline, o.current);
+    reports::write_file_atomically(o.markdown, markdown);
+    reports::draw_comparison(result, {o.plot, html, markdown});
   }
+  if (o.markdown.empty() || o.markdown == "-") reports::draw_comparison(result, {o.plot, {}, {}});
 
   const std::size_t one_sided = result.only_baseline.size() + result.only_current.size();
   if (opts.strict && one_sided > 0)
@@ -115,7 +122,11 @@ void add_compare_command(CLI::App& app) {
   cmd->add_flag("--allow-different-machines", opts->allow_different_machines,
                 "Compare reports from different machines or build types (with a warning)");
   cmd->add_option("--markdown", opts->markdown,
-                  "Also write the result as markdown (CI step summary, PR comment); - for standard output");
+                  "Also write the result as markdown (CI step summary, PR comment), and beside a file F.md "
+                  "the self-contained page F.html with the plot inline; - for standard output (no page)");
+  cmd->add_option("--plot", opts->plot,
+                  "Draw the change per configuration with its confidence interval against the threshold band "
+                  "into DIR/compare.png and DIR/compare.svg (needs matplotlib)");
   cmd->callback([opts] { run_compare(*opts); });
 }
 

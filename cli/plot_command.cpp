@@ -1,4 +1,5 @@
-// `parbench plot REPORT [-o DIR]`: draw a report's plots (PNG and SVG) with matplotlib.
+// `parbench plot REPORT [-o DIR]`: draw a report's plots (PNG and SVG) with matplotlib, and the
+// page report.html with them inline (docs/report-html.md).
 
 #include <fmt/format.h>
 
@@ -7,6 +8,7 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "core/console_text.hpp"
 #include "reports/plot.hpp"
 
 namespace parbench::cli {
@@ -20,9 +22,11 @@ struct plot_options {
 void run_plot(const plot_options& o) {
   const std::filesystem::path out =
       o.out.empty() ? std::filesystem::path(o.report) / "plots" : std::filesystem::path(o.out);
-  reports::make_plots(o.report, out);
+  const std::filesystem::path html = reports::report_page_path(o.report, out);
+  reports::make_plots(o.report, out, html);
   fmt::print("plots written to {}/ (speedup, efficiency, throughput, overhead, break_even; .png and .svg)\n",
-             out.string());
+             console_text(out.string()));
+  fmt::print("report page: {}\n", console_text(html.string()));
 }
 
 }  // namespace
@@ -31,7 +35,8 @@ void add_plot_command(CLI::App& app) {
   auto opts = std::make_shared<plot_options>();
   auto* cmd = app.add_subcommand("plot", "Draw a report's plots (PNG and SVG) with matplotlib");
   cmd->add_option("report", opts->report, "Report directory (written by parbench run)")->required();
-  cmd->add_option("-o,--out", opts->out, "Directory for the plots (default: REPORT/plots)");
+  cmd->add_option("-o,--out", opts->out,
+                  "Directory for the plots and report.html (default: REPORT/plots, REPORT/report.html)");
   cmd->callback([opts] { run_plot(*opts); });
 }
 

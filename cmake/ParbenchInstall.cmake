@@ -53,7 +53,7 @@ install(FILES "${PROJECT_BINARY_DIR}/generated/core/version.hpp"
   DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/parbench/core")
 
 # Scripts the binary runs, found at <bindir>/../share/parbench (core/subprocess.hpp).
-install(FILES reports/plot.py reports/slow_report.py DESTINATION "${PARBENCH_INSTALL_DATADIR}")
+install(FILES reports/plot.py reports/html_report.py reports/compare_plot.py reports/slow_report.py DESTINATION "${PARBENCH_INSTALL_DATADIR}")
 install(FILES peers/python/mp_pi.py DESTINATION "${PARBENCH_INSTALL_DATADIR}/peers/python")
 install(FILES README.md CHANGELOG.md DESTINATION "${CMAKE_INSTALL_DOCDIR}")
 install(DIRECTORY docs/ DESTINATION "${CMAKE_INSTALL_DOCDIR}/docs")

@@ -10,7 +10,9 @@
 #include <string>
 
 #include "bench/records.hpp"
+#include "core/console_text.hpp"
 #include "core/errors.hpp"
+#include "core/files.hpp"
 #include "core/subprocess.hpp"
 
 namespace parbench::reports {
@@ -37,6 +39,18 @@ std::string plotter_message(const subprocess::output& r) {
 
 }  // namespace
 
+void pass_on_notes(const std::string& err) {
+  std::size_t begin = 0;
+  while (begin < err.size()) {
+    std::size_t end = err.find('\n', begin);
+    if (end == std::string::npos) end = err.size();
+    std::string line = err.substr(begin, end - begin);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) std::fprintf(stderr, "%s\n", console_text(line).c_str());
+    begin = end + 1;
+  }
+}
+
 std::string plot_schema_versions() {
   std::string out;
   for (int v = bench::oldest_schema_version; v <= bench::schema_version; ++v)
@@ -59,8 +73,19 @@ void refuse_unsafe_plot_dir(const std::filesystem::path& out_dir) {
                                                      : "it exists and is not a folder"));
 }
 
+std::filesystem::path report_page_path(const std::filesystem::path& report_dir, const std::filesystem::path& out_dir) {
+  const bool own_plots_dir = (report_dir / "plots").lexically_normal() == out_dir.lexically_normal();
+  return (own_plots_dir ? report_dir : out_dir) / "report.html";
+}
+
 void make_plots(const std::filesystem::path& report_dir, const std::filesystem::path& out_dir) {
+  make_plots(report_dir, out_dir, report_page_path(report_dir, out_dir));
+}
+
+void make_plots(const std::filesystem::path& report_dir, const std::filesystem::path& out_dir,
+                const std::filesystem::path& html) {
   refuse_unsafe_plot_dir(out_dir);
+  files::refuse_unsafe_target(html);  // before minutes of drawing; plot.py checks again as it renames
   const std::filesystem::path python = find_plot_python();
   if (python.empty())
     throw report_error(
@@ -71,7 +96,7 @@ void make_plots(const std::filesystem::path& report_dir, const std::filesystem::
   if (script.path.empty()) throw report_error(script.problem);
   // plot.py has no schema version of its own: the accepted ones come from bench/records.hpp.
   const auto r = subprocess::run({python.string(), script.path.string(), "--schema-versions", plot_schema_versions(),
-                                  report_dir.string(), out_dir.string()},
+                                  report_dir.string(), out_dir.string(), "--html", html.string()},
                                  plot_limit);
   if (!r) throw report_error(fmt::format("cannot start {}: {}", python.string(), std::strerror(errno)));
   if (r->timed_out)
@@ -79,8 +104,9 @@ void make_plots(const std::filesystem::path& report_dir, const std::filesystem::
                                    plot_limit.count()));
   switch (r->exit_code) {
     case 0:
-      // Its notes (e.g. that the report is schema 1) go to the user as they are.
-      if (!r->err.empty()) std::fputs(r->err.c_str(), stderr);
+      // Its notes (e.g. that the report is schema 1) go to the user, made safe for the console:
+      // they quote file names and cells of the report.
+      pass_on_notes(r->err);
       return;
     case 2: throw usage_error(fmt::format("cannot plot {}: {}", report_dir.string(), plotter_message(*r)));
     default:

@@ -23,6 +23,8 @@ import stat
 import sys
 import tempfile
 
+import html_report
+
 EXIT_BAD_REPORT = 2
 EXIT_IO = 4
 UMASK = os.umask(0)
@@ -529,17 +531,19 @@ def plot_break_even(path, break_even, meta, out_dir, kernels):
 
 
 def parse_args(argv):
-    usage = "usage: plot.py --schema-versions V[,V...] REPORT_DIR OUT_DIR"
+    usage = "usage: plot.py --schema-versions V[,V...] REPORT_DIR OUT_DIR [--html PATH]"
+    html = argv[6] if len(argv) == 7 and argv[5] == "--html" else None
+    argv = argv[:5] if html else argv
     if len(argv) != 5 or argv[1] != "--schema-versions":
         fail(EXIT_BAD_REPORT, usage)
     versions = [v for v in argv[2].split(",") if v]
     if not versions or not all(v.isdigit() for v in versions):
         fail(EXIT_BAD_REPORT, usage)
-    return versions, argv[3], argv[4]
+    return versions, argv[3], argv[4], html
 
 
 def main(argv):
-    versions, report, out_dir = parse_args(argv)
+    versions, report, out_dir, html = parse_args(argv)
     try:
         if not os.path.isdir(report):
             raise ReportError("%s: not a report directory" % report)
@@ -575,6 +579,12 @@ def main(argv):
         fail(EXIT_BAD_REPORT, str(e))
     except OSError as e:
         fail(EXIT_IO, "cannot write plots to %s: %s" % (out_dir, e))
+    if html:
+        try:
+            html_report.write(html, meta, results, overhead, break_even, out_dir, plot_names(kernels),
+                              {k: file_part(k) for k in kernels})
+        except OSError as e:
+            fail(EXIT_IO, "cannot write %s: %s" % (html, e.strerror or e))
     if any(r.get("_v1") for r in results):
         # On stderr: parbench passes the plotter's stderr on when it succeeds.
         sys.stderr.write("note: %s is a schema 1 report (read as kernel pi, schedule '%s')\n"
