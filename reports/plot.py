@@ -450,10 +450,21 @@ def ok_aggregates(results, kernel=None, scaling=None):
             and (kernel is None or r["kernel"] == kernel) and (scaling is None or r["scaling"] == scaling)]
 
 
-def scalings_of(results, kernel):
+def scaling_rows(results, meta, kernel, scaling):
+    """Rows for the scaling plots. In a weak-scaling run the strong rows are the break-even sweep's
+    (it always runs at a fixed total size): they belong to the break-even plot only."""
+    rows = ok_aggregates(results, kernel, scaling)
+    suite = meta.get("suite") if isinstance(meta, dict) else None
+    if scaling == "strong" and isinstance(suite, dict) and suite.get("scaling") == "weak":
+        sweep = sweep_sizes(meta)
+        rows = [r for r in rows if r["size"].isdigit() and int(r["size"]) not in sweep]
+    return rows
+
+
+def scalings_of(results, meta, kernel):
     """The scaling modes a kernel has usable rows for, strong first; strong when it has none."""
-    present = {r["scaling"] for r in ok_aggregates(results, kernel)}
-    return [s for s in ("strong", "weak") if s in present] or ["strong"]
+    present = [s for s in ("strong", "weak") if scaling_rows(results, meta, kernel, s)]
+    return present or ["strong"]
 
 
 def per_worker_size(path, r):
@@ -474,7 +485,7 @@ def scaling_series(path, results, meta, kernel, scaling="strong"):
     break-even sweep, which share results.csv.
     """
     weak = scaling == "weak"
-    rows = ok_aggregates(results, kernel, scaling)
+    rows = scaling_rows(results, meta, kernel, scaling)
 
     def n_of(r):
         return per_worker_size(path, r) if weak else int(number(path, r, "size", False))
@@ -525,7 +536,7 @@ class Panel:
 def scaling_figure(what, path, results, meta, styles, kernels, draw):
     """One figure with a panel per kernel and scaling mode; draw(ax, panel) fills a panel and says
     whether it drew anything. Returns the figure and whether any panel drew."""
-    panels = [Panel(path, results, meta, k, s) for k in kernels for s in scalings_of(results, k)]
+    panels = [Panel(path, results, meta, k, s) for k in kernels for s in scalings_of(results, meta, k)]
     if len(panels) == 1:
         fig, axes = new_figure(what, meta, [panels[0].kernel], panels[0].note)
     else:
