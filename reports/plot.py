@@ -6,11 +6,15 @@ Usage: python3 plot.py --schema-versions V[,V...] REPORT_DIR OUT_DIR
 bench/records.hpp (this script has no version of its own). Schema 1 reports (pi only) are read
 with their columns mapped onto schema 2 names.
 
-Writes into OUT_DIR, each as .png and .svg: speedup, efficiency, throughput and break_even with
-one panel per kernel, overhead, and per kernel K: K_speedup, K_efficiency, K_throughput and
-K_break_even.
+Writes into OUT_DIR, each as .png and .svg (SVG text kept as text): speedup, efficiency and
+throughput with one panel per kernel and scaling mode (weak-scaling rows: scaled speedup and
+T(1)/T(W)), overhead (start-up cost), sync, break_even (time against size, serial as the
+reference), and per kernel K: K_speedup, K_efficiency, K_throughput and K_break_even
+(docs/plots.md). A backend has one colour and marker everywhere (metadata backend_styles, else
+a fallback from its name); the workers axis is log2 with the core count marked.
 Exit codes follow parbench: 0 ok, 2 the report is unusable (the message names the file, line
-and column), 4 the plots could not be written. Invoked by `parbench plot` and `parbench run
+and column) or nothing at all could be drawn ("nothing to plot: ..."), 4 the plots could not be
+written. Invoked by `parbench plot` and `parbench run
 --plot`, which choose an interpreter that can import matplotlib.
 """
 

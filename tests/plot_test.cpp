@@ -339,7 +339,6 @@ TEST_F(plot_files, ScriptOverrideMustExist) {
   ::unsetenv("PARBENCH_PLOT_SCRIPT");
 }
 
-
 // --- Reports built for the drawing tests: backends, worker counts, scaling, failures ----------
 
 struct report_spec {
