@@ -16,8 +16,8 @@ namespace parbench::reports {
 /// PATH; finds plot.py through $PARBENCH_PLOT_SCRIPT, next to the executable, in
 /// <prefix>/share/parbench/, or in the source tree.
 /// Throws usage_error when the report is unusable (missing file or column: the plotter's message
-/// names it; or nothing at all in it could be drawn: "nothing to plot: ...") and report_error when no usable Python or plot.py is found or the output cannot be
-/// written.
+/// names it; or nothing at all in it could be drawn: "nothing to plot: ...") and report_error when no usable Python or
+/// plot.py is found or the output cannot be written.
 void make_plots(const std::filesystem::path& report_dir, const std::filesystem::path& out_dir);
 
 /// The schema versions make_plots() tells plot.py to accept ("1,2"), from bench/records.hpp.
