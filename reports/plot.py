@@ -321,22 +321,30 @@ def backend_style(meta, name):
 
 
 class Styles:
-    """Colour and marker by backend; line style by the (schedule, params) variant within its backend,
-    numbered in sorted order over the whole report so that every plot of it agrees."""
+    """Colour and marker by backend; line style by the schedule within its backend and the params
+    within the kernel, numbered in sorted order over the whole report so that every plot agrees."""
 
     def __init__(self, meta, *tables):
         self.meta = meta
-        variants = {}
+        schedules, params = {}, {}
         for rows in tables:
             for r in rows or []:
                 if "backend" in r:
-                    variants.setdefault(r["backend"], set()).add((r.get("schedule", ""), r.get("params", "")))
-        self.variant = {b: {v: i for i, v in enumerate(sorted(vs))} for b, vs in variants.items()}
+                    schedules.setdefault(r["backend"], set()).add(r.get("schedule", ""))
+                if "kernel" in r:
+                    params.setdefault(r["kernel"], set()).add(r.get("params", ""))
+        self.schedules = {b: sorted(v) for b, v in schedules.items()}
+        self.params = {k: sorted(v) for k, v in params.items()}
 
-    def line(self, backend, schedule="", params="", variant=None):
+    def line(self, backend, schedule="", params="", kernel=None, variant=None):
         colour, marker = backend_style(self.meta, backend)
-        index = variant if variant is not None else self.variant.get(backend, {}).get((schedule, params), 0)
-        return {"color": colour, "marker": marker, "linestyle": LINE_STYLES[index % len(LINE_STYLES)]}
+        if variant is None:
+            own = self.schedules.get(backend, [])
+            kernel_params = self.params.get(kernel, [])
+            variant = own.index(schedule) if schedule in own else 0
+            if params in kernel_params:
+                variant += max(1, len(own)) * kernel_params.index(params)
+        return {"color": colour, "marker": marker, "linestyle": LINE_STYLES[variant % len(LINE_STYLES)]}
 
 
 # --- The workers axis: log2, ticks at the measured W, the core count and oversubscription --------
@@ -577,7 +585,7 @@ def draw_speedup(path):
                 hi.append(max(0.0, smax - v) if smax is not None else 0.0)
             if xs:
                 ax.errorbar(xs, ys, yerr=[lo, hi], capsize=3, label=literal(s.label),
-                            **styles.line(s.backend, s.schedule, s.params))
+                            **styles.line(s.backend, s.schedule, s.params, s.rows[0]["kernel"]))
                 ws += xs
         if not ws:
             return False
@@ -626,7 +634,7 @@ def draw_efficiency(path):
                 label = s.label
             if pts:
                 ax.plot([w for w, _ in pts], [e for _, e in pts], label=literal(label),
-                        **styles.line(s.backend, s.schedule, s.params))
+                        **styles.line(s.backend, s.schedule, s.params, s.rows[0]["kernel"]))
                 ws += [w for w, _ in pts]
         if not ws:
             return False
@@ -673,7 +681,7 @@ def draw_throughput(path):
                 lo.append(max(0.0, median - items / slowest) if slowest else 0.0)
                 hi.append(max(0.0, items / fastest - median) if fastest else 0.0)
             if xs:
-                style = styles.line(s.backend, s.schedule, s.params)
+                style = styles.line(s.backend, s.schedule, s.params, s.rows[0]["kernel"])
                 ax.errorbar([x * dodge(len(p.series), i) for x in xs], ys, yerr=[lo, hi], capsize=3, linewidth=0.9,
                             label=literal(s.label), **style)
                 ws += xs
@@ -824,7 +832,7 @@ def is_reference(r):
 
 
 def break_even_panels(path, results, break_even, meta, kernel):
-    """(title, rows of the sweep, break-even rows) per params of the kernel."""
+    """(title, rows of the sweep, break-even rows) per params of the kernel; path: results.csv's."""
     rows = ok_aggregates(results, kernel, "strong")
     sweep = sweep_sizes(meta)
     for r in break_even or []:
@@ -852,7 +860,9 @@ def chosen_workers(path, rows, cores):
     return within[-1] if within else ws[0]
 
 
-def draw_crossover(path, ax, rows, be_rows, meta, styles):
+def draw_crossover(paths, ax, rows, be_rows, meta, styles):
+    """paths: results.csv's and break_even.csv's, for the messages."""
+    path, be_path = paths
     cores = core_count(meta)
     w_star = chosen_workers(path, rows, cores)
     if w_star is None:
@@ -866,8 +876,8 @@ def draw_crossover(path, ax, rows, be_rows, meta, styles):
         else:
             continue
         lines.setdefault(key, []).append(r)
-    crossings = {(r["backend"], r["schedule"]): number(path, r, "break_even_size") for r in be_rows
-                 if int(number(path, r, "workers", False)) == w_star and w_star >= 2}
+    crossings = {(r["backend"], r["schedule"]): number(be_path, r, "break_even_size") for r in be_rows
+                 if int(number(be_path, r, "workers", False)) == w_star and w_star >= 2}
     several_params = len({r["params"] for r in rows}) > 1
     drawn = False
     for key, rs in sorted(lines.items()):
@@ -885,7 +895,7 @@ def draw_crossover(path, ax, rows, be_rows, meta, styles):
             drawn = True
             continue
         backend, schedule = key[1], key[2]
-        style = styles.line(backend, schedule, key[3])
+        style = styles.line(backend, schedule, key[3], rs[0]["kernel"])
         label = series_label(rs[0], several_params)
         if (backend, schedule) in crossings:
             size = crossings[(backend, schedule)]
@@ -917,9 +927,9 @@ def draw_crossover(path, ax, rows, be_rows, meta, styles):
     return w_star
 
 
-def break_even_figure(path, results, break_even, meta, styles, kernels):
+def break_even_figure(paths, results, break_even, meta, styles, kernels):
     what = "Break-even: median time vs size (shaded: spread of repetitions)"
-    panels = [p for k in kernels for p in break_even_panels(path, results, break_even, meta, k)]
+    panels = [p for k in kernels for p in break_even_panels(paths[0], results, break_even, meta, k)]
     cores = core_count(meta)
     fig, axes = new_figure(what, meta, [p[0] for p in panels] or None)
     if break_even is None:
@@ -933,7 +943,7 @@ def break_even_figure(path, results, break_even, meta, styles, kernels):
         if len({r["size"] for r in rows}) < 2:
             empty_plot(ax, "fewer than two sizes of the break-even sweep with status ok")
             continue
-        w_star = draw_crossover(path, ax, rows, be_rows, meta, styles)
+        w_star = draw_crossover(paths, ax, rows, be_rows, meta, styles)
         if w_star is None:
             empty_plot(ax, "no rows of the break-even sweep with a wall time")
             continue
@@ -948,11 +958,11 @@ def break_even_figure(path, results, break_even, meta, styles, kernels):
     return fig, drawn
 
 
-def plot_break_even(path, results, break_even, meta, styles, out_dir, kernels):
-    fig, drawn = break_even_figure(path, results, break_even, meta, styles, kernels)
+def plot_break_even(paths, results, break_even, meta, styles, out_dir, kernels):
+    fig, drawn = break_even_figure(paths, results, break_even, meta, styles, kernels)
     save(fig, out_dir, "break_even")
     for k in kernels:
-        save(break_even_figure(path, results, break_even, meta, styles, [k])[0], out_dir,
+        save(break_even_figure(paths, results, break_even, meta, styles, [k])[0], out_dir,
              "%s_break_even" % file_part(k))
     return drawn
 
@@ -965,7 +975,7 @@ def draw_all(report, paths, results, overhead, break_even, meta, out_dir, kernel
     drawn = [plot_scaling(results_path, results, meta, styles, out_dir, kernels),
              plot_overhead(overhead_path, overhead, meta, styles, out_dir),
              plot_sync(results_path, results, meta, styles, out_dir),
-             plot_break_even(break_even_path, results, break_even, meta, styles, out_dir, kernels)]
+             plot_break_even((results_path, break_even_path), results, break_even, meta, styles, out_dir, kernels)]
     if not any(drawn):
         raise ReportError("nothing to plot: %s has no aggregate rows with status ok, no start-up costs and no "
                           "break-even sweep; the images say so per plot" % report)

@@ -495,6 +495,16 @@ TEST_F(plot_files, BackendColoursAreStableAcrossReports) {
   EXPECT_THAT(speedup, HasSubstr("stroke: " + fallback_colour("serial")));
 }
 
+// Two schedules of one backend keep its colour and differ by line style.
+TEST_F(plot_files, SchedulesOfOneBackendShareItsColourWithOtherLineStyles) {
+  write_small_report(dir_ / "report");
+  run_plot(dir_ / "report", dir_ / "out");
+  const std::string svg = slurp(dir_ / "out" / "imbalanced_speedup.svg");
+  const std::string colour = fallback_colour("threads");
+  EXPECT_THAT(svg, HasSubstr("stroke-dashoffset: 0; stroke: " + colour + "; stroke-width: 1.5"));  // dashed
+  EXPECT_THAT(svg, HasSubstr("fill: none; stroke: " + colour + "; stroke-width: 1.5"));            // solid
+}
+
 // Workers on a log2 axis with ticks exactly at the measured W; the 2 cores marked and W = 4 shaded
 // as oversubscribed; the text of the SVG is text (<text> elements, searchable).
 TEST_F(plot_files, WorkersAxisIsLog2WithTicksAtTheMeasuredWorkers) {
