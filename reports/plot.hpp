@@ -11,13 +11,14 @@ namespace parbench::reports {
 /// `speedup`, `efficiency`, `throughput` and `break_even` with one panel per kernel (and per
 /// scaling mode: weak-scaling rows get weak-scaling panels), `overhead`, `sync`, and per kernel K
 /// `K_speedup`, `K_efficiency`, `K_throughput`, `K_break_even` (docs/plots.md). Reads every
-/// schema from bench::oldest_schema_version to bench::schema_version. Blocks until the plotter exits.
+/// schema from bench::oldest_schema_version to bench::schema_version; a report with nothing at all
+/// to draw is a usage_error ("nothing to plot: ..."). Blocks until the plotter exits.
 /// Finds a Python that can import matplotlib: $PYTHON, then /usr/bin/python3, then python3 on
 /// PATH; finds plot.py through $PARBENCH_PLOT_SCRIPT, next to the executable, in
 /// <prefix>/share/parbench/, or in the source tree.
 /// Throws usage_error when the report is unusable (missing file or column: the plotter's message
-/// names it; or nothing at all in it could be drawn: "nothing to plot: ...") and report_error when no usable Python or
-/// plot.py is found or the output cannot be written.
+/// names it) and report_error when no usable Python or plot.py is found or the output cannot be
+/// written.
 void make_plots(const std::filesystem::path& report_dir, const std::filesystem::path& out_dir);
 
 /// The schema versions make_plots() tells plot.py to accept ("1,2"), from bench/records.hpp.
