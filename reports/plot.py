@@ -768,14 +768,14 @@ def plot_overhead(path, overhead, meta, styles, out_dir):
             ax.errorbar(xs, med, yerr=[lo, hi], capsize=3, linewidth=0.8, label=label, **style)
             if open_xs:
                 ax.plot(open_xs, open_ys, linestyle="none", marker=style["marker"], color=style["color"],
-                        markerfacecolor="white", markersize=8, label=None if xs else label)
+                        markerfacecolor="white", markersize=8, label="_nolegend_")  # errorbar carries the label
                 for x, y in zip(open_xs, open_ys):
                     ax.annotate("≤ %.2g" % y, (x, y), textcoords="offset points", xytext=(6, -3), fontsize=6,
                                 color=style["color"])
                 floored += open_ys
         if floored:
             ax.plot([], [], linestyle="none", marker="o", color="0.2", markerfacecolor="white",
-                    label="≤ timer resolution (open marker at the resolution per start)")
+                    label="≤ timer resolution (open marker)")
         workers_axis(ax, ws, core_count(meta))
         ax.set_yscale("log")
         log_axis(ax, "y")
