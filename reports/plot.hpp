@@ -6,11 +6,13 @@
 
 namespace parbench::reports {
 
-/// Draws speedup, efficiency, throughput, overhead and break-even plots (PNG and SVG) of the
-/// report in `report_dir` into `out_dir` (created when missing): `speedup`, `efficiency`,
-/// `throughput` and `break_even` with one panel per kernel, `overhead`, and per kernel K
-/// `K_speedup`, `K_efficiency`, `K_throughput`, `K_break_even` (docs/ci.md). Reads every
-/// schema from bench::oldest_schema_version to bench::schema_version. Blocks until the plotter exits.
+/// Draws speedup, efficiency, throughput, start-up cost, synchronisation and break-even plots (PNG,
+/// and SVG with text as text) of the report in `report_dir` into `out_dir` (created when missing):
+/// `speedup`, `efficiency`, `throughput` and `break_even` with one panel per kernel (and per
+/// scaling mode: weak-scaling rows get weak-scaling panels), `overhead`, `sync`, and per kernel K
+/// `K_speedup`, `K_efficiency`, `K_throughput`, `K_break_even` (docs/plots.md). Reads every
+/// schema from bench::oldest_schema_version to bench::schema_version; a report with nothing at all
+/// to draw is a usage_error ("nothing to plot: ..."). Blocks until the plotter exits.
 /// Finds a Python that can import matplotlib: $PYTHON, then /usr/bin/python3, then python3 on
 /// PATH; finds plot.py through $PARBENCH_PLOT_SCRIPT, next to the executable, in
 /// <prefix>/share/parbench/, or in the source tree.

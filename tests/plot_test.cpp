@@ -7,11 +7,15 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <optional>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -210,8 +214,8 @@ TEST_F(plot_files, SmallReportGivesValidPngAndSvgPerKernel) {
   // Throughput in the kernel's unit.
   EXPECT_THAT(slurp(dir_ / "out" / "pi_throughput.svg"), HasSubstr("samples per second"));
   EXPECT_THAT(slurp(dir_ / "out" / "imbalanced_throughput.svg"), HasSubstr("draws per second"));
-  EXPECT_THAT(slurp(dir_ / "out" / "imbalanced_break_even.svg"), HasSubstr("size (draws, log scale)"));
-  EXPECT_THAT(slurp(dir_ / "out" / "imbalanced_break_even.svg"), HasSubstr("threads dynamic W=2"));
+  // Its results hold one size: the crossover plot has no sweep to draw and says so.
+  EXPECT_THAT(slurp(dir_ / "out" / "imbalanced_break_even.svg"), HasSubstr("fewer than two sizes"));
 }
 
 // plot.py accepts the versions bench/records.hpp names, passed by make_plots: a report at the
@@ -333,6 +337,317 @@ TEST_F(plot_files, ScriptOverrideMustExist) {
   ::setenv("PARBENCH_PLOT_SCRIPT", "/nonexistent/plot.py", 1);
   EXPECT_THROW(make_plots(dir_ / "report", dir_ / "out"), report_error);
   ::unsetenv("PARBENCH_PLOT_SCRIPT");
+}
+
+// --- Reports built for the drawing tests: backends, worker counts, scaling, failures ----------
+
+struct report_spec {
+  std::vector<std::string> backends = {"serial", "threads", "fork"};
+  std::vector<unsigned> workers = {1, 2, 4};
+  std::string scaling = "strong";
+  std::vector<std::uint64_t> sweep;         ///< break-even sweep sizes (strong rows, added to results)
+  std::string failed_backend;               ///< its aggregates are `failed`
+  std::string meta_extra;                   ///< JSON members added to metadata.json (leading comma)
+  std::string cpu_model = "AMD EPYC 9R14";  ///< machine.cpu_model
+  bool overhead = true;
+  double serial_overhead_us = 0.01;  ///< median of the serial "function call" row
+};
+
+// Wall time of a configuration: serial 1 s per 1e6 items; backends at W scale well up to 2 cores.
+double model_wall(const std::string& backend, unsigned w, double items) {
+  const double serial = items / 1e6;
+  if (backend == "serial") return serial;
+  return serial * 1.05 / std::min(w, 2u) + 2e-4 * w;
+}
+
+void write_report(const fs::path& dir, const report_spec& spec) {
+  fs::create_directories(dir);
+  std::vector<bench::result_row> rows;
+  auto add = [&](const std::string& backend, unsigned w, std::uint64_t size, const std::string& scaling) {
+    bench::result_row r = row_for("pi", "rng=philox", "samples", backend, "static", w, 1.0);
+    r.scaling = scaling;
+    r.size = size;
+    r.items = size;
+    const double wall = model_wall(backend, w, static_cast<double>(size));
+    r.row_type = "aggregate";
+    r.repetitions = 3;
+    r.wall_s = wall;
+    r.wall_s_min = wall * 0.95;
+    r.wall_s_max = wall * 1.1;
+    r.items_per_s = static_cast<double>(size) / wall;
+    const double serial = model_wall("serial", 1, static_cast<double>(size));
+    r.speedup = serial / wall;
+    r.speedup_min = serial / *r.wall_s_max;
+    r.speedup_max = serial / *r.wall_s_min;
+    r.efficiency = *r.speedup / w;
+    if (backend == spec.failed_backend) {
+      r.status = "failed";
+      r.error = "self-check failed";
+      r.wall_s.reset();
+      r.speedup.reset();
+      r.efficiency.reset();
+      r.items_per_s.reset();
+    }
+    rows.push_back(r);
+  };
+  const std::uint64_t n = 1000000;
+  for (const auto& b : spec.backends)
+    for (unsigned w : spec.workers) {
+      if (b == "serial" && w != 1) continue;
+      add(b, w, spec.scaling == "weak" ? n * w : n, spec.scaling);
+      for (std::uint64_t size : spec.sweep) add(b, w, size, "strong");
+    }
+  std::ofstream(dir / "results.csv", std::ios::binary) << reports::to_csv(rows);
+  std::vector<bench::overhead_row> overhead;
+  if (spec.overhead) {
+    for (const auto& b : spec.backends)
+      for (unsigned w : spec.workers) {
+        if (b == "serial" && w != 1) continue;
+        bench::overhead_row o;
+        o.mechanism = b == "serial" ? "function call" : b + " start";
+        o.backend = b;
+        o.workers = w;
+        o.median_us = b == "serial" ? spec.serial_overhead_us : 20.0 * w;
+        o.min_us = o.median_us - 0.01;
+        o.max_us = o.median_us * 1.2 + 0.01;
+        o.inner_reps = 1000;
+        overhead.push_back(o);
+      }
+    std::ofstream(dir / "overhead.csv", std::ios::binary) << reports::to_csv(overhead);
+  }
+  std::string sweep_json;
+  for (auto size : spec.sweep) sweep_json += (sweep_json.empty() ? "" : ",") + std::to_string(size);
+  std::ofstream(dir / "metadata.json")
+      << R"({"schema_version":3,"parbench_version":"0.1.0","timestamp":"2026-11-26T02:00:00Z",)"
+         R"("command_line":"parbench run","seed":1,"git_commit":"abc","machine":{"hostname":"h","cpu_model":")"
+      << spec.cpu_model
+      << R"(","logical_cpus":2,"online_cpus":2},"build":{"type":"Release","compiler":"GNU 12.2.0",)"
+         R"("flags":"-O3","isa":"avx2","native":false},"libraries":{},"suite":{"name":"default","samples":[1000000],)"
+         R"("scaling":")"
+      << spec.scaling << R"(","break_even_sizes":[)" << sweep_json << "]}" << spec.meta_extra << "}";
+}
+
+// The contract's FALLBACK style (FNV-1a 32-bit of the name), as the C++ side computes it.
+std::uint32_t fnv1a(const std::string& text) {
+  std::uint32_t h = 2166136261U;
+  for (const unsigned char c : text) h = (h ^ c) * 16777619U;
+  return h;
+}
+std::string fallback_colour(const std::string& name) {
+  const char* const colours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+  return colours[fnv1a(name) % 10];
+}
+
+// The x tick labels of an SVG plot and their x positions, in order.
+std::vector<std::pair<std::string, double>> x_ticks(const std::string& svg) {
+  std::vector<std::pair<std::string, double>> ticks;
+  const std::regex label(R"re(<text [^>]*x="([0-9.]+)"[^>]*>([^<]*)</text>)re");
+  for (std::size_t at = svg.find("<g id=\"xtick_"); at != std::string::npos; at = svg.find("<g id=\"xtick_", at + 1)) {
+    std::smatch m;
+    const std::string rest = svg.substr(at, 4000);
+    if (std::regex_search(rest, m, label)) ticks.emplace_back(m[2].str(), std::stod(m[1].str()));
+  }
+  return ticks;
+}
+
+std::string run_plot(const fs::path& report, const fs::path& out, int expected_exit = 0) {
+  const auto r = test::run_parbench("plot '" + report.string() + "' -o '" + out.string() + "'");
+  EXPECT_EQ(r.exit_code, expected_exit) << r.output;
+  return r.output;
+}
+
+TEST(fallback_style, MatchesTheFnv1aVectors) {
+  EXPECT_EQ(fnv1a(""), 2166136261U);
+  EXPECT_EQ(fnv1a("a"), 0xe40c292cU);
+}
+
+// A backend keeps its colour in every plot and every report, whichever other backends ran:
+// from metadata backend_styles, else the FALLBACK style of its name (the same formula as C++).
+TEST_F(plot_files, BackendColoursAreStableAcrossReports) {
+  const std::string styles =
+      R"(,"backend_styles":{"serial":{"colour":"#4d4d4d","marker":"o"},"threads":{"colour":"#1f77b4",)"
+      R"("marker":"s"},"fork":{"colour":"#ff7f0e","marker":"P"}})";
+  report_spec all;
+  all.meta_extra = styles;
+  report_spec fork_only;
+  fork_only.backends = {"serial", "fork"};
+  fork_only.meta_extra = styles;
+  write_report(dir_ / "all", all);
+  write_report(dir_ / "fork", fork_only);
+  run_plot(dir_ / "all", dir_ / "all_out");
+  run_plot(dir_ / "fork", dir_ / "fork_out");
+  for (const char* plot : {"speedup", "efficiency", "throughput", "overhead"}) {
+    const std::string a = slurp(dir_ / "all_out" / (std::string(plot) + ".svg"));
+    const std::string f = slurp(dir_ / "fork_out" / (std::string(plot) + ".svg"));
+    EXPECT_THAT(a, HasSubstr("stroke: #ff7f0e")) << plot;
+    EXPECT_THAT(a, HasSubstr("stroke: #1f77b4")) << plot;
+    EXPECT_THAT(f, HasSubstr("stroke: #ff7f0e")) << plot;
+    EXPECT_THAT(f, Not(HasSubstr("stroke: #1f77b4"))) << plot;  // threads did not run there
+  }
+  // Without backend_styles (older reports, peers): the fallback style of the name.
+  report_spec old;
+  old.backends = {"serial", "threads", "openmp", "fork"};
+  write_report(dir_ / "old", old);
+  run_plot(dir_ / "old", dir_ / "old_out");
+  const std::string speedup = slurp(dir_ / "old_out" / "speedup.svg");
+  for (const auto& b : old.backends) EXPECT_THAT(speedup, HasSubstr("stroke: " + fallback_colour(b))) << b;
+}
+
+// Two schedules of one backend keep its colour and differ by line style.
+TEST_F(plot_files, SchedulesOfOneBackendShareItsColourWithOtherLineStyles) {
+  write_small_report(dir_ / "report");
+  run_plot(dir_ / "report", dir_ / "out");
+  const std::string svg = slurp(dir_ / "out" / "imbalanced_speedup.svg");
+  const std::string colour = fallback_colour("threads");
+  EXPECT_THAT(svg, HasSubstr("stroke-dashoffset: 0; stroke: " + colour + "; stroke-width: 1.5"));  // dashed
+  EXPECT_THAT(svg, HasSubstr("fill: none; stroke: " + colour + "; stroke-width: 1.5"));            // solid
+}
+
+// Workers on a log2 axis with ticks exactly at the measured W; the 2 cores marked and W = 4 shaded
+// as oversubscribed; the text of the SVG is text (<text> elements, searchable).
+TEST_F(plot_files, WorkersAxisIsLog2WithTicksAtTheMeasuredWorkers) {
+  report_spec spec;
+  spec.workers = {1, 2, 4, 8};
+  write_report(dir_ / "report", spec);
+  run_plot(dir_ / "report", dir_ / "out");
+  for (const char* plot : {"pi_speedup", "pi_efficiency", "pi_throughput", "overhead"}) {
+    const std::string svg = slurp(dir_ / "out" / (std::string(plot) + ".svg"));
+    const auto ticks = x_ticks(svg);
+    ASSERT_EQ(ticks.size(), 4U) << plot;
+    EXPECT_EQ(ticks[0].first, "1");
+    EXPECT_EQ(ticks[1].first, "2");
+    EXPECT_EQ(ticks[2].first, "4");
+    EXPECT_EQ(ticks[3].first, "8");
+    // Log2: each doubling is the same distance.
+    EXPECT_NEAR(ticks[2].second - ticks[1].second, ticks[1].second - ticks[0].second, 0.5) << plot;
+    EXPECT_NEAR(ticks[3].second - ticks[2].second, ticks[1].second - ticks[0].second, 0.5) << plot;
+    EXPECT_THAT(svg, HasSubstr("workers W (log2 scale)")) << plot;
+    EXPECT_THAT(svg, HasSubstr(">2 cores</text>")) << plot;
+    EXPECT_THAT(svg, HasSubstr(">oversubscribed (W &gt; 2 cores)</text>")) << plot;
+    EXPECT_THAT(svg, ::testing::AnyOf(HasSubstr(">fork static</text>"), HasSubstr(">fork start (fork)</text>")))
+        << plot;
+  }
+  const std::string speedup = slurp(dir_ / "out" / "pi_speedup.svg");
+  EXPECT_THAT(speedup, HasSubstr(">threads static</text>"));
+  EXPECT_THAT(speedup, HasSubstr(">ideal: min(W, cores)</text>"));
+  EXPECT_THAT(slurp(dir_ / "out" / "pi_throughput.svg"), HasSubstr("linear"));
+}
+
+TEST_F(plot_files, OneBackendAndOneWorkerCountPlot) {
+  report_spec spec;
+  spec.backends = {"serial"};
+  spec.workers = {1};
+  write_report(dir_ / "report", spec);
+  run_plot(dir_ / "report", dir_ / "out");
+  expect_valid_plots(dir_ / "out");
+  const auto ticks = x_ticks(slurp(dir_ / "out" / "speedup.svg"));
+  ASSERT_EQ(ticks.size(), 1U);
+  EXPECT_EQ(ticks[0].first, "1");
+  EXPECT_THAT(slurp(dir_ / "out" / "speedup.svg"), HasSubstr(">serial static</text>"));
+}
+
+// A weak-scaling report draws weak-scaling plots: efficiency T(1)/T(W) at fixed work per worker.
+TEST_F(plot_files, WeakScalingReportDrawsWeakScalingPlots) {
+  report_spec spec;
+  spec.scaling = "weak";
+  spec.sweep = {4096, 65536};  // strong rows of the sweep: they belong to break_even only
+  write_report(dir_ / "report", spec);
+  run_plot(dir_ / "report", dir_ / "out");
+  expect_valid_plots(dir_ / "out");
+  const std::string efficiency = slurp(dir_ / "out" / "efficiency.svg");
+  EXPECT_THAT(efficiency, HasSubstr("weak-scaling efficiency T(1) / T(W)"));
+  EXPECT_THAT(efficiency, HasSubstr("weak scaling, n = 1e+06 samples per worker"));
+  EXPECT_THAT(efficiency, Not(HasSubstr("strong scaling")));
+  EXPECT_THAT(efficiency, Not(HasSubstr("aggregate rows with status ok")));
+  EXPECT_THAT(slurp(dir_ / "out" / "speedup.svg"), HasSubstr("scaled speedup"));
+  EXPECT_THAT(slurp(dir_ / "out" / "throughput.svg"), HasSubstr(">threads static</text>"));
+}
+
+// Failed aggregates are left out; a backend that failed everywhere has no line.
+TEST_F(plot_files, FailedRowsAreLeftOut) {
+  report_spec spec;
+  spec.failed_backend = "fork";
+  spec.overhead = false;
+  write_report(dir_ / "report", spec);
+  run_plot(dir_ / "report", dir_ / "out");
+  const std::string speedup = slurp(dir_ / "out" / "speedup.svg");
+  EXPECT_THAT(speedup, HasSubstr(">threads static</text>"));
+  EXPECT_THAT(speedup, Not(HasSubstr(">fork static</text>")));
+}
+
+// Nothing at all to draw (every row failed, no start-up cost, no sweep): exit 2, and the images
+// that were written say why.
+TEST_F(plot_files, NothingToPlotIsExitTwo) {
+  report_spec spec;
+  spec.backends = {"threads"};
+  spec.failed_backend = "threads";
+  spec.overhead = false;
+  write_report(dir_ / "report", spec);
+  const std::string out = run_plot(dir_ / "report", dir_ / "out", 2);
+  EXPECT_THAT(out, HasSubstr("nothing to plot: "));
+  EXPECT_THAT(slurp(dir_ / "out" / "speedup.svg"), HasSubstr("no strong-scaling aggregate rows with status ok"));
+}
+
+// Text from the report is drawn as written: no mathtext, no markup.
+TEST_F(plot_files, ReportTextIsNeitherMathtextNorMarkup) {
+  report_spec spec;
+  spec.cpu_model = "$x^2$ <b>CPU</b>";
+  write_report(dir_ / "report", spec);
+  run_plot(dir_ / "report", dir_ / "out");
+  for (const char* plot : {"speedup", "overhead", "break_even"}) {
+    const std::string svg = slurp(dir_ / "out" / (std::string(plot) + ".svg"));
+    // In a <text> element as written (mathtext would split it and keep the source in a comment only).
+    EXPECT_THAT(svg, HasSubstr(">$x^2$ &lt;b&gt;CPU&lt;/b&gt;, 2 CPUs")) << plot;
+    EXPECT_THAT(svg, Not(HasSubstr("<b>"))) << plot;
+  }
+}
+
+// A start-up cost at or below the timer's resolution (here negative) is drawn at the resolution
+// per start, as an open marker labelled so; never a negative or vanishing point.
+TEST_F(plot_files, StartUpCostAtTheTimerResolutionIsShownAsSuch) {
+  report_spec spec;
+  spec.serial_overhead_us = -0.00024;
+  spec.meta_extra = R"(,"timer":{"clock":"std::chrono::steady_clock","resolution_ns":20})";
+  write_report(dir_ / "report", spec);
+  run_plot(dir_ / "report", dir_ / "out");
+  const std::string svg = slurp(dir_ / "out" / "overhead.svg");
+  EXPECT_THAT(svg, HasSubstr("≤ timer resolution"));
+  EXPECT_THAT(svg, HasSubstr(">≤ 2e-05</text>"));  // 20 ns over 1000 starts, in microseconds
+  EXPECT_THAT(svg, HasSubstr("log scale"));
+  EXPECT_THAT(svg, HasSubstr(">function call (serial)</text>"));
+}
+
+// Break-even as a crossover: time against size at W = the cores (2), serial the reference, the
+// crossing from break_even.csv marked; W = 1 rows of older reports are not drawn.
+TEST_F(plot_files, BreakEvenIsACrossoverPlotAtTheCoreCount) {
+  report_spec spec;
+  spec.sweep = {4096, 16384, 65536, 262144};
+  write_report(dir_ / "report", spec);
+  std::vector<bench::break_even_row> be;
+  for (const auto& [backend, w, size] : {std::tuple{"threads", 1U, std::optional<std::uint64_t>{4096}},
+                                         std::tuple{"threads", 2U, std::optional<std::uint64_t>{65536}},
+                                         std::tuple{"fork", 2U, std::optional<std::uint64_t>{}}}) {
+    bench::break_even_row r;
+    r.kernel = "pi";
+    r.params = "rng=philox";
+    r.backend = backend;
+    r.schedule = "static";
+    r.workers = w;
+    r.break_even_size = size;
+    r.sizes_tried = "4096;16384;65536;262144";
+    be.push_back(r);
+  }
+  std::ofstream(dir_ / "report" / "break_even.csv", std::ios::binary) << reports::to_csv(be);
+  run_plot(dir_ / "report", dir_ / "out");
+  const std::string svg = slurp(dir_ / "out" / "pi_break_even.svg");
+  EXPECT_THAT(svg, HasSubstr("W = 2, the largest measured W &lt;= 2 cores"));
+  EXPECT_THAT(svg, HasSubstr(">serial (reference, W = 1)</text>"));
+  EXPECT_THAT(svg, HasSubstr(">threads static: beats serial from n = 6.55e+04</text>"));
+  EXPECT_THAT(svg, HasSubstr(">fork static: never beats serial on the sweep</text>"));
+  EXPECT_THAT(svg, Not(HasSubstr("4.1e+03")));  // the W = 1 crossing
+  EXPECT_THAT(svg, HasSubstr("size (samples, log scale)"));
+  EXPECT_THAT(svg, HasSubstr("median wall time (seconds, log scale)"));
 }
 
 }  // namespace
