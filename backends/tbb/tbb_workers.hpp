@@ -32,7 +32,8 @@ inline std::optional<oneapi::tbb::global_control> raise_tbb_limit(unsigned worke
 inline void ensure_tbb_threads_can_start(std::string_view backend, unsigned workers) {
   static std::atomic<unsigned> probed{1};  // shared by tbb and stdpar: one TBB runtime
   if (workers <= probed.load()) return;
-  probe_thread_start(backend, 1, workers);
+  namespace tbb = oneapi::tbb;
+  probe_thread_start(backend, 1, workers, tbb::global_control::active_value(tbb::global_control::thread_stack_size));
   unsigned seen = probed.load();
   while (seen < workers && !probed.compare_exchange_weak(seen, workers)) {
   }
