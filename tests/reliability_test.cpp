@@ -266,8 +266,8 @@ struct catalogue_case {
   std::function<void(const fs::path& dir, const outcome& r)> check = nullptr;
   bool as_nobody = false;
   std::vector<std::string> env = {};
-  int signal = 0;            ///< sent once the run has started workers (see run_case)
-  std::string backend = {};  ///< skipped where this build lacks this backend
+  int signal = 0;                  ///< sent once the run has started workers (see run_case)
+  std::string backend = {};        ///< skipped where this build lacks this backend
   std::size_t signal_at = 2;       ///< the signal waits for this many children of parbench
   bool signal_forkserver = false;  ///< the signal goes to the forkserver once it runs workers
   bool needs_matplotlib = false;   ///< skipped where /usr/bin/python3 cannot import matplotlib
@@ -1090,7 +1090,8 @@ TEST_P(catalogue_test, exits_with_the_documented_code_and_message) {
     signalled = std::chrono::steady_clock::now();
   }
   outcome r = child.wait();
-  if (c.signal != 0) r.seconds_after_signal = std::chrono::duration<double>(std::chrono::steady_clock::now() - signalled).count();
+  if (c.signal != 0)
+    r.seconds_after_signal = std::chrono::duration<double>(std::chrono::steady_clock::now() - signalled).count();
   if (holder) {
     ::kill(holder->pid(), SIGTERM);
     const outcome h = holder->wait();
