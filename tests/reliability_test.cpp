@@ -870,6 +870,10 @@ std::vector<catalogue_case> catalogue() {
        "failed their self-check or crashed",
        "bash -c 'ulimit -u 4 && exec {bin} run -b tbb -w 8 -n 1e5 -r 2 --no-overhead --no-break-even -q --out {dir}/r'",
        nobody_out, failed_rows("tbb", "tbb: could not start worker"), true, {}, 0, "tbb"},
+      {"plot_out_of_descriptors", "`plot` under `ulimit -n 8`",
+       "says that descriptors ran out and which limit to raise (it said no Python could import matplotlib)", 3,
+       "raise `ulimit -n`", "bash -c 'ulimit -n 8 && exec {bin} plot {dir}/r'",
+       [](const fs::path& d) { tiny_report(d, "r"); }, one_error_line},
       // Time limits.
       {"worker_hangs",
        "a fork worker hangs (`PARBENCH_FAULT`), `--timeout 1`",
