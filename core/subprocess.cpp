@@ -226,8 +226,8 @@ std::optional<python_probe> find_python(std::string_view code) {
     if (!r && (err == EMFILE || err == ENFILE || err == EAGAIN || err == ENOMEM))
       throw run_error(fmt::format("cannot start {} to look for a Python: {} ({})", python, std::strerror(err),
                                   err == EMFILE || err == ENFILE ? "no descriptor left for its pipes: raise `ulimit -n`"
-                                  : err == EAGAIN               ? "the process limit: raise `ulimit -u`"
-                                                                : "out of memory"));
+                                  : err == EAGAIN                ? "the process limit: raise `ulimit -u`"
+                                                                 : "out of memory"));
   }
   return std::nullopt;
 }
