@@ -361,7 +361,8 @@ std::function<void(const fs::path&, const outcome&)> ends_within_after_signal(do
 
 // `run --out {dir}/r` went on after `backend` failed: its rows failed with `reason`, serial's
 // measured, the report written, no lock file left.
-std::function<void(const fs::path&, const outcome&)> failed_rows(std::string backend, std::string reason) {
+std::function<void(const fs::path&, const outcome&)> failed_rows(const std::string& backend,
+                                                                 const std::string& reason) {
   return [backend, reason](const fs::path& d, const outcome&) {
     EXPECT_FALSE(fs::exists(d / "r" / ".parbench.lock"));
     const auto rows = parbench::reports::read_results((d / "r" / "results.csv").string());
@@ -386,7 +387,7 @@ void nobody_out(const fs::path& d) {
 }
 
 // A tiny report at dir/r for `plot`, edited by `edit`.
-std::function<void(const fs::path&)> plot_input(std::function<void(const fs::path& report)> edit) {
+std::function<void(const fs::path&)> plot_input(const std::function<void(const fs::path& report)>& edit) {
   return [edit](const fs::path& d) {
     tiny_report(d, "r");
     edit(d / "r");
