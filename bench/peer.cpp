@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "core/console_text.hpp"
 #include "core/errors.hpp"
 #include "core/subprocess.hpp"
 #include "kernels/montecarlo/sampler.hpp"
@@ -64,14 +65,15 @@ result_row base_row(const peer_spec& peer, const suite& s, unsigned workers, std
   return r;
 }
 
-// The last non-empty line of the peer's stderr (its error message), without its prefix.
+// The last non-empty line of the peer's stderr (its error message), without its prefix, made
+// safe for a console line (core/console_text.hpp): the script's stderr is not parbench's text.
 std::string last_line(std::string_view text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
   const auto pos = text.rfind('\n');
   std::string_view line = pos == std::string_view::npos ? text : text.substr(pos + 1);
   constexpr std::string_view prefix = "mp_pi.py: error: ";
   if (line.substr(0, prefix.size()) == prefix) line.remove_prefix(prefix.size());
-  return std::string(line);
+  return console_text(line.substr(0, 500));
 }
 
 }  // namespace
@@ -171,9 +173,9 @@ std::vector<result_row> peer_rows(const peer_spec& peer, const suite& s, unsigne
     const auto j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object() || !j.contains("hits") || !j.contains("wall_s") ||
         !j["hits"].is_number_unsigned() || !j["wall_s"].is_number()) {
-      r.error = fmt::format("the peer printed a line that is not a result: {:.200}", line);
+      r.error = fmt::format("the peer printed a line that is not a result: {}", console_text(line.substr(0, 200)));
     } else if (j.value("samples", std::uint64_t{0}) != samples || j.value("workers", 0u) != workers) {
-      r.error = fmt::format("the peer answered for a different run: {:.200}", line);
+      r.error = fmt::format("the peer answered for a different run: {}", console_text(line.substr(0, 200)));
     } else {
       const auto hits = j["hits"].get<std::uint64_t>();
       const kernels::pi_check check = kernels::check_estimate(hits, samples);

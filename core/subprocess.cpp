@@ -13,11 +13,13 @@
 #include <array>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
 #include <system_error>
 #include <thread>
 #include <utility>
 
+#include "core/errors.hpp"
 #include "core/signals.hpp"
 
 extern char** environ;
@@ -219,6 +221,13 @@ std::optional<python_probe> find_python(std::string_view code) {
   for (const auto& python : candidates) {
     const auto r = run({python, "-c", std::string(code)}, std::chrono::seconds(60));
     if (r && !r->timed_out && r->exit_code == 0) return python_probe{python, r->out};
+    // Not "no such Python": this process ran out of something, and every other one would too.
+    const int err = errno;
+    if (!r && (err == EMFILE || err == ENFILE || err == EAGAIN || err == ENOMEM))
+      throw run_error(fmt::format("cannot start {} to look for a Python: {} ({})", python, std::strerror(err),
+                                  err == EMFILE || err == ENFILE ? "no descriptor left for its pipes: raise `ulimit -n`"
+                                  : err == EAGAIN                ? "the process limit: raise `ulimit -u`"
+                                                                 : "out of memory"));
   }
   return std::nullopt;
 }

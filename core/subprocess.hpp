@@ -63,7 +63,8 @@ struct python_probe {
 
 /// The first of $PYTHON, /usr/bin/python3 and python3 on PATH for which `python -c code` exits
 /// 0 within a minute. The python3 first on PATH may be another installation (pyenv, a venv)
-/// without Debian's packages, so each is tried.
+/// without Debian's packages, so each is tried. Throws run_error, saying what ran out, when an
+/// interpreter cannot even be started for lack of descriptors, processes or memory.
 [[nodiscard]] std::optional<python_probe> find_python(std::string_view code);
 
 /// The interpreters find_python() tries, for error messages: "$PYTHON=..., /usr/bin/python3

@@ -47,13 +47,28 @@ std::string meta(const compare_input& in, const std::string& key) {
   return it == in.metadata.end() ? std::string() : it->second;
 }
 
+// Text from the reports (labels, notes, names) in markdown that CI posts as a step summary or a
+// pull-request comment: console_text first (no line of its own, no control character, no
+// leading ::), then every character that gives markdown or HTML a meaning inside a line is
+// escaped (no table cell break, emphasis, code, link, image, HTML tag or entity; the text never
+// starts a line, so # - + need no escape), and an @ is followed by a
+// zero-width space so that no @mention notifies anyone.
 std::string escape_markdown(const std::string& s) {
   std::string out;
-  for (char ch : s) {
-    if (ch == '|' || ch == '*' || ch == '_' || ch == '`') out += '\\';
+  for (char ch : console_text(s)) {
+    if (std::string_view("\\`*_[]<>|~&").find(ch) != std::string_view::npos) out += '\\';
     out += ch;
+    if (ch == '@') out += "\u200b";
   }
   return out;
+}
+
+// The same text inside a code span, where backslash escapes do not work: no backtick to end
+// the span early (as '), console_text for the rest. Mentions and HTML are inert in code.
+std::string markdown_code(const std::string& s) {
+  std::string out = console_text(s);
+  std::replace(out.begin(), out.end(), '`', '\'');
+  return "`" + out + "`";
 }
 
 }  // namespace
@@ -459,9 +474,9 @@ std::string format_markdown(const comparison& c, const std::string& baseline_nam
     out += regressed > 0 ? fmt::format("## parbench compare: {} regressed\n\n", regressed)
                          : std::string("## parbench compare: no regression\n\n");
   out += fmt::format(
-      "Baseline `{}`{}, current `{}`{}. Threshold {}, alpha {} (Holm over {} configurations); change is "
+      "Baseline {}{}, current {}{}. Threshold {}, alpha {} (Holm over {} configurations); change is "
       "of the median throughput (the kernel's items per second, higher is better).\n\n",
-      escape_markdown(baseline_name), escape_markdown(c.baseline_identity), escape_markdown(current_name),
+      markdown_code(baseline_name), escape_markdown(c.baseline_identity), markdown_code(current_name),
       escape_markdown(c.current_identity), percent(c.options.threshold).substr(1), c.options.alpha, c.rows.size());
   for (const auto& n : c.notes) out += fmt::format("Note: {}\n\n", escape_markdown(n));
   // For a pull request: what needs attention first, then improvements, the rest folded away.

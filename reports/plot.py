@@ -121,23 +121,34 @@ MAX_INPUT_BYTES = 256 << 20  # core/files.hpp's max_input_bytes
 
 
 def read_input(path, newline=None):
-    """The text of a report file: a regular file only (a FIFO would block, a device never end), and
-    only so large (as parbench's own readers, core/files.hpp)."""
+    """The text of a report file: a regular file only (a FIFO would block, a device never end), only
+    so large (as parbench's own readers, core/files.hpp), and UTF-8 (parbench writes nothing else).
+    newline=None translates \r\n and \r to \n (for JSON); "" keeps them (for the csv module)."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    with os.fdopen(fd, "r", newline=newline, encoding="utf-8") as f:
+    with os.fdopen(fd, "rb") as f:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise ReportError("%s: not a regular file (a device, pipe or socket)" % path)
-        text = f.read(MAX_INPUT_BYTES + 1)
-    if len(text) > MAX_INPUT_BYTES:
+        data = f.read(MAX_INPUT_BYTES + 1)
+    if len(data) > MAX_INPUT_BYTES:
         raise ReportError("%s: larger than %d MiB; parbench reads no input that large" % (path, MAX_INPUT_BYTES >> 20))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise ReportError("%s:%d:%d: not UTF-8 text (byte 0x%02x); parbench writes its reports in UTF-8"
+                          % (path, line, column, data[e.start]))
+    if newline is None:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
 
 
-def read_csv(path, versions, required, required_v1=None, is_v1=None, normalise_v1=None, optional_file=False):
+def read_csv(path, versions, required, required_v1=None, is_v1=None, normalise_v1=None, optional_file=False,
+             need_rows=False):
     """Rows of a report CSV as dicts (current column names) with their line numbers; None if
     optional and absent. Schema 1 files (is_v1 on the header) are checked against required_v1
-    and normalised."""
+    and normalised. need_rows: a header without rows is refused (as compare refuses it)."""
     if not os.path.exists(path):
         if optional_file:
             return None
@@ -167,6 +178,8 @@ def read_csv(path, versions, required, required_v1=None, is_v1=None, normalise_v
             rows.append(row)
     except csv.Error as e:
         raise ReportError("%s:%d:1: malformed CSV (%s)" % (path, reader.line_num, e))
+    if need_rows and not rows:
+        raise ReportError("%s:2:1: no data rows after the header" % path)
     for row in rows:
         if row["schema_version"] not in versions:
             raise ReportError("%s:%d:1: unknown schema_version '%s': this plotter reads schema %s"
@@ -176,19 +189,25 @@ def read_csv(path, versions, required, required_v1=None, is_v1=None, normalise_v
     return rows
 
 
-def number(path, row, name, allow_empty=True):
-    """A float cell, None when empty; errors name file:line:column."""
+def number(path, row, name, allow_empty=True, positive=False):
+    """A float cell, None when empty; errors name file:line:column. positive: a timing or rate,
+    which must be > 0 (compare's rule, reports/compare_reader.cpp)."""
     text = row[name]
+    where = "%s:%d:%d" % (path, row["_line"], column_of(row, name))
     if text == "":
         if allow_empty:
             return None
-        raise ReportError("%s:%d:%d: %s is empty" % (path, row["_line"], column_of(row, name), name))
+        raise ReportError("%s: %s is empty" % (where, name))
     try:
         value = float(text)
     except ValueError:
-        raise ReportError("%s:%d:%d: %s '%s' is not a number" % (path, row["_line"], column_of(row, name), name, text))
+        raise ReportError("%s: %s '%s' is not a number" % (where, name, text))
+    if math.isnan(value):
+        raise ReportError("%s: %s is NaN: the timing is invalid" % (where, name))
     if not math.isfinite(value):
-        raise ReportError("%s:%d:%d: %s '%s' is not finite" % (path, row["_line"], column_of(row, name), name, text))
+        raise ReportError("%s: %s '%s' is infinite or out of range" % (where, name, text))
+    if positive and value <= 0:
+        raise ReportError("%s: %s '%s' is not positive: timings and rates must be > 0" % (where, name, text))
     return value
 
 
@@ -1003,17 +1022,33 @@ def main(argv):
         meta_path = os.path.join(report, "metadata.json")
         if not os.path.exists(meta_path):
             raise ReportError("%s: missing file" % meta_path)
+        meta_text = read_input(meta_path)
         try:
-            meta = json.loads(read_input(meta_path))
+            meta = json.loads(meta_text)
         except json.JSONDecodeError as e:
             raise ReportError("%s:%d:%d: not valid JSON (%s)" % (meta_path, e.lineno, e.colno, e.msg))
         except RecursionError:
             raise ReportError("%s: JSON nested too deeply; parbench's files nest a few levels" % meta_path)
         if not isinstance(meta, dict):
             raise ReportError("%s:1:1: expected a JSON object" % meta_path)
+        # The same checks as compare's (reports/compare_reader.cpp): one validation, one message.
+        if "schema_version" not in meta:
+            raise ReportError("%s:1:1: missing schema_version: not a parbench report's metadata" % meta_path)
+        meta_version = meta["schema_version"]
+        if isinstance(meta_version, bool) or not isinstance(meta_version, int) or str(meta_version) not in versions:
+            at = meta_text.find('"schema_version"')
+            line = meta_text.count("\n", 0, max(at, 0)) + 1
+            column = max(at, 0) - (meta_text.rfind("\n", 0, max(at, 0)) + 1) + 1
+            raise ReportError("%s:%d:%d: unknown schema_version %s: this plotter reads schema %s"
+                              % (meta_path, line, column, json.dumps(meta_version), ", ".join(versions)))
         results_path = os.path.join(report, "results.csv")
         results = read_csv(results_path, versions, RESULT_COLUMNS, RESULT_COLUMNS_V1, is_v1_results,
-                           normalise_results_v1)
+                           normalise_results_v1, need_rows=True)
+        for r in results:
+            if r["row_type"] == "raw" and r["status"] == "ok":
+                for name in ("wall_s", "items_per_s"):
+                    if name in r:
+                        number(results_path, r, name, allow_empty=False, positive=True)
         overhead_path = os.path.join(report, "overhead.csv")
         overhead = read_csv(overhead_path, versions, OVERHEAD_COLUMNS, optional_file=True)
         break_even_path = os.path.join(report, "break_even.csv")

@@ -275,6 +275,19 @@ TEST(peer_hook, failed_checks_and_missing_repetitions_become_failed_rows) {
   EXPECT_NE(rows[1].error.find("1 of 2"), std::string::npos) << rows[1].error;
 }
 
+// The peer's stderr and stdout are not parbench's text: a terminal escape or a CI workflow
+// command in them is escaped before the reason is printed or recorded.
+TEST(peer_hook, the_peers_text_is_made_safe_for_the_console) {
+  using parbench::bench::detail::peer_rows;
+  auto rows = peer_rows(pure_fork, two_repetitions(), 2, 100000, "", 1, "mp_pi.py: error: ::error::x\x1b[31mred\r\n");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].error.find('\x1b'), std::string::npos) << rows[0].error;
+  EXPECT_NE(rows[0].error.find("\\x3a:error::x\\x1b[31mred"), std::string::npos) << rows[0].error;
+  rows = peer_rows(pure_fork, two_repetitions(), 2, 100000, "\x1b]0;title\x07\n", 0, "");
+  EXPECT_EQ(rows[0].error.find('\x1b'), std::string::npos) << rows[0].error;
+  EXPECT_NE(rows[0].error.find("\\x1b]0;title\\x07"), std::string::npos) << rows[0].error;
+}
+
 // The real script through the harness's hook: W = 1 and 2, both variants, two repetitions.
 TEST(peer_hook, runs_the_python_peer_under_the_suite_protocol) {
   auto s = two_repetitions();

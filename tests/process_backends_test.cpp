@@ -437,10 +437,12 @@ TEST(spawn_backend, hidden_worker_mode_rejects_bad_arguments) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("internal worker mode"), std::string::npos) << r.output;
   const std::string beyond = codec::to_hex(codec::encode_job(pi(100, 1)->spec(), {0, 5}));
-  EXPECT_EQ(test::run_parbench("__worker " + beyond + " 0 none once 1 -1").exit_code, 2) << "chunks beyond the job";
-  EXPECT_EQ(test::run_parbench("__worker 0123 0 none once 1 -1").exit_code, 2) << "not a job message";
+  EXPECT_EQ(test::run_parbench("__worker " + beyond + " 0 none once 1 -1 -1").exit_code, 2) << "chunks beyond the job";
+  EXPECT_EQ(test::run_parbench("__worker 0123 0 none once 1 -1 -1").exit_code, 2) << "not a job message";
+  const std::string fine = codec::to_hex(codec::encode_job(pi(100, 1)->spec(), {0, 1}));
+  EXPECT_EQ(test::run_parbench("__worker " + fine + " 0 none once 1 -1 5").exit_code, 2) << "the barrier is fd 4 or -1";
   const std::string unknown = codec::to_hex(codec::encode_job({"no-such-kernel", 100, 1, {}}, {0, 1}));
-  const auto u = test::run_parbench("__worker " + unknown + " 0 none once 1 -1");
+  const auto u = test::run_parbench("__worker " + unknown + " 0 none once 1 -1 -1");
   EXPECT_EQ(u.exit_code, 2) << "a kernel this binary does not have";
   EXPECT_NE(u.output.find("no-such-kernel"), std::string::npos) << u.output;
 }
@@ -455,8 +457,9 @@ TEST(spawn_backend, hex_job_on_the_command_line_round_trips) {
   a.range = {3, 11};
   a.worker = 5;
   const std::vector<std::string> args = process::worker_arguments(a, ::getpid());
-  ASSERT_EQ(args.size(), 6u);
+  ASSERT_EQ(args.size(), 7u);
   EXPECT_EQ(args[5], "-1") << "no shared memory for a kernel without arrays";
+  EXPECT_EQ(args[6], "-1") << "no start barrier";
   const codec::decoded_job decoded = codec::decode_job(codec::from_hex(args[0]));
   EXPECT_EQ(decoded.spec, job->spec());
   EXPECT_EQ(decoded.range.first, 3u);
@@ -526,6 +529,9 @@ TEST(forkserver_backend, restarts_after_the_server_was_killed) {
   const pid_t first = process::forkserver_pid();
   ASSERT_GT(first, 0);
   ::kill(first, SIGKILL);
+  // Killed between runs (it has ended before the next request): restarted, the run succeeds. One
+  // killed during a run fails that run instead (reliability catalogue, forkserver_killed_*).
+  for (int i = 0; i < 500 && test::process_state(first) != 'Z'; ++i) std::this_thread::sleep_for(10ms);
   EXPECT_EQ(b->run(request(job, 3, 20s, {"dynamic", 0})).result, serial(job));
   EXPECT_NE(process::forkserver_pid(), first);
   EXPECT_GT(process::forkserver_pid(), 0);

@@ -54,6 +54,7 @@ struct outcome {
   int exit_code = -1;  ///< the exit status, or 128 + the signal that ended the process
   std::string output;  ///< stdout (unless redirected) and stderr together
   double seconds = 0;
+  double seconds_after_signal = 0;  ///< from the case's signal to the end (its output closed by every process)
 };
 
 struct launch {
@@ -265,8 +266,11 @@ struct catalogue_case {
   std::function<void(const fs::path& dir, const outcome& r)> check = nullptr;
   bool as_nobody = false;
   std::vector<std::string> env = {};
-  int signal = 0;            ///< sent once the run has started workers (see run_case)
-  std::string backend = {};  ///< skipped where this build lacks this backend
+  int signal = 0;                  ///< sent once the run has started workers (see run_case)
+  std::string backend = {};        ///< skipped where this build lacks this backend
+  std::size_t signal_at = 2;       ///< the signal waits for this many children of parbench
+  bool signal_forkserver = false;  ///< the signal goes to the forkserver once it runs workers
+  bool needs_matplotlib = false;   ///< skipped where /usr/bin/python3 cannot import matplotlib
 };
 
 // What ctest and failure messages show for a case (instead of its bytes).
@@ -343,6 +347,62 @@ void console_safe(const fs::path&, const outcome& r) {
 void one_error_line(const fs::path&, const outcome& r) {
   EXPECT_EQ(r.output.rfind("parbench: error: ", 0), 0u) << r.output;
   EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+}
+
+// The run ended within `limit` seconds of its start (start-up and clean-up included).
+std::function<void(const fs::path&, const outcome&)> ends_within(double limit) {
+  return [limit](const fs::path&, const outcome& r) { EXPECT_LT(r.seconds, limit) << r.output; };
+}
+
+// Every process of the run was gone within `limit` seconds of the case's signal.
+std::function<void(const fs::path&, const outcome&)> ends_within_after_signal(double limit) {
+  return [limit](const fs::path&, const outcome& r) { EXPECT_LT(r.seconds_after_signal, limit) << r.output; };
+}
+
+// `run --out {dir}/r` went on after `backend` failed: its rows failed with `reason`, serial's
+// measured, the report written, no lock file left.
+std::function<void(const fs::path&, const outcome&)> failed_rows(const std::string& backend,
+                                                                 const std::string& reason) {
+  return [backend, reason](const fs::path& d, const outcome&) {
+    EXPECT_FALSE(fs::exists(d / "r" / ".parbench.lock"));
+    const auto rows = parbench::reports::read_results((d / "r" / "results.csv").string());
+    int failed = 0, serial_ok = 0;
+    for (const auto& row : rows) {
+      if (row.row_type != "raw") continue;
+      if (row.backend == backend && row.status == "failed") {
+        ++failed;
+        EXPECT_THAT(row.error, HasSubstr(reason));
+      }
+      if (row.backend == "serial" && row.status == "ok") ++serial_ok;
+    }
+    EXPECT_GE(failed, 1) << "a failed " << backend << " row";
+    EXPECT_GE(serial_ok, 1) << "the other configurations were still measured";
+  };
+}
+
+// A folder user nobody may write the report into.
+void nobody_out(const fs::path& d) {
+  fs::create_directories(d / "r");
+  fs::permissions(d / "r", fs::perms::all);
+}
+
+// A tiny report at dir/r for `plot`, edited by `edit`.
+std::function<void(const fs::path&)> plot_input(const std::function<void(const fs::path& report)>& edit) {
+  return [edit](const fs::path& d) {
+    tiny_report(d, "r");
+    edit(d / "r");
+  };
+}
+
+// The markdown part of the output is inert: no tag, link, image, mention or line of its own.
+void markdown_safe(const fs::path& d, const outcome& r) {
+  console_safe(d, r);
+  const std::string md = r.output.substr(std::min(r.output.size(), r.output.find("## parbench compare")));
+  ASSERT_FALSE(md.empty()) << r.output;
+  EXPECT_EQ(md.find(" <img"), std::string::npos) << md;
+  EXPECT_EQ(md.find("[l](http"), std::string::npos) << md;
+  EXPECT_EQ(md.find("@octocat"), std::string::npos) << md;
+  EXPECT_THAT(md, HasSubstr("\\[l\\](http://x)")) << md;
 }
 
 std::vector<catalogue_case> catalogue() {
@@ -667,6 +727,59 @@ std::vector<catalogue_case> catalogue() {
          tiny_report(d, "cur");
        },
        [](const fs::path& d, const outcome&) { EXPECT_FALSE(fs::exists(fs::symlink_status(d / "-"))); }},
+      {"markdown_to_stdout_escaped",
+       "`compare --markdown -` with report cells holding a newline, `::error::`, an escape, HTML, a link, an @mention",
+       "escaped as in the file: no line of its own, no escape byte, no tag, link or mention", 0, "\\<img",
+       "{bin} compare {dir}/base {dir}/cur --threshold 99 --markdown -",
+       [](const fs::path& d) {
+         tiny_report(d, "base");
+         tiny_report(d, "cur");
+         for (const char* r : {"base", "cur"}) {
+           const fs::path csv = d / r / "results.csv";
+           write(csv, replace_all(slurp(csv), ",threads,",
+                                  ",\"::error::x\n\x1b[31mred <img src=x> [l](http://x) @octocat\","));
+         }
+       },
+       markdown_safe},
+      // plot reads reports as compare does: the same refusals, exit 2, file:line:column.
+      {"plot_metadata_schema_unknown", "`plot` of a report whose metadata.json has schema_version 99",
+       "rejected with file:line:column, as compare rejects it (it plotted)", 2, "unknown schema_version 99",
+       "{bin} plot {dir}/r",
+       plot_input([](const fs::path& r) {
+         auto meta = nlohmann::json::parse(slurp(r / "metadata.json"));
+         meta["schema_version"] = 99;
+         write(r / "metadata.json", meta.dump(2));
+       }),
+       [](const fs::path&, const outcome& r) {
+         EXPECT_THAT(r.output, ::testing::ContainsRegex("metadata\\.json:[0-9]+:[0-9]+: unknown schema_version 99"));
+       },
+       false, {}, 0,
+       "", 2, false, true},
+      {"plot_nan_throughput", "`plot` of a report with a NaN items_per_s", "rejected with file:line:column (it plotted)",
+       2, "results.csv:2:", "{bin} plot {dir}/r",
+       plot_input([](const fs::path& r) { set_cell(r / "results.csv", 1, "items_per_s", "nan"); }),
+       [](const fs::path&, const outcome& r) { EXPECT_THAT(r.output, HasSubstr("items_per_s is NaN")); }, false, {}, 0,
+       "", 2, false, true},
+      {"plot_negative_throughput", "`plot` of a report with items_per_s -5",
+       "rejected with file:line:column (it plotted)", 2, "results.csv:2:", "{bin} plot {dir}/r",
+       plot_input([](const fs::path& r) { set_cell(r / "results.csv", 1, "items_per_s", "-5"); }),
+       [](const fs::path&, const outcome& r) { EXPECT_THAT(r.output, HasSubstr("'-5' is not positive")); }, false, {},
+       0, "", 2, false, true},
+      {"plot_header_only", "`plot` of a results.csv with a header and no rows", "rejected (it plotted empty axes)", 2,
+       "results.csv:2:1: no data rows after the header", "{bin} plot {dir}/r",
+       plot_input([](const fs::path& r) {
+         const std::string t = slurp(r / "results.csv");
+         write(r / "results.csv", t.substr(0, t.find('\n') + 1));
+       }),
+       nullptr, false, {}, 0, "", 2, false, true},
+      {"plot_not_utf8", "`plot` of a results.csv with a byte that is not UTF-8",
+       "rejected with file:line:column (exit 4 and a traceback)", 2, "results.csv:2:", "{bin} plot {dir}/r",
+       plot_input([](const fs::path& r) { set_cell(r / "results.csv", 1, "params", "rng=\xff"); }),
+       [](const fs::path&, const outcome& r) {
+         EXPECT_THAT(r.output, HasSubstr("not UTF-8 text (byte 0xff)"));
+         EXPECT_EQ(r.output.find("Traceback"), std::string::npos) << r.output;
+       },
+       false, {}, 0, "", 2, false, true},
       // Text in reports.
       {"labels_special_characters", "suite name with commas, quotes, a newline and a leading `=`",
        "run succeeds; the name round-trips through metadata.json", 0,
@@ -739,6 +852,29 @@ std::vector<catalogue_case> catalogue() {
          EXPECT_THAT(r.output, HasSubstr("of 64: fork() failed: Resource temporarily unavailable; limits: processes and threads 12 (ulimit -u)"));
        },
        true},
+      {"tbb_threads_unstartable", "`pi -b tbb -w 8` under `ulimit -u 4` (as user nobody)",
+       "fails naming the backend, the worker count and the limits (oneTBB aborted the process, exit 134)", 3,
+       "tbb: could not start worker", "bash -c 'ulimit -u 4 && exec {bin} pi -b tbb -w 8 -n 1e6'", nullptr,
+       [](const fs::path&, const outcome& r) {
+         EXPECT_THAT(r.output, HasSubstr("of 8: Resource temporarily unavailable; limits: processes and threads 4 (ulimit -u)"));
+       },
+       true, {}, 0, "tbb"},
+      {"stdpar_threads_unstartable", "`pi -b stdpar -w 8` under `ulimit -u 4` (as user nobody)",
+       "fails naming the backend, the worker count and the limits (oneTBB aborted the process, exit 134)", 3,
+       "stdpar: could not start worker", "bash -c 'ulimit -u 4 && exec {bin} pi -b stdpar -w 8 -n 1e6'", nullptr,
+       [](const fs::path&, const outcome& r) {
+         EXPECT_THAT(r.output, HasSubstr("of 8: Resource temporarily unavailable; limits: processes and threads 4 (ulimit -u)"));
+       },
+       true, {}, 0, "stdpar"},
+      {"tbb_threads_unstartable_in_run", "`run -b tbb -w 8` under `ulimit -u 4` (as user nobody)",
+       "the tbb rows recorded as failed with the reason, the others measured, the report written, no lock file", 3,
+       "failed their self-check or crashed",
+       "bash -c 'ulimit -u 4 && exec {bin} run -b tbb -w 8 -n 1e5 -r 2 --no-overhead --no-break-even -q --out {dir}/r'",
+       nobody_out, failed_rows("tbb", "tbb: could not start worker"), true, {}, 0, "tbb"},
+      {"plot_out_of_descriptors", "`plot` under `ulimit -n 8`",
+       "says that descriptors ran out and which limit to raise (it said no Python could import matplotlib)", 3,
+       "raise `ulimit -n`", "bash -c 'ulimit -n 8 && exec {bin} plot {dir}/r'",
+       [](const fs::path& d) { tiny_report(d, "r"); }, one_error_line},
       // Time limits.
       {"worker_hangs",
        "a fork worker hangs (`PARBENCH_FAULT`), `--timeout 1`",
@@ -771,6 +907,40 @@ std::vector<catalogue_case> catalogue() {
          EXPECT_LT(r.seconds, 30);
          EXPECT_FALSE(fs::exists(d / "r")) << "the folder this run created is removed again";
        }},
+      {"fork_1024_workers_timeout", "`pi -b fork -w 1024 -n 1e13 --timeout 2` on 2 cores",
+       "stopped in seconds (it ran for minutes): the timeout bounds start-up and run, workers killed and reaped", 3,
+       "within the timeout of 2 s", "{bin} pi -b fork -w 1024 -n 1e13 --timeout 2", nullptr, ends_within(15)},
+      {"spawn_1024_workers_timeout", "`pi -b spawn -w 1024 -n 1e13 --timeout 2` on 2 cores",
+       "stopped in seconds (it ran for minutes): the timeout bounds start-up and run, workers killed and reaped", 3,
+       "within the timeout of 2 s", "{bin} pi -b spawn -w 1024 -n 1e13 --timeout 2", nullptr, ends_within(15)},
+      {"forkserver_killed_mid_measurement",
+       "the forkserver killed (SIGKILL) while its workers compute `pi`",
+       "the run fails naming the server's end (it was restarted, the row `ok` with the inflated time)",
+       3,
+       "the server ended during the run",
+       "{bin} pi -b forkserver -w 2 -n 1e13 --timeout 60",
+       nullptr,
+       nullptr,
+       false,
+       {},
+       SIGKILL,
+       "",
+       2,
+       true},
+      {"forkserver_killed_during_run",
+       "the forkserver killed (SIGKILL) during a measurement under `run`",
+       "that row recorded as failed with the reason, the server restarted for the next, the report written",
+       3,
+       "failed their self-check or crashed",
+       "{bin} run -b forkserver -w 2 -n 2e6,1e9 -r 1 --no-overhead --no-break-even -q --out {dir}/r",
+       nullptr,
+       failed_rows("forkserver", "the server ended during the run"),
+       false,
+       {},
+       SIGKILL,
+       "",
+       2,
+       true},
       // Interrupts and concurrent runs.
       {"sigint_during_run",
        "SIGINT (Ctrl-C) while fork workers run",
@@ -830,6 +1000,30 @@ std::vector<catalogue_case> catalogue() {
        false,
        {},
        SIGTERM},
+      {"sigterm_1024_fork_workers_starting",
+       "SIGTERM while `pi -b fork -w 1024` starts its workers",
+       "every process gone within seconds (it took 64 s), none left",
+       143,
+       "interrupted by SIGTERM",
+       "{bin} pi -b fork -w 1024 -n 1e13",
+       nullptr,
+       ends_within_after_signal(5),
+       false,
+       {},
+       SIGTERM},
+      {"sigint_1024_spawn_workers_running",
+       "SIGINT once `pi -b spawn -w 1024` runs all its workers",
+       "every process gone within seconds, none left",
+       130,
+       "interrupted by SIGINT",
+       "{bin} pi -b spawn -w 1024 -n 1e13",
+       nullptr,
+       ends_within_after_signal(5),
+       false,
+       {},
+       SIGINT,
+       "",
+       1025},
       {"second_run_same_out", "a second `run` into the folder of a running one", "the second fails at once", 4,
        "is in use by another parbench run", std::string(tiny_run) + " --out {dir}/r"},
   };
@@ -870,14 +1064,39 @@ TEST_P(catalogue_test, exits_with_the_documented_code_and_message) {
     ASSERT_TRUE(wait_until([&] { return fs::exists(dir.path() / "r" / ".parbench.lock"); }, 60s));
   }
 
+  if (c.needs_matplotlib && run_now("/usr/bin/python3 -c 'import matplotlib'", dir.path()).exit_code != 0)
+    GTEST_SKIP() << "no /usr/bin/python3 with matplotlib (scripts/setup installs it)";
+
   running child({expand(command, dir.path()), c.env, c.as_nobody});
+  std::chrono::steady_clock::time_point signalled;
   if (c.signal != 0) {
-    // Interrupt once fork workers run (children besides the forkserver).
-    const bool busy = wait_until([&] { return children_of(child.pid()).size() >= 2; }, 120s);
-    EXPECT_TRUE(busy) << "no fork workers appeared";
-    ::kill(child.pid(), c.signal);
+    pid_t target = child.pid();
+    if (c.signal_forkserver) {
+      // The forkserver is the child of parbench with children of its own: its workers. Only a
+      // worker that has computed for 300 ms counts, so that a short run (run's untimed warm-up
+      // at a small size) is not the one hit.
+      std::map<pid_t, std::chrono::steady_clock::time_point> first_seen;
+      const bool busy = wait_until(
+          [&] {
+            const auto now = std::chrono::steady_clock::now();
+            for (const pid_t p : children_of(child.pid()))
+              for (const pid_t w : children_of(p))
+                if (now - first_seen.emplace(w, now).first->second >= 300ms) target = p;
+            return target != child.pid();
+          },
+          120s);
+      EXPECT_TRUE(busy) << "no forkserver workers appeared";
+    } else {
+      // Interrupt once workers run (children besides the forkserver).
+      const bool busy = wait_until([&] { return children_of(child.pid()).size() >= c.signal_at; }, 120s);
+      EXPECT_TRUE(busy) << "no workers appeared";
+    }
+    ::kill(target, c.signal);
+    signalled = std::chrono::steady_clock::now();
   }
-  const outcome r = child.wait();
+  outcome r = child.wait();
+  if (c.signal != 0)
+    r.seconds_after_signal = std::chrono::duration<double>(std::chrono::steady_clock::now() - signalled).count();
   if (holder) {
     ::kill(holder->pid(), SIGTERM);
     const outcome h = holder->wait();

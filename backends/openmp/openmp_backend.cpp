@@ -19,6 +19,7 @@
 
 #include "core/backend.hpp"
 #include "core/errors.hpp"
+#include "core/thread_start.hpp"
 
 namespace parbench::backends {
 namespace {
@@ -50,22 +51,7 @@ void ensure_team_can_start(unsigned workers) {
   static std::atomic<unsigned> kept{1};  // the calling thread, then the pool libgomp keeps
   const unsigned have = kept.load();
   if (workers <= have) return;
-  std::atomic<bool> release{false};
-  std::vector<std::thread> extra;
-  extra.reserve(workers - have);
-  const auto join_all = [&] {
-    release.store(true);
-    release.notify_all();
-    for (auto& t : extra) t.join();
-  };
-  try {
-    for (unsigned w = have; w < workers; ++w) extra.emplace_back([&release] { release.wait(false); });
-  } catch (const std::system_error& e) {
-    const auto started = static_cast<unsigned>(have + extra.size());
-    join_all();
-    throw run_error(worker_start_failure("openmp", started, workers, e.code().message()));
-  }
-  join_all();
+  probe_thread_start("openmp", have, workers);
   kept.store(workers);
 }
 

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -229,6 +230,12 @@ std::string drop_server_locked(bool kill_it) {
   return describe_status(server.wait().status);
 }
 
+// True when the server has exited (it is then reaped by drop_server_locked).
+bool server_has_ended_locked() {
+  siginfo_t info{};
+  return ::waitid(P_PID, static_cast<id_t>(state.pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid != 0;
+}
+
 [[noreturn]] void server_failed(const std::string& what, bool kill_it) {
   const std::string how = drop_server_locked(kill_it);
   throw run_error(fmt::format("forkserver: {} (the server {}); it is restarted on the next run", what, how));
@@ -264,39 +271,33 @@ process_outcome run_on_forkserver(const process_plan& plan) {
   const std::lock_guard lock(state_mutex);
   const std::string request = encode_request(plan);
 
-  // A server that died before it could answer (killed since the last run, or its starting
-  // thread ended) is restarted and asked once more: a run is pure computation, so a repeat is safe.
-  std::string reply;
-  for (int attempt = 0;; ++attempt) {
-    const bool last = attempt > 0;
+  // A server that ended between runs (killed, or its starting thread ended) is restarted before
+  // the request is sent. Once the server has the request, its death is this run's failure, not
+  // a reason to ask again: the time measured around the call would include a second run.
+  if (state.pid > 0 && state.owner == ::getpid() && server_has_ended_locked()) drop_server_locked(false);
+  start_locked();
+  ssize_t sent = send_message(state.fd, request, plan.job ? plan.job->memory_fd() : -1);
+  if (sent != static_cast<ssize_t>(request.size()) && (errno == EPIPE || errno == ECONNRESET)) {
+    // It ended just before the request: nothing ran yet, so a fresh server may take it.
+    drop_server_locked(true);
     start_locked();
-    const ssize_t sent = send_message(state.fd, request, plan.job ? plan.job->memory_fd() : -1);
-    if (sent != static_cast<ssize_t>(request.size())) {
-      const int err = errno;
-      if (!last && (err == EPIPE || err == ECONNRESET)) {
-        drop_server_locked(true);
-        continue;
-      }
-      server_failed(fmt::format("sending the request failed: {}", std::strerror(err)), true);
-    }
-    // The server enforces the run's timeout itself; this guard only catches a server that hangs.
-    const int wait_ms =
-        plan.timeout.count() > 0 ? static_cast<int>(std::min<long long>(plan.timeout.count() + 10'000, 1 << 30)) : -1;
-    pollfd pfd{state.fd, POLLIN, 0};
-    int ready = 0;
-    do ready = ::poll(&pfd, 1, wait_ms);
-    while (ready < 0 && errno == EINTR);
-    if (ready == 0) server_failed("the server did not reply within the run's timeout plus 10 s", true);
-    const ssize_t n = receive_message(state.fd, reply);
-    const bool died = n == 0 || (n < 0 && errno == ECONNRESET);
-    if (died && !last) {
-      drop_server_locked(true);
-      continue;
-    }
-    if (died) server_failed("the server ended during the run", false);
-    if (n < 0) server_failed(fmt::format("reading the reply failed: {}", std::strerror(errno)), true);
-    break;
+    sent = send_message(state.fd, request, plan.job ? plan.job->memory_fd() : -1);
   }
+  if (sent != static_cast<ssize_t>(request.size()))
+    server_failed(fmt::format("sending the request failed: {}", std::strerror(errno)), true);
+  // The server enforces the run's timeout itself; this guard only catches a server that hangs.
+  const int wait_ms =
+      plan.timeout.count() > 0 ? static_cast<int>(std::min<long long>(plan.timeout.count() + 10'000, 1 << 30)) : -1;
+  pollfd pfd{state.fd, POLLIN, 0};
+  int ready = 0;
+  do ready = ::poll(&pfd, 1, wait_ms);
+  while (ready < 0 && errno == EINTR);
+  if (ready == 0) server_failed("the server did not reply within the run's timeout plus 10 s", true);
+  std::string reply;
+  const ssize_t n = receive_message(state.fd, reply);
+  if (n == 0 || (n < 0 && errno == ECONNRESET))
+    server_failed("the server ended during the run, so its measurement is lost", false);
+  if (n < 0) server_failed(fmt::format("reading the reply failed: {}", std::strerror(errno)), true);
   bool ok = false;
   process_outcome outcome;
   std::string error;

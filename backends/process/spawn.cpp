@@ -25,6 +25,8 @@ namespace {
 
 // Where a spawned worker finds the job's shared memory, when it has any.
 constexpr int memory_fd_number = 3;
+// Where it finds the read end of the start barrier (assignment::start_fd).
+constexpr int start_fd_number = 4;
 
 std::atomic<bool> worker_capable{false};
 
@@ -67,7 +69,8 @@ std::vector<std::string> worker_arguments(const assignment& a, pid_t parent) {
           std::string(to_string(a.fault)),
           a.takes_tasks ? "tasks" : "once",
           std::to_string(parent),
-          memory ? std::to_string(memory_fd_number) : "-1"};
+          memory ? std::to_string(memory_fd_number) : "-1",
+          a.start_fd >= 0 ? std::to_string(start_fd_number) : "-1"};
 }
 
 pid_t spawn_worker(const std::string& exe, const assignment& a, int result_fd, int task_fd) {
@@ -87,6 +90,7 @@ pid_t spawn_worker(const std::string& exe, const assignment& a, int result_fd, i
   // works on the parent's arrays, not on a private copy.
   if (a.job && a.job->memory_fd() >= 0)
     ::posix_spawn_file_actions_adddup2(&setup.actions, a.job->memory_fd(), memory_fd_number);
+  if (a.start_fd >= 0) ::posix_spawn_file_actions_adddup2(&setup.actions, a.start_fd, start_fd_number);
   sigset_t none;
   sigemptyset(&none);
   ::posix_spawnattr_setsigmask(&setup.attr, &none);
@@ -105,14 +109,16 @@ int worker_main(int argc, char** argv) {
                  why);
     return 2;
   };
-  if (argc != 8) return usage("wrong number of arguments");
+  if (argc != 9) return usage("wrong number of arguments");
   assignment a;
   pid_t parent = 0;
   const std::string_view mode = argv[5];
   const auto fault = parse_fault_mode(argv[4]);
   const std::string_view memory = argv[7];
+  const std::string_view start = argv[8];
   if (!parse_number(argv[3], a.worker) || !fault || (mode != "once" && mode != "tasks") ||
-      !parse_number(argv[6], parent) || (memory != "-1" && memory != std::to_string(memory_fd_number)))
+      !parse_number(argv[6], parent) || (memory != "-1" && memory != std::to_string(memory_fd_number)) ||
+      (start != "-1" && start != std::to_string(start_fd_number)))
     return usage("malformed arguments");
   if (memory != "-1") (void)adopt_region_fd(memory_fd_number);
   try {
@@ -125,6 +131,7 @@ int worker_main(int argc, char** argv) {
   if (a.job ? a.range.last > a.job->chunk_count() : !a.range.empty()) return usage("chunks beyond the job");
   a.fault = *fault;
   a.takes_tasks = mode == "tasks";
+  a.start_fd = start == "-1" ? -1 : start_fd_number;
   bind_to_parent(parent);
   run_worker(a, STDOUT_FILENO, STDIN_FILENO);
 }

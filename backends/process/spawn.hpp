@@ -20,7 +20,8 @@ inline constexpr const char* worker_mode_argument = "__worker";
 /// example in a unit-test binary without PARBENCH_WORKER_EXE).
 std::optional<std::string> worker_executable();
 
-/// The spawn launcher: starts `exe __worker <job> <worker> <fault> <once|tasks> <parent pid> <memory fd>`
+/// The spawn launcher: starts `exe __worker <job> <worker> <fault> <once|tasks> <parent pid> <memory fd>
+/// <start fd>` (the fds: 3 and 4, or -1 for none)
 /// (<job>: the job and its chunk range as one codec message in hex, encode_assignment_job) with
 /// its stdout on `result_fd` and, when it takes tasks, its stdin on `task_fd`. Throws run_error when
 /// posix_spawn fails.

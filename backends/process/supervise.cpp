@@ -130,6 +130,8 @@ class supervisor {
   }
 
   process_outcome run(const launcher& launch) {
+    // One deadline for the whole run: starting the workers counts against the timeout too.
+    deadline_ = clock::now() + plan_.timeout;
     start(launch);
     if (takes_tasks_) maybe_end_step();
     collect();
@@ -142,8 +144,14 @@ class supervisor {
     const unsigned workers = plan_.workers;
     const chunk_range all = plan_.job ? plan_.chunks : chunk_range{plan_.chunks.first, plan_.chunks.first};
     unsigned started = 0;
+    pipe_fds barrier = make_barrier();
     for (unsigned w = 0; w < workers; ++w) {
+      if (timed() && clock::now() >= deadline_)
+        fail(backend_, slots_,
+             fmt::format("only {} of {} workers started within the timeout of {} s", started, workers,
+                         to_seconds(plan_.timeout)));
       assignment a;
+      a.start_fd = barrier.read.get();
       a.job = plan_.job;
       a.worker = w;
       a.takes_tasks = takes_tasks_;
@@ -184,6 +192,20 @@ class supervisor {
     }
     if (plan_.dynamic)
       for (auto& s : slots_) give_tasks(s, tasks_in_flight);
+    // Every worker started: let them all go at once (one byte each; W <= 1024 bytes never
+    // fill the pipe, so this does not block).
+    const std::string go(workers, 'g');
+    if (!write_all(barrier.write.get(), go.data(), go.size()))
+      fail(backend_, slots_, fmt::format("releasing the workers failed: {}", std::strerror(errno)));
+  }
+
+  // The start barrier (worker.hpp, assignment::start_fd).
+  pipe_fds make_barrier() {
+    try {
+      return make_pipe();
+    } catch (const run_error& e) {
+      throw run_error(worker_start_failure(backend_, 0, plan_.workers, e.what()));
+    }
   }
 
   // Worker w's block of the static split.
@@ -329,7 +351,6 @@ class supervisor {
 
   void collect() {
     const unsigned workers = plan_.workers;
-    deadline_ = clock::now() + plan_.timeout;
     std::vector<pollfd> fds;
     std::vector<slot*> open;
     fds.reserve(workers);

@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cstdlib>
 #include <string>
@@ -182,9 +183,23 @@ std::optional<task> next_task(const assignment& a, int task_fd) noexcept {
   }
 }
 
+// Blocks until the parent has started every worker (one byte of the start barrier), so that a
+// busy worker never competes with the parent while it is still starting the others: with W
+// workers on C cores the parent would get about C/k of the machine while k workers compute,
+// and starting W workers would take time quadratic in W.
+void wait_for_start(int start_fd) noexcept {
+  if (start_fd < 0) return;
+  char go = 0;
+  ssize_t got = 0;
+  do got = ::read(start_fd, &go, 1);
+  while (got < 0 && errno == EINTR);
+  if (got != 1) ::_exit(worker_status_write_failed);  // the parent closed the barrier: it gave up
+}
+
 }  // namespace
 
 void run_worker(const assignment& a, int result_fd, int task_fd) noexcept {
+  wait_for_start(a.start_fd);
   switch (a.fault) {
     case fault_mode::crash: {
       const rlimit no_core{0, 0};

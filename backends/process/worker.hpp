@@ -62,6 +62,9 @@ struct assignment {
   unsigned worker = 0;
   fault_mode fault = fault_mode::none;
   bool takes_tasks = false;  ///< reads tasks from the parent instead of computing `range` once
+  /// The start barrier: the read end of a pipe from which the worker takes one byte before any
+  /// work; the parent writes one per worker once every worker has started (-1: none).
+  int start_fd = -1;
 };
 
 /// The job of `a` as one message for a worker that must rebuild it (spawn's argv):

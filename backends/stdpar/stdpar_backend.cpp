@@ -80,6 +80,7 @@ class stdpar_backend final : public backend {
       indices_.resize(tasks);
       std::iota(indices_.begin(), indices_.end(), 0u);
     }
+    detail::ensure_tbb_threads_can_start(name(), request.workers);
     const auto limit = detail::raise_tbb_limit(request.workers);
     auto& arena = arenas_.arena_for(request.workers);
     thread_counter used;
@@ -107,6 +108,7 @@ class stdpar_backend final : public backend {
   }
 
   void start_empty(unsigned workers) override {
+    detail::ensure_tbb_threads_can_start(name(), workers);
     const auto limit = detail::raise_tbb_limit(workers);
     auto& arena = arenas_.arena_for(workers);
     // libstdc++ does not split ranges shorter than 3 elements: with 4 per worker the range

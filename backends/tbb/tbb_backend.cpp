@@ -42,6 +42,7 @@ class tbb_backend final : public backend {
   run_result run(const run_request& request) override {
     const schedule_option option = resolve_schedule(name(), abilities(), request.schedule);
     const int workers = static_cast<int>(request.workers);
+    detail::ensure_tbb_threads_can_start(name(), request.workers);
     const auto limit = detail::raise_tbb_limit(request.workers);
     oneapi::tbb::task_arena& arena = arenas_.arena_for(request.workers);
     const kernel_job& job = *request.job;
@@ -79,6 +80,7 @@ class tbb_backend final : public backend {
   }
 
   void start_empty(unsigned workers) override {
+    detail::ensure_tbb_threads_can_start(name(), workers);
     const auto limit = detail::raise_tbb_limit(workers);
     arenas_.arena_for(workers).execute([&] {
       oneapi::tbb::parallel_for(

@@ -5,7 +5,11 @@
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/task_arena.h>
 
+#include <atomic>
 #include <optional>
+#include <string_view>
+
+#include "core/thread_start.hpp"
 
 namespace parbench::backends::detail {
 
@@ -18,6 +22,21 @@ inline std::optional<oneapi::tbb::global_control> raise_tbb_limit(unsigned worke
   if (workers > oneapi::tbb::global_control::active_value(oneapi::tbb::global_control::max_allowed_parallelism))
     limit.emplace(oneapi::tbb::global_control::max_allowed_parallelism, workers);
   return limit;
+}
+
+/// oneTBB aborts the process when it cannot create a worker thread ("pthread_create has
+/// failed", from a thread of its own: nothing can catch it). So the first time tbb or stdpar
+/// runs with more workers than ever before in this process, the W - 1 threads TBB may create
+/// are started here first (probe_thread_start), and a limit is a run_error naming the backend.
+/// Conservative: the threads TBB keeps from earlier runs still count while the probe runs.
+inline void ensure_tbb_threads_can_start(std::string_view backend, unsigned workers) {
+  static std::atomic<unsigned> probed{1};  // shared by tbb and stdpar: one TBB runtime
+  if (workers <= probed.load()) return;
+  namespace tbb = oneapi::tbb;
+  probe_thread_start(backend, 1, workers, tbb::global_control::active_value(tbb::global_control::thread_stack_size));
+  unsigned seen = probed.load();
+  while (seen < workers && !probed.compare_exchange_weak(seen, workers)) {
+  }
 }
 
 /// One arena of W slots (the calling thread takes one), kept across calls with the same W
