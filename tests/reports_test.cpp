@@ -14,6 +14,7 @@
 
 #include "core/errors.hpp"
 #include "reports/csv.hpp"
+#include "reports/markdown_text.hpp"
 #include "reports/report_columns.hpp"
 #include "reports/report_reader.hpp"
 #include "reports/report_writer.hpp"
@@ -463,6 +464,29 @@ TEST(schema_doc, matches_the_writers_columns) {
   // And the header the writer actually emits.
   const std::string header = reports::to_csv(std::vector<bench::result_row>{}).substr(0, 60);
   EXPECT_EQ(header.rfind("schema_version,kernel,kernel_version,params,", 0), 0u) << header;
+}
+
+}  // namespace
+
+namespace {
+
+TEST(markdown_text, report_text_cannot_become_markup) {
+  using parbench::reports::markdown_line;
+  using parbench::reports::markdown_text;
+  EXPECT_EQ(markdown_text("<img src=x onerror=alert(1)>"), "&lt;img src=x onerror=alert\\(1\\)&gt;");
+  EXPECT_EQ(markdown_text("a|b\nc\r\td"), "a\\|b c  d") << "one cell, one line";
+  EXPECT_EQ(markdown_text("@octocat"), "@&#8203;octocat");
+  EXPECT_EQ(markdown_text("see https://x.example or www.x.example"),
+            "see https:&#8203;//x.example or www&#8203;.x.example");
+  EXPECT_EQ(markdown_text("[a](b) *c* _d_ `e` ~f~ #g !h \\"),
+            "\\[a\\]\\(b\\) \\*c\\* \\_d\\_ \\`e\\` \\~f\\~ \\#g \\!h \\\\");
+  EXPECT_EQ(markdown_text("&amp;"), "&amp;amp;");
+  EXPECT_EQ(markdown_text("1.00"), "1.00") << "numbers in cells unchanged";
+  EXPECT_EQ(markdown_text("-"), "-");
+  EXPECT_EQ(markdown_line("- item"), "\\- item");
+  EXPECT_EQ(markdown_line("12. item"), "\\12. item");
+  EXPECT_EQ(markdown_line("1.5 s"), "1.5 s");
+  EXPECT_EQ(markdown_line("=="), "==") << "only a lone = with a space or at the end";
 }
 
 }  // namespace
