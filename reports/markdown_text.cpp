@@ -40,10 +40,7 @@ std::string markdown_text(std::string_view text) {
       case '|':
       case '[':
       case ']':
-      case '(':
-      case ')':
       case '#':
-      case '!':
         out += '\\';
         out += static_cast<char>(c);
         break;

@@ -235,10 +235,9 @@ TEST(summary_markdown, the_console_tables_as_github_tables_with_warnings_and_a_h
   const auto tables = cli::summary_tables(report, one_size_suite(), 20);
   const std::string md = cli::summary_markdown("parbench 1.0: default on Test CPU (2 CPUs), Release build", tables,
                                                {"load average at start was 3.00"});
-  EXPECT_EQ(md.rfind("# parbench 1.0: default on Test CPU \\(2 CPUs\\), Release build\n", 0), 0u) << md;
+  EXPECT_EQ(md.rfind("# parbench 1.0: default on Test CPU (2 CPUs), Release build\n", 0), 0u) << md;
   EXPECT_THAT(md, HasSubstr("## Warnings\n\n- load average at start was 3.00\n"));
-  EXPECT_THAT(md,
-              HasSubstr("### pi rng=philox: strong scaling, 2^30 samples in total \\(median of 5 repetitions\\)\n"));
+  EXPECT_THAT(md, HasSubstr("### pi rng=philox: strong scaling, 2^30 samples in total (median of 5 repetitions)\n"));
   EXPECT_THAT(md, HasSubstr("| backend | schedule | W | time | samples/s | speedup | \\[min, max\\] | efficiency |"));
   EXPECT_THAT(md, HasSubstr("| :--- | :--- | ---: | ---: |"));
   EXPECT_THAT(md, HasSubstr("| threads | static | 2 | 0.5651s | 1.9G | 1.90 | \\[1.80, 2.00\\] |"));
@@ -256,10 +255,9 @@ TEST(summary_markdown, text_from_reports_cannot_become_markup) {
   const auto tables = cli::summary_tables(report, one_size_suite());
   const std::string md = cli::summary_markdown("h", tables, {"# not a heading\nnext line"});
   EXPECT_THAT(md, Not(HasSubstr("<script>")));
-  EXPECT_THAT(md, HasSubstr("&lt;script&gt;alert\\(1\\)&lt;/script&gt;\\|x"));
+  EXPECT_THAT(md, HasSubstr("&lt;script&gt;alert(1)&lt;/script&gt;\\|x"));
   EXPECT_THAT(
-      md,
-      HasSubstr("failed: worker 1 crashed @&#8203;octocat see \\[here\\]\\(https:&#8203;//evil.example\\) \\*now\\*"));
+      md, HasSubstr("failed: worker 1 crashed @&#8203;octocat see \\[here\\](https:&#8203;//evil.example) \\*now\\*"));
   EXPECT_THAT(md, HasSubstr("- \\# not a heading next line\n"));
   // Each table row stays one line with as many cells as the header.
   std::istringstream in(md);
