@@ -1,8 +1,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <limits>
@@ -487,6 +490,36 @@ TEST(markdown_text, report_text_cannot_become_markup) {
   EXPECT_EQ(markdown_line("12. item"), "\\12. item");
   EXPECT_EQ(markdown_line("1.5 s"), "1.5 s");
   EXPECT_EQ(markdown_line("=="), "==") << "only a lone = with a space or at the end";
+}
+
+}  // namespace
+
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(report_writer, summary_md_is_written_with_the_report_and_never_through_a_link) {
+  const fs::path dir = fs::temp_directory_path() / ("parbench_summary_md_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  parbench::bench::report report;
+  const nlohmann::json meta = {{"schema_version", 3}};
+  parbench::reports::write_report(dir, report, meta, "# summary\n");
+  std::ifstream in(dir / "summary.md");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "# summary\n");
+  EXPECT_TRUE(fs::exists(dir / "metadata.json"));
+
+  // A link planted at summary.md: refused before any file is replaced, the link's target intact.
+  const fs::path victim = dir / "victim.txt";
+  std::ofstream(victim) << "keep";
+  fs::remove(dir / "summary.md");
+  fs::create_symlink(victim, dir / "summary.md");
+  EXPECT_THROW(parbench::reports::write_report(dir, report, meta, "# other\n"), parbench::report_error);
+  std::ifstream v(victim);
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(v)), std::istreambuf_iterator<char>()), "keep");
+  EXPECT_THROW(parbench::reports::prepare_report_dir(dir), parbench::report_error) << "checked before measuring";
+  fs::remove_all(dir);
 }
 
 }  // namespace
