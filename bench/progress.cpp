@@ -72,9 +72,10 @@ void progress::step(std::string_view label, double weight) {
   const double elapsed = std::chrono::duration<double>(t - start_).count();
   const double left = done_weight_ > 0 ? elapsed * std::max(0.0, total_weight_ - done_weight_) / done_weight_ : 0;
   if (tty_) {
-    // One column is left free: a line as wide as the terminal wraps on some terminals.
+    // One column is left free: a line as wide as the terminal wraps on some terminals. The ETA
+    // comes before the label, which is what a narrow terminal cuts.
     const std::string line =
-        fmt::format("[{}/{}] {}: {}  ETA {:.0f}s", std::min(done_, steps_), steps_, phase_, console_text(label), left);
+        fmt::format("[{}/{}] ETA {:.0f}s {}: {}", std::min(done_, steps_), steps_, left, phase_, console_text(label));
     fmt::print(out_.stream, "\r\033[K{}", fit_to_width(line, std::max(1u, width()) - 1));
     std::fflush(out_.stream);
     line_open_ = true;

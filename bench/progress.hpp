@@ -1,6 +1,6 @@
 #pragma once
 // Progress of a run on stderr, or nothing when quiet.
-// - On a terminal: one updating line "[i/n] phase: label  ETA Xs", cut to the terminal's width
+// - On a terminal: one updating line "[i/n] ETA Xs phase: label", cut to the terminal's width
 //   minus one column (TIOCGWINSZ on stderr, else $COLUMNS, else 80), so that it never wraps and
 //   each update overwrites the last one whole.
 // - Otherwise (a log, CI): a few lines per phase: the phase and its step count when it starts;
