@@ -357,26 +357,28 @@ std::string console_layout(const summary_table& t) {
   const auto line = [&](const std::vector<std::string>& cells, const std::string& failure) {
     std::string out = " ";
     for (std::size_t c = 0; c < cells.size() && c < width.size(); ++c)
-      out += " " + pad(cells[c], c + 1 == cells.size() && t.left[c] && failure.empty() ? 0 : width[c], t.left[c]);
-    if (!failure.empty()) out += "  failed: " + console_text(failure);
+      out += fmt::format(
+          " {}", pad(cells[c], c + 1 == cells.size() && t.left[c] && failure.empty() ? 0 : width[c], t.left[c]));
+    if (!failure.empty()) out += fmt::format("  failed: {}", console_text(failure));
     while (!out.empty() && out.back() == ' ') out.pop_back();
     return out + "\n";
   };
-  std::string out = t.title + "\n" + line(t.header, {});
+  std::string out = fmt::format("{}\n{}", t.title, line(t.header, {}));
   for (std::size_t r = 0; r < shown.size(); ++r) out += line(shown[r], t.rows[r].failure);
-  for (const auto& n : t.notes) out += "  " + console_text(n) + "\n";
+  for (const auto& n : t.notes) out += fmt::format("  {}\n", console_text(n));
   return out;
 }
 
 std::string summary_text(const bench::report& report, const bench::suite& suite, double timer_resolution_ns) {
   std::string out;
-  for (const auto& t : summary_tables(report, suite, timer_resolution_ns)) out += "\n" + console_layout(t);
+  for (const auto& t : summary_tables(report, suite, timer_resolution_ns))
+    out += fmt::format("\n{}", console_layout(t));
   return out;
 }
 
 std::string sync_text(const std::vector<bench::result_row>& results) {
   const auto t = sync_table(results);
-  return t ? "\n" + console_layout(*t) : std::string();
+  return t ? fmt::format("\n{}", console_layout(*t)) : std::string();
 }
 
 std::string overhead_text(const std::vector<bench::overhead_row>& rows, double timer_resolution_ns) {

@@ -64,7 +64,9 @@ std::string markdown_text(std::string_view text) {
 }
 
 std::string markdown_line(std::string_view text) {
-  return starts_a_block(text) ? "\\" + markdown_text(text) : markdown_text(text);
+  std::string out = starts_a_block(text) ? std::string("\\") : std::string();
+  out += markdown_text(text);
+  return out;
 }
 
 }  // namespace parbench::reports
