@@ -52,9 +52,14 @@ double sync_per_step(double t_steps, double t_one_step, unsigned steps) noexcept
 /// configuration (result_row::single_step_params and single_step_size), when that is ok.
 std::vector<result_row> aggregate(const std::vector<result_row>& raw);
 
-/// For each (kernel, params, non-reference backend, schedule, W) among strong-scaling
-/// aggregates: the smallest size at which the backend's median beats the reference's median at
-/// that size and at every larger size tried (empty when it does not beat it at the largest size).
+/// Whether `a` beats the serial `reference` beyond the spread of the repetitions: its slowest
+/// repetition is faster than the reference's fastest (both ok).
+bool beats_reference(const result_row& a, const result_row& reference) noexcept;
+
+/// For each (kernel, params, non-reference backend, schedule, W >= 2) among strong-scaling
+/// aggregates: the smallest size at which the backend beats the serial reference at that size
+/// (beats_reference) and at every larger size tried (empty when it does not beat it at the
+/// largest size). W = 1 gets no row: one worker can only "beat" serial by noise.
 std::vector<break_even_row> break_even(const std::vector<result_row>& aggregates);
 
 }  // namespace parbench::bench

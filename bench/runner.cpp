@@ -578,3 +578,28 @@ sweep_result run_sweep(run_plan& plan, progress& prog, bool json) {
 }
 
 }  // namespace parbench::bench
+
+namespace parbench::bench {
+
+nlohmann::json measurement_metadata(const suite& s) {
+  // Each sentence says what run_sweep above does; change them together.
+  return {
+      {"repetitions", s.repetitions},
+      {"warmup",
+       "before anything is timed, the serial reference result of every (kernel, size) is computed and every "
+       "(kernel, backend, schedule, W) runs once untimed, at the kernel's smallest size from 2^20 up (else its "
+       "largest), so that thread pools, pages and caches are set up"},
+      {"order",
+       fmt::format("configurations are listed kernel by kernel, serial first, then by backend, schedule, W and "
+                   "size (main sizes and the break-even sweep together); Google Benchmark's random interleaving "
+                   "then runs every repetition of every configuration in a random order, so that slow drift of "
+                   "the machine favours no backend; a repetition is {}; reference peers (--peer) and then the "
+                   "start-up cost are measured after the sweep",
+                   s.min_time_s > 0 ? fmt::format("as many runs as fill {} s, their mean time counting", s.min_time_s)
+                                    : std::string("one run"))},
+      {"min_time_s", s.min_time_s},
+      {"timeout_s", s.timeout_s},
+  };
+}
+
+}  // namespace parbench::bench

@@ -70,6 +70,10 @@ std::vector<result_row> break_even_candidates(const run_plan& plan, const std::v
 /// Human-readable list of what the plan would run (`--list`).
 std::string describe(const run_plan& plan);
 
+/// metadata.json's "measurement": repetitions, warm-up and order (one sentence each, saying
+/// what run_sweep does), min_time_s and timeout_s of `s`.
+nlohmann::json measurement_metadata(const suite& s);
+
 struct sweep_result {
   std::vector<result_row> raw;  ///< one row per counted repetition, failed ones included
   std::string benchmark_json;   ///< Google Benchmark's JSON (only when requested)

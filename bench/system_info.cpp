@@ -13,6 +13,8 @@
 #include "backends/mpi/mpi_job.hpp"
 #include "bench/records.hpp"
 #include "bench/runner.hpp"
+#include "bench/timer.hpp"
+#include "core/backend_style.hpp"
 #include "core/job_codec.hpp"
 #include "core/version.hpp"
 #include "kernels/montecarlo/isa.hpp"
@@ -155,6 +157,21 @@ nlohmann::json kernel_metadata(const run_plan& plan) {
                    {"metadata", facts}});
   }
   return out;
+}
+
+nlohmann::json backend_styles(const std::vector<std::string>& other_names) {
+  nlohmann::json out = nlohmann::json::object();
+  const auto add = [&out](const std::string& name, const backend_style& style) {
+    out[name] = {{"colour", style.colour}, {"marker", style.marker}};
+  };
+  for (const auto& e : registered_backends()) add(e.name, style_of(e.name, e.make()->abilities()));
+  for (const auto& name : other_names)
+    if (!out.contains(name)) add(name, fallback_style(name));
+  return out;
+}
+
+nlohmann::json timer_metadata(double resolution_ns) {
+  return {{"clock", std::string(timer_clock)}, {"resolution_ns", resolution_ns}};
 }
 
 nlohmann::json metadata(const machine_info& m, const std::string& command_line, std::uint64_t seed,

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace parbench::bench {
 
@@ -47,6 +48,14 @@ nlohmann::json backend_metadata(const run_plan& plan);
 
 /// The kernels of `plan`: name, version, unit, parameters and the kernel's own facts (ISA path).
 nlohmann::json kernel_metadata(const run_plan& plan);
+
+/// metadata.json's "backend_styles": the colour and marker of every backend registered in this
+/// binary (its declared style, else the fallback of core/backend_style.hpp) and of each of
+/// `other_names` (peers) that is not one.
+nlohmann::json backend_styles(const std::vector<std::string>& other_names);
+
+/// metadata.json's "timer": the clock and its measured resolution_ns.
+nlohmann::json timer_metadata(double resolution_ns);
 
 /// This process's command line (/proc/self/cmdline), arguments quoted where needed.
 std::string command_line();

@@ -11,6 +11,7 @@
 #include "bench/runner.hpp"
 #include "bench/suite.hpp"
 #include "bench/system_info.hpp"
+#include "bench/timer.hpp"
 #include "cli/commands.hpp"
 #include "cli/console_summary.hpp"
 #include "core/errors.hpp"
@@ -28,7 +29,8 @@ struct overhead_options {
 void run_overhead(const overhead_options& o) {
   bench::suite s = bench::default_suite();
   s.name = "overhead";
-  s.backends = {o.backend};
+  s.backends.clear();
+  for (const std::string_view item : parse_name_list(o.backend, "backend", "--backend")) s.backends.emplace_back(item);
   if (!o.workers.empty()) s.workers = parse_worker_list(o.workers);
   if (!o.repetitions.empty()) {
     const std::uint64_t n = parse_u64(o.repetitions, "--repetitions");
@@ -49,12 +51,14 @@ void run_overhead(const overhead_options& o) {
   bench::report report;
   report.overhead = bench::measure_overhead(plan, prog);
   prog.finish();
-  fmt::print("{}", overhead_text(report.overhead));
+  const double timer_resolution_ns = bench::measure_timer_resolution_ns();
+  fmt::print("{}", overhead_text(report.overhead, timer_resolution_ns));
   if (!o.out.empty()) {
     nlohmann::json meta = bench::metadata(machine, bench::command_line(), s.seed, timestamp);
     meta["suite"] = bench::to_json(s);
     meta["suite"]["workers"] = plan.workers;
     meta["suite"]["parent_memory_bytes"] = ballast_bytes;
+    meta["timer"] = bench::timer_metadata(timer_resolution_ns);
     reports::write_report(o.out, report, meta);
     fmt::print("report: {}/\n", o.out);
   }

@@ -19,8 +19,10 @@
 #include "bench/runner.hpp"
 #include "bench/suite.hpp"
 #include "bench/system_info.hpp"
+#include "bench/timer.hpp"
 #include "cli/commands.hpp"
 #include "cli/console_summary.hpp"
+#include "cli/summary_markdown.hpp"
 #include "core/console_text.hpp"
 #include "core/dir_lock.hpp"
 #include "core/errors.hpp"
@@ -72,7 +74,12 @@ bench::suite build_suite(const run_options& o) {
     // A schedule list on the command line applies to every kernel.
     for (auto& k : s.kernels) k.schedules.clear();
   }
-  if (!o.backend.empty()) s.backends = {o.backend};
+  if (!o.backend.empty()) {
+    // A list of names, as a suite file has it ("all" stays "all"); parse_backend_list checks them.
+    s.backends.clear();
+    for (const std::string_view item : parse_name_list(o.backend, "backend", "--backend"))
+      s.backends.emplace_back(item);
+  }
   if (!o.inner.empty()) {
     (void)find_backend(o.inner);
     s.inner = o.inner;
@@ -182,6 +189,8 @@ void run(const run_options& o) {
   if (s.overhead) report.overhead = bench::measure_overhead(plan, prog);
   prog.finish();
 
+  const double timer_resolution_ns = bench::measure_timer_resolution_ns();
+  const auto warnings = trust_warnings(report, machine, parbench::build_type);
   nlohmann::json meta = bench::metadata(machine, bench::command_line(), s.seed, timestamp);
   meta["suite"] = bench::to_json(s);
   meta["suite"]["workers"] = plan.workers;
@@ -192,23 +201,32 @@ void run(const run_options& o) {
   if (auto info = bench::backend_metadata(plan); !info.is_null()) meta["backend_info"] = std::move(info);
   meta["kernels"] = bench::kernel_metadata(plan);
   if (!peers.empty()) meta["suite"]["peers"] = bench::to_json(peers, peer_env);
-  reports::write_report(dir, report, meta);
+  std::vector<std::string> peer_names;
+  peer_names.reserve(peers.size());
+  for (const auto& p : peers) peer_names.push_back(p.name);
+  meta["backend_styles"] = bench::backend_styles(peer_names);
+  meta["timer"] = bench::timer_metadata(timer_resolution_ns);
+  meta["measurement"] = bench::measurement_metadata(s);
+  meta["warnings"] = warnings;
+
+  // The suite's name and the CPU model are text from outside: console_text keeps each on its line.
+  const std::string header = fmt::format("parbench {}: {} on {} ({} CPUs), {} build", parbench::version, s.name,
+                                         machine.cpu_model, machine.online_cpus, parbench::build_type);
+  const std::vector<summary_table> tables = summary_tables(report, s, timer_resolution_ns);
+  reports::write_report(dir, report, meta, summary_markdown(header, tables, warnings));
   if (o.json) reports::write_file_atomically(dir / reports::benchmark_json_file, sweep.benchmark_json);
 
   std::size_t failed = 0;
   for (const auto& r : report.results)
     if (r.row_type == "raw" && r.status == "failed") ++failed;
 
-  // The suite's name and the CPU model are text from outside: console_text keeps each on its line.
-  fmt::print("parbench {}: {} on {} ({} CPUs), {} build\n", parbench::version, console_text(s.name),
-             console_text(machine.cpu_model), machine.online_cpus, parbench::build_type);
-  fmt::print("{}", summary_text(report, s));
-  const auto warnings = trust_warnings(report, machine, parbench::build_type);
+  fmt::print("{}\n", console_text(header));
+  for (const auto& t : tables) fmt::print("\n{}", console_layout(t));
   if (!warnings.empty()) {
     fmt::print("\nwarnings:\n");
     for (const auto& w : warnings) fmt::print("  - {}\n", console_text(w));
   }
-  fmt::print("\nreport: {}/ (results.csv, overhead.csv, break_even.csv, metadata.json{})\n", dir.string(),
+  fmt::print("\nreport: {}/ (results.csv, overhead.csv, break_even.csv, metadata.json, summary.md{})\n", dir.string(),
              o.json ? ", benchmark.json" : "");
   if (o.plot) {
     std::fflush(stdout);

@@ -36,6 +36,13 @@ struct schedule {
 /// "dynamic" or "dynamic:4".
 [[nodiscard]] std::string to_string(const schedule& s);
 
+/// How plots and reports draw a backend: the same colour and marker in every plot and report.
+struct backend_style {
+  std::string colour;  ///< "#rrggbb"
+  std::string marker;  ///< a matplotlib marker: "o", "s", "^", ...
+  friend bool operator==(const backend_style&, const backend_style&) = default;
+};
+
 /// What a backend can do, declared by the backend itself: tests, `list`, the console and
 /// nesting backends read it from here, never from lists of names.
 struct backend_abilities {
@@ -53,6 +60,8 @@ struct backend_abilities {
   /// then lists the default inner model's, and a request with another inner model is checked
   /// against that model's abilities.
   bool schedules_of_inner = false;
+  /// Its colour and marker in plots; empty = fallback_style(name) (core/backend_style.hpp).
+  std::optional<backend_style> style;
 };
 
 /// What to run: a kernel job and how many OS-level workers to use.

@@ -13,6 +13,7 @@
 #include "core/console_text.hpp"
 #include "core/errors.hpp"
 #include "reports/compare_conditions.hpp"
+#include "reports/markdown_text.hpp"
 #include "reports/stats.hpp"
 
 namespace parbench::reports {
@@ -45,30 +46,6 @@ std::string median_text(double median, std::size_t repetitions) {
 std::string meta(const compare_input& in, const std::string& key) {
   const auto it = in.metadata.find(key);
   return it == in.metadata.end() ? std::string() : it->second;
-}
-
-// Text from the reports (labels, notes, names) in markdown that CI posts as a step summary or a
-// pull-request comment: console_text first (no line of its own, no control character, no
-// leading ::), then every character that gives markdown or HTML a meaning inside a line is
-// escaped (no table cell break, emphasis, code, link, image, HTML tag or entity; the text never
-// starts a line, so # - + need no escape), and an @ is followed by a
-// zero-width space so that no @mention notifies anyone.
-std::string escape_markdown(const std::string& s) {
-  std::string out;
-  for (char ch : console_text(s)) {
-    if (std::string_view("\\`*_[]<>|~&").find(ch) != std::string_view::npos) out += '\\';
-    out += ch;
-    if (ch == '@') out += "\u200b";
-  }
-  return out;
-}
-
-// The same text inside a code span, where backslash escapes do not work: no backtick to end
-// the span early (as '), console_text for the rest. Mentions and HTML are inert in code.
-std::string markdown_code(const std::string& s) {
-  std::string out = console_text(s);
-  std::replace(out.begin(), out.end(), '`', '\'');
-  return "`" + out + "`";
 }
 
 }  // namespace
@@ -476,9 +453,9 @@ std::string format_markdown(const comparison& c, const std::string& baseline_nam
   out += fmt::format(
       "Baseline {}{}, current {}{}. Threshold {}, alpha {} (Holm over {} configurations); change is "
       "of the median throughput (the kernel's items per second, higher is better).\n\n",
-      markdown_code(baseline_name), escape_markdown(c.baseline_identity), markdown_code(current_name),
-      escape_markdown(c.current_identity), percent(c.options.threshold).substr(1), c.options.alpha, c.rows.size());
-  for (const auto& n : c.notes) out += fmt::format("Note: {}\n\n", escape_markdown(n));
+      markdown_text(baseline_name), markdown_text(c.baseline_identity), markdown_text(current_name),
+      markdown_text(c.current_identity), percent(c.options.threshold).substr(1), c.options.alpha, c.rows.size());
+  for (const auto& n : c.notes) out += fmt::format("Note: {}\n\n", markdown_text(n));
   // For a pull request: what needs attention first, then improvements, the rest folded away.
   const int conf = static_cast<int>(std::lround(100 * (1 - c.options.alpha)));
   const std::string header = fmt::format(
@@ -493,10 +470,10 @@ std::string format_markdown(const comparison& c, const std::string& baseline_nam
                             : r.result == verdict::failed   ? "**failed**"
                             : r.result == verdict::improved ? "improved"
                                                             : to_string(r.result);
-      rows += fmt::format("| {} | {}/{} | {} | {} | {}/s | {} | {} | {} | {} | {} |\n", escape_markdown(r.key.label()),
+      rows += fmt::format("| {} | {}/{} | {} | {} | {}/s | {} | {} | {} | {} | {} |\n", markdown_text(r.key.label()),
                           r.n_baseline, r.n_current, median_text(r.baseline_median, r.n_baseline),
-                          median_text(r.current_median, r.n_current), escape_markdown(r.unit), change_text(r),
-                          ci_text(r), adjusted_p_text(r), v, escape_markdown(r.note));
+                          median_text(r.current_median, r.n_current), markdown_text(r.unit), change_text(r), ci_text(r),
+                          adjusted_p_text(r), v, markdown_text(r.note));
     }
     return rows.empty() ? rows : header + rows;
   };
@@ -514,12 +491,12 @@ std::string format_markdown(const comparison& c, const std::string& baseline_nam
                      c.count(verdict::improved), c.count(verdict::same), c.count(verdict::inconclusive), failed);
   if (!c.only_baseline.empty() || !c.only_current.empty()) {
     out += "\nConfigurations on one side only:\n\n";
-    for (const auto& k : c.only_baseline) out += fmt::format("- baseline only: {}\n", escape_markdown(k.label()));
-    for (const auto& k : c.only_current) out += fmt::format("- current only: {}\n", escape_markdown(k.label()));
+    for (const auto& k : c.only_baseline) out += fmt::format("- baseline only: {}\n", markdown_text(k.label()));
+    for (const auto& k : c.only_current) out += fmt::format("- current only: {}\n", markdown_text(k.label()));
   }
   if (!c.warnings.empty()) {
     out += "\nWarnings:\n\n";
-    for (const auto& w : c.warnings) out += fmt::format("- {}\n", escape_markdown(w));
+    for (const auto& w : c.warnings) out += fmt::format("- {}\n", markdown_text(w));
   }
   return out;
 }

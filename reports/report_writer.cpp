@@ -110,7 +110,7 @@ void prepare_report_dir(const fs::path& dir) {
                                      dir.string(), ec.message()));
   }
   for (const std::string_view name :
-       {results_file, overhead_file, break_even_file, metadata_file, benchmark_json_file}) {
+       {results_file, overhead_file, break_even_file, metadata_file, benchmark_json_file, summary_file}) {
     files::refuse_unsafe_target(dir / name);
   }
   const signals::critical_section section;  // an interrupt waits until the probe is removed
@@ -126,21 +126,25 @@ void write_file_atomically(const fs::path& path, std::string_view content) {
   tmp.commit(path);
 }
 
-void write_report(const fs::path& dir, const bench::report& report, const nlohmann::json& metadata) {
+void write_report(const fs::path& dir, const bench::report& report, const nlohmann::json& metadata,
+                  std::string_view summary_markdown) {
   // All documents are rendered first so a failure cannot leave a mix of old and new files
   // because of a serialisation error.
   const std::string results = to_csv(report.results);
   const std::string overhead = to_csv(report.overhead);
   const std::string break_even = to_csv(report.break_even);
   const std::string meta = metadata.dump(2) + "\n";
-  // All four are written to temporary files first and renamed only when every write worked,
+  const std::string summary(summary_markdown);
+  // All are written to temporary files first and renamed only when every write worked,
   // so a full disk never leaves a mix of old and new files; an interrupt waits for the renames.
   const signals::critical_section section;
-  const std::pair<std::string_view, const std::string*> documents[] = {
+  std::vector<std::pair<std::string_view, const std::string*>> documents = {
       {results_file, &results}, {overhead_file, &overhead}, {break_even_file, &break_even}, {metadata_file, &meta}};
+  if (!summary.empty()) documents.emplace_back(summary_file, &summary);
   // Every target is checked before the first rename, so a refused one leaves no mix either.
   for (const auto& doc : documents) files::refuse_unsafe_target(dir / doc.first);
   std::vector<std::unique_ptr<temp_file>> temps;
+  temps.reserve(documents.size());
   for (const auto& [name, content] : documents) {
     temps.push_back(std::make_unique<temp_file>(dir / name));
     temps.back()->write_all(*content);

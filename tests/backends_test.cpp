@@ -14,6 +14,7 @@
 
 #include "backends/registry.hpp"
 #include "core/backend.hpp"
+#include "core/backend_style.hpp"
 #include "core/errors.hpp"
 #include "kernels/registry.hpp"
 #include "tests/job_helpers.hpp"
@@ -257,6 +258,45 @@ TEST(registry, finds_and_rejects_names) {
   } catch (const usage_error& e) {
     EXPECT_NE(std::string(e.what()).find("serial"), std::string::npos) << "lists the valid names";
   }
+}
+
+}  // namespace
+
+namespace {
+
+// Values from the contract's formula in Python (reports/plot.py computes the same):
+//   h = FNV-1a 32-bit of name.encode(); colours[h % 10], markers[(h // 10) % 8]
+TEST(backend_style, the_fallback_is_fnv1a_of_the_name_as_python_computes_it) {
+  EXPECT_EQ(fnv1a_32(""), 2166136261u);
+  EXPECT_EQ(fnv1a_32("async"), 2717370895u);
+  EXPECT_EQ(fnv1a_32("python-numpy-fork"), 3156371088u);
+  EXPECT_EQ(fallback_style("async"), (backend_style{"#8c564b", "s"}));
+  EXPECT_EQ(fallback_style("python-numpy-fork"), (backend_style{"#bcbd22", "v"}));
+  EXPECT_EQ(fallback_style("serial"), (backend_style{"#8c564b", "^"})) << "as if serial declared none";
+  EXPECT_EQ(fallback_style("na\xc3\xafve"), (backend_style{"#d62728", "v"})) << "the UTF-8 bytes";
+  EXPECT_EQ(fallback_style(""), (backend_style{"#ff7f0e", "^"}));
+}
+
+TEST(backend_style, every_built_in_backend_declares_the_style_of_the_contract) {
+  const std::vector<std::pair<std::string, backend_style>> declared = {
+      {"serial", {"#4d4d4d", "o"}}, {"threads", {"#1f77b4", "s"}},    {"openmp", {"#d62728", "^"}},
+      {"tbb", {"#2ca02c", "D"}},    {"stdpar", {"#9467bd", "v"}},     {"fork", {"#ff7f0e", "P"}},
+      {"spawn", {"#8c564b", "X"}},  {"forkserver", {"#e377c2", "*"}}, {"mpi", {"#17becf", "h"}},
+      {"cuda", {"#bcbd22", "p"}}};
+  std::size_t checked = 0;
+  for (const auto& entry : registered_backends()) {
+    const auto it =
+        std::find_if(declared.begin(), declared.end(), [&](const auto& d) { return d.first == entry.name; });
+    ASSERT_NE(it, declared.end()) << entry.name << " is built in but has no style in this test";
+    const backend_abilities a = entry.make()->abilities();
+    ASSERT_TRUE(a.style.has_value()) << entry.name;
+    EXPECT_EQ(*a.style, it->second) << entry.name;
+    EXPECT_EQ(style_of(entry.name, a), it->second);
+    ++checked;
+  }
+  EXPECT_GE(checked, 5u) << "serial, threads and the three process backends at least";
+  backend_abilities none;
+  EXPECT_EQ(style_of("async", none), fallback_style("async")) << "a backend that declares none";
 }
 
 }  // namespace

@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <memory>
 #include <set>
 #include <string>
@@ -12,8 +14,11 @@
 #include "backends/registry.hpp"
 #include "bench/derived.hpp"
 #include "bench/overhead.hpp"
+#include "bench/progress.hpp"
 #include "bench/runner.hpp"
 #include "bench/suite.hpp"
+#include "bench/system_info.hpp"
+#include "bench/timer.hpp"
 #include "core/errors.hpp"
 
 using namespace parbench;
@@ -651,6 +656,158 @@ TEST(suite, missing_file_is_a_usage_error) {
   } catch (const usage_error& e) {
     EXPECT_THAT(e.what(), HasSubstr("/nonexistent/suite.json"));
   }
+}
+
+}  // namespace
+
+namespace {
+
+TEST(derived, break_even_counts_a_win_only_outside_the_spread_of_the_repetitions) {
+  // At 1e4 threads' median (9 us) beats serial's (10 us), but its slowest repetition (11 us) is
+  // slower than serial's fastest (9.5 us): not a real win. At 1e5 every repetition wins.
+  std::vector<bench::result_row> rows = {
+      raw("serial", 1, 10000, 10e-6, 0),   raw("serial", 1, 10000, 9.5e-6, 1),  raw("serial", 1, 10000, 10.5e-6, 2),
+      raw("threads", 2, 10000, 9e-6, 0),   raw("threads", 2, 10000, 8.5e-6, 1), raw("threads", 2, 10000, 11e-6, 2),
+      raw("serial", 1, 100000, 100e-6, 0), raw("serial", 1, 100000, 99e-6, 1),  raw("serial", 1, 100000, 101e-6, 2),
+      raw("threads", 2, 100000, 55e-6, 0), raw("threads", 2, 100000, 50e-6, 1), raw("threads", 2, 100000, 60e-6, 2)};
+  const auto agg = bench::aggregate(rows);
+  EXPECT_GT(*find(agg, "threads", 2, 10000).speedup, 1.0) << "the medians alone would call it a win";
+  const auto be = bench::break_even(agg);
+  ASSERT_EQ(be.size(), 1u);
+  EXPECT_EQ(be[0].break_even_size, 100000u);
+  EXPECT_EQ(be[0].sizes_tried, "10000;100000") << "the sweep is unchanged";
+  EXPECT_TRUE(bench::beats_reference(find(agg, "threads", 2, 100000), find(agg, "serial", 1, 100000)));
+  EXPECT_FALSE(bench::beats_reference(find(agg, "threads", 2, 10000), find(agg, "serial", 1, 10000)));
+}
+
+TEST(derived, break_even_has_no_rows_for_one_worker) {
+  std::vector<bench::result_row> rows = {raw("serial", 1, 1000, 1.0, 0), raw("threads", 1, 1000, 0.99, 0),
+                                         raw("threads", 2, 1000, 0.5, 0)};
+  const auto be = bench::break_even(bench::aggregate(rows));
+  ASSERT_EQ(be.size(), 1u) << "W = 1 can beat serial by noise only";
+  EXPECT_EQ(be[0].workers, 2u);
+  EXPECT_EQ(be[0].break_even_size, 1000u);
+}
+
+TEST(derived, weak_scaling_efficiency_is_t1_over_tw_at_fixed_work_per_worker) {
+  // 1000 samples per worker: serial 2.0 s; 2 workers on 2000 samples 2.5 s; 4 on 4000 in 4.0 s.
+  std::vector<bench::result_row> rows = {raw("serial", 1, 1000, 2.0, 0, "ok", "weak"),
+                                         raw("threads", 2, 2000, 2.5, 0, "ok", "weak"),
+                                         raw("threads", 4, 4000, 4.0, 0, "ok", "weak")};
+  const auto agg = bench::aggregate(rows);
+  EXPECT_DOUBLE_EQ(*find(agg, "threads", 2, 2000).efficiency, 2.0 / 2.5);
+  EXPECT_DOUBLE_EQ(*find(agg, "threads", 4, 4000).efficiency, 2.0 / 4.0);
+  EXPECT_DOUBLE_EQ(*find(agg, "threads", 4, 4000).speedup, 4 * 2.0 / 4.0) << "scaled speedup W T(1) / T(W)";
+}
+
+// A progress writing to a temporary file with a fake width and a fake clock.
+struct captured_progress {
+  std::FILE* file = std::tmpfile();
+  std::chrono::steady_clock::time_point t{};
+  std::string text() const {
+    std::fflush(file);
+    std::rewind(file);
+    std::string out;
+    for (int c = std::fgetc(file); c != EOF; c = std::fgetc(file)) out += static_cast<char>(c);
+    return out;
+  }
+  bench::progress_output output(unsigned width) {
+    return {file, width, [this] { return t; }};
+  }
+  ~captured_progress() { std::fclose(file); }
+};
+
+TEST(progress, a_terminal_line_fits_the_width_and_never_wraps) {
+  captured_progress cap;
+  {
+    bench::progress p(false, true, cap.output(40));
+    p.phase("timed runs", 3, 3);
+    p.step("pi threads static W=16 n=1073741824 and a long tail", 1);
+    p.step("short", 1);
+  }
+  const std::string text = cap.text();
+  EXPECT_EQ(text.find('\n'), std::string::npos) << "one line, overwritten";
+  std::size_t updates = 0;
+  for (std::size_t pos = text.find("\r\033[K"); pos != std::string::npos; pos = text.find("\r\033[K", pos + 1)) {
+    const std::size_t next = text.find("\r\033[K", pos + 1);
+    const std::string line = text.substr(pos + 4, (next == std::string::npos ? text.size() : next) - pos - 4);
+    EXPECT_LE(line.size(), 39u) << "width - 1: '" << line << "'";
+    ++updates;
+  }
+  EXPECT_EQ(updates, 3u) << "two updates and the final clear";
+  EXPECT_THAT(text, HasSubstr("\r\033[K[1/3] ETA 0s timed runs: pi threads sta\r"));
+  EXPECT_THAT(text, HasSubstr("[2/3] ETA 0s timed runs: short"));
+  EXPECT_EQ(bench::fit_to_width("W\xc3\xa9\xc3\xa9x", 3), "W\xc3\xa9\xc3\xa9") << "UTF-8 kept whole";
+  EXPECT_EQ(bench::fit_to_width("abc", 0), "");
+}
+
+TEST(progress, without_a_terminal_a_short_run_prints_one_line_per_phase) {
+  captured_progress cap;
+  {
+    bench::progress p(false, false, cap.output(0));
+    p.phase("timed runs", 35, 35);
+    for (int i = 0; i < 35; ++i) {
+      cap.t += std::chrono::milliseconds(17);  // 0.6 s in all
+      p.step("x", 1);
+    }
+    p.finish();
+  }
+  EXPECT_EQ(cap.text(), "parbench: timed runs (35 steps)\n");
+}
+
+TEST(progress, without_a_terminal_a_long_phase_reports_every_10_s_and_when_done) {
+  captured_progress cap;
+  {
+    bench::progress p(false, false, cap.output(0));
+    p.phase("timed runs", 30, 30);
+    for (int i = 0; i < 30; ++i) {
+      cap.t += std::chrono::seconds(1);
+      p.step("x", 1);
+    }
+  }  // the destructor ends the phase
+  const std::string text = cap.text();
+  EXPECT_EQ(text,
+            "parbench: timed runs (30 steps)\n"
+            "parbench: timed runs: 10/30 done, 10s elapsed, ETA 20s\n"
+            "parbench: timed runs: 20/30 done, 20s elapsed, ETA 10s\n"
+            "parbench: timed runs: done in 30 s\n");
+}
+
+TEST(progress, quiet_prints_notes_only) {
+  captured_progress cap;
+  {
+    bench::progress p(true, false, cap.output(0));
+    p.phase("timed runs", 2, 2);
+    cap.t += std::chrono::seconds(20);
+    p.step("x", 1);
+    p.note("skipping backend cuda: no GPU\nsecond line");
+  }
+  EXPECT_EQ(cap.text(), "parbench: skipping backend cuda: no GPU\\nsecond line\n");
+}
+
+TEST(measurement, metadata_describes_repetitions_warm_up_order_and_limits) {
+  bench::suite s;
+  s.repetitions = 3;
+  s.min_time_s = 0;
+  s.timeout_s = 12;
+  const auto m = bench::measurement_metadata(s);
+  EXPECT_EQ(m["repetitions"], 3);
+  EXPECT_EQ(m["timeout_s"], 12.0);
+  EXPECT_EQ(m["min_time_s"], 0.0);
+  EXPECT_THAT(m["warmup"].get<std::string>(), HasSubstr("untimed"));
+  EXPECT_THAT(m["order"].get<std::string>(), HasSubstr("random"));
+  EXPECT_THAT(m["order"].get<std::string>(), HasSubstr("a repetition is one run"));
+  s.min_time_s = 0.5;
+  EXPECT_THAT(bench::measurement_metadata(s)["order"].get<std::string>(), HasSubstr("fill 0.5 s"));
+}
+
+TEST(measurement, the_timer_resolution_is_measured_and_positive) {
+  const double ns = bench::measure_timer_resolution_ns();
+  EXPECT_GT(ns, 0.0);
+  EXPECT_LT(ns, 1e7) << "steady_clock ticks at least every 10 ms";
+  const auto t = bench::timer_metadata(ns);
+  EXPECT_EQ(t["clock"], "std::chrono::steady_clock");
+  EXPECT_EQ(t["resolution_ns"], ns);
 }
 
 }  // namespace

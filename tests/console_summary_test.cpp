@@ -1,4 +1,5 @@
 #include "cli/console_summary.hpp"
+#include "cli/summary_markdown.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -174,6 +175,99 @@ TEST(console_summary, bandwidth_set_up_and_synchronisation_cost_per_step) {
   EXPECT_THAT(text, HasSubstr("synchronisation cost per step"));
   EXPECT_THAT(line_of(text, "stepped steps=1000;rng=philox fork static"), HasSubstr("42.5 [10.0, 75.0]"));
   EXPECT_EQ(cli::sync_text({triad}), "") << "no stepped kernel, no table";
+}
+
+TEST(console_summary, break_even_table_has_no_one_worker_column) {
+  bench::report report;
+  report.results = {aggregate("serial", "reference", 1, 1e9, 1.0)};
+  bench::break_even_row one;
+  one.backend = "threads";
+  one.schedule = "static";
+  one.workers = 1;
+  one.break_even_size = 1u << 20;
+  bench::break_even_row two = one;
+  two.workers = 2;
+  two.break_even_size = 1u << 16;
+  report.break_even = {one, two};
+  const std::string text = cli::summary_text(report, one_size_suite());
+  EXPECT_THAT(text, HasSubstr("W=2"));
+  EXPECT_THAT(text, Not(HasSubstr("W=1 "))) << text;
+  EXPECT_THAT(text, Not(HasSubstr("2^20")));
+  EXPECT_THAT(text, HasSubstr("slowest repetition beats serial's fastest"));
+}
+
+bench::overhead_row startup(std::string backend, unsigned workers, double median_us, unsigned inner_reps) {
+  bench::overhead_row r;
+  r.backend = std::move(backend);
+  r.mechanism = "m";
+  r.workers = workers;
+  r.median_us = median_us;
+  r.inner_reps = inner_reps;
+  return r;
+}
+
+TEST(console_summary, a_start_up_cost_at_or_below_the_timer_resolution_is_shown_as_such) {
+  // 20 ns timer, 100 inner repetitions: 0.2 ns per start.
+  EXPECT_EQ(cli::startup_cell(startup("serial", 1, -0.00024, 100), 20), "<0.1") << "negative: never -0.0";
+  EXPECT_EQ(cli::startup_cell(startup("serial", 1, 0.0, 100), 20), "<0.1");
+  EXPECT_EQ(cli::startup_cell(startup("serial", 1, 0.04, 100), 20), "<0.1") << "would print as 0.0";
+  EXPECT_EQ(cli::startup_cell(startup("threads", 2, 58.94, 100), 20), "58.9");
+  // A coarse 1 us timer over 2 inner repetitions: 0.5 us per start.
+  EXPECT_EQ(cli::startup_cell(startup("fork", 2, 0.45, 2), 1000), "<0.5");
+  EXPECT_EQ(cli::startup_cell(startup("fork", 2, 0.5, 2), 1000), "<0.5") << "at the resolution";
+  EXPECT_EQ(cli::startup_cell(startup("fork", 2, 0.7, 2), 1000), "0.7");
+  EXPECT_EQ(cli::startup_cell(startup("fork", 2, 3.0, 0), 0), "3.0") << "resolution unknown";
+  const std::string text =
+      cli::overhead_text({startup("serial", 1, -0.00024, 100), startup("threads", 2, 12.5, 100)}, 20);
+  EXPECT_THAT(text, Not(HasSubstr("-0.0")));
+  EXPECT_THAT(line_of(text, "serial"), HasSubstr("<0.1"));
+  EXPECT_THAT(text, HasSubstr("<X: at or below X microseconds"));
+  EXPECT_THAT(cli::overhead_text({startup("threads", 2, 12.5, 100)}, 20), Not(HasSubstr("<X")))
+      << "the note only when a cell needs it";
+}
+
+TEST(summary_markdown, the_console_tables_as_github_tables_with_warnings_and_a_header) {
+  bench::report report;
+  report.results = {aggregate("serial", "reference", 1, 1e9, 1.0), aggregate("threads", "backend", 2, 1.9e9, 1.9)};
+  report.results[1].speedup_min = 1.8;
+  report.results[1].speedup_max = 2.0;
+  report.overhead = {startup("serial", 1, -0.0002, 100), startup("threads", 2, 12.5, 100)};
+  const auto tables = cli::summary_tables(report, one_size_suite(), 20);
+  const std::string md = cli::summary_markdown("parbench 1.0: default on Test CPU (2 CPUs), Release build", tables,
+                                               {"load average at start was 3.00"});
+  EXPECT_EQ(md.rfind("# parbench 1.0: default on Test CPU (2 CPUs), Release build\n", 0), 0u) << md;
+  EXPECT_THAT(md, HasSubstr("## Warnings\n\n- load average at start was 3.00\n"));
+  EXPECT_THAT(md, HasSubstr("### pi rng=philox: strong scaling, 2^30 samples in total (median of 5 repetitions)\n"));
+  EXPECT_THAT(md, HasSubstr("| backend | schedule | W | time | samples/s | speedup | \\[min, max\\] | efficiency |"));
+  EXPECT_THAT(md, HasSubstr("| :--- | :--- | ---: | ---: |"));
+  EXPECT_THAT(md, HasSubstr("| threads | static | 2 | 0.5651s | 1.9G | 1.90 | \\[1.80, 2.00\\] |"));
+  EXPECT_THAT(md, HasSubstr("### start-up cost"));
+  EXPECT_THAT(md, HasSubstr("| serial | m | &lt;0.1 | - |")) << md;
+  EXPECT_THAT(md, Not(HasSubstr("-0.0")));
+}
+
+TEST(summary_markdown, text_from_reports_cannot_become_markup) {
+  bench::report report;
+  report.results = {aggregate("serial", "reference", 1, 1e9, 1.0), aggregate("threads", "backend", 2, 1.9e9, 1.9)};
+  report.results[1].backend = "<script>alert(1)</script>|x";
+  report.results[1].status = "failed";
+  report.results[1].error = "worker 1 crashed\n@octocat see [here](https://evil.example) *now*";
+  const auto tables = cli::summary_tables(report, one_size_suite());
+  const std::string md = cli::summary_markdown("h", tables, {"# not a heading\nnext line"});
+  EXPECT_THAT(md, Not(HasSubstr("<script>")));
+  EXPECT_THAT(md, HasSubstr("&lt;script&gt;alert(1)&lt;/script&gt;\\|x"));
+  EXPECT_THAT(
+      md, HasSubstr("failed: worker 1 crashed @&#8203;octocat see \\[here\\](https:&#8203;//evil.example) \\*now\\*"));
+  EXPECT_THAT(md, HasSubstr("- \\# not a heading next line\n"));
+  // Each table row stays one line with as many cells as the header.
+  std::istringstream in(md);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] != '|') continue;
+    std::size_t pipes = 0;
+    for (std::size_t i = 0; i < line.size(); ++i)
+      if (line[i] == '|' && (i == 0 || line[i - 1] != '\\')) ++pipes;
+    EXPECT_EQ(pipes, 11u) << line;
+  }
 }
 
 }  // namespace

@@ -402,7 +402,7 @@ void markdown_safe(const fs::path& d, const outcome& r) {
   EXPECT_EQ(md.find(" <img"), std::string::npos) << md;
   EXPECT_EQ(md.find("[l](http"), std::string::npos) << md;
   EXPECT_EQ(md.find("@octocat"), std::string::npos) << md;
-  EXPECT_THAT(md, HasSubstr("\\[l\\](http://x)")) << md;
+  EXPECT_THAT(md, HasSubstr("\\[l\\](http:")) << md;
 }
 
 std::vector<catalogue_case> catalogue() {
@@ -729,7 +729,7 @@ std::vector<catalogue_case> catalogue() {
        [](const fs::path& d, const outcome&) { EXPECT_FALSE(fs::exists(fs::symlink_status(d / "-"))); }},
       {"markdown_to_stdout_escaped",
        "`compare --markdown -` with report cells holding a newline, `::error::`, an escape, HTML, a link, an @mention",
-       "escaped as in the file: no line of its own, no escape byte, no tag, link or mention", 0, "\\<img",
+       "escaped as in the file: no line of its own, no escape byte, no tag, link or mention", 0, "&lt;img",
        "{bin} compare {dir}/base {dir}/cur --threshold 99 --markdown -",
        [](const fs::path& d) {
          tiny_report(d, "base");

@@ -1,8 +1,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <limits>
@@ -14,6 +17,7 @@
 
 #include "core/errors.hpp"
 #include "reports/csv.hpp"
+#include "reports/markdown_text.hpp"
 #include "reports/report_columns.hpp"
 #include "reports/report_reader.hpp"
 #include "reports/report_writer.hpp"
@@ -466,6 +470,59 @@ TEST(schema_doc, matches_the_writers_columns) {
   // And the header the writer actually emits.
   const std::string header = reports::to_csv(std::vector<bench::result_row>{}).substr(0, 60);
   EXPECT_EQ(header.rfind("schema_version,kernel,kernel_version,params,", 0), 0u) << header;
+}
+
+}  // namespace
+
+namespace {
+
+TEST(markdown_text, report_text_cannot_become_markup) {
+  using parbench::reports::markdown_line;
+  using parbench::reports::markdown_text;
+  EXPECT_EQ(markdown_text("<img src=x onerror=alert(1)>"), "&lt;img src=x onerror=alert(1)&gt;");
+  EXPECT_EQ(markdown_text("a|b\nc\r\td"), "a\\|b c  d") << "one cell, one line";
+  EXPECT_EQ(markdown_text("@octocat"), "@&#8203;octocat");
+  EXPECT_EQ(markdown_text("see https://x.example or www.x.example"),
+            "see https:&#8203;//x.example or www&#8203;.x.example");
+  EXPECT_EQ(markdown_text("[a](b) *c* _d_ `e` ~f~ #g !h \\"),
+            "\\[a\\](b) \\*c\\* \\_d\\_ \\`e\\` \\~f\\~ \\#g !h \\\\");
+  EXPECT_EQ(markdown_text("&amp;"), "&amp;amp;");
+  EXPECT_EQ(markdown_text("1.00"), "1.00") << "numbers in cells unchanged";
+  EXPECT_EQ(markdown_text("-"), "-");
+  EXPECT_EQ(markdown_line("- item"), "\\- item");
+  EXPECT_EQ(markdown_line("12. item"), "\\12. item");
+  EXPECT_EQ(markdown_line("1.5 s"), "1.5 s");
+  EXPECT_EQ(markdown_line("=="), "==") << "only a lone = with a space or at the end";
+}
+
+}  // namespace
+
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(report_writer, summary_md_is_written_with_the_report_and_never_through_a_link) {
+  const fs::path dir = fs::temp_directory_path() / ("parbench_summary_md_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  parbench::bench::report report;
+  const nlohmann::json meta = {{"schema_version", 3}};
+  parbench::reports::write_report(dir, report, meta, "# summary\n");
+  std::ifstream in(dir / "summary.md");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "# summary\n");
+  EXPECT_TRUE(fs::exists(dir / "metadata.json"));
+
+  // A link planted at summary.md: refused before any file is replaced, the link's target intact.
+  const fs::path victim = dir / "victim.txt";
+  std::ofstream(victim) << "keep";
+  fs::remove(dir / "summary.md");
+  fs::create_symlink(victim, dir / "summary.md");
+  EXPECT_THROW(parbench::reports::write_report(dir, report, meta, "# other\n"), parbench::report_error);
+  std::ifstream v(victim);
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(v)), std::istreambuf_iterator<char>()), "keep");
+  EXPECT_THROW(parbench::reports::prepare_report_dir(dir), parbench::report_error) << "checked before measuring";
+  fs::remove_all(dir);
 }
 
 }  // namespace

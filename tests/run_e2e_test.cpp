@@ -137,7 +137,8 @@ TEST(run_e2e, tiny_suite_writes_a_complete_report) {
   const auto overhead = parbench::reports::read_overhead((out / "overhead.csv").string());
   EXPECT_EQ(overhead.size(), 1 + 2 * (backends.size() - 1));
   const auto be = parbench::reports::read_break_even((out / "break_even.csv").string());
-  EXPECT_EQ(be.size(), 2 * (backends.size() - 1));
+  EXPECT_EQ(be.size(), backends.size() - 1) << "W = 2 only: break-even is defined for W >= 2";
+  for (const auto& b : be) EXPECT_EQ(b.workers, 2u);
 
   const auto meta = nlohmann::json::parse(slurp(out / "metadata.json"));
   EXPECT_EQ(meta.at("schema_version"), parbench::bench::schema_version);
@@ -152,6 +153,29 @@ TEST(run_e2e, tiny_suite_writes_a_complete_report) {
   EXPECT_FALSE(meta.at("libraries").at("fmt").get<std::string>().empty());
   EXPECT_FALSE(meta.at("build").at("type").get<std::string>().empty());
   EXPECT_EQ(meta.at("suite").at("repetitions"), 2);
+  EXPECT_EQ(meta.at("suite").at("backends"), nlohmann::json::array({"all"}));
+  for (const auto& b : backends) {
+    const auto& style = meta.at("backend_styles").at(b);
+    EXPECT_EQ(style.at("colour").get<std::string>().size(), 7u) << b;
+    EXPECT_FALSE(style.at("marker").get<std::string>().empty()) << b;
+  }
+  EXPECT_EQ(meta.at("backend_styles").at("threads"), nlohmann::json({{"colour", "#1f77b4"}, {"marker", "s"}}));
+  EXPECT_EQ(meta.at("timer").at("clock"), "std::chrono::steady_clock");
+  EXPECT_GT(meta.at("timer").at("resolution_ns").get<double>(), 0.0);
+  EXPECT_EQ(meta.at("measurement").at("repetitions"), 2);
+  EXPECT_FALSE(meta.at("measurement").at("warmup").get<std::string>().empty());
+  EXPECT_FALSE(meta.at("measurement").at("order").get<std::string>().empty());
+  EXPECT_EQ(meta.at("measurement").at("min_time_s"), 0.0);
+  EXPECT_EQ(meta.at("measurement").at("timeout_s"), 60.0);
+  ASSERT_TRUE(meta.at("warnings").is_array());
+  for (const auto& w : meta.at("warnings")) EXPECT_THAT(r.output, HasSubstr(w.get<std::string>()));
+
+  const std::string md = slurp(out / "summary.md");
+  EXPECT_EQ(md.rfind("# parbench ", 0), 0u) << md;
+  EXPECT_THAT(md, HasSubstr("| backend | schedule | W | time |"));
+  EXPECT_THAT(md, HasSubstr("### break-even size"));
+  EXPECT_THAT(md, HasSubstr("### start-up cost"));
+  EXPECT_THAT(r.output, HasSubstr("metadata.json, summary.md, benchmark.json)"));
 
   const auto gb = nlohmann::json::parse(slurp(out / "benchmark.json"));
   EXPECT_FALSE(gb.at("benchmarks").empty());
@@ -171,6 +195,9 @@ TEST(run_e2e, benchmark_json_is_read_by_google_benchmarks_compare_py) {
     ASSERT_EQ(r.exit_code, 0) << r.output;
   }
   const auto gb = nlohmann::json::parse(slurp(tmp.path() / "2" / "benchmark.json"));
+  EXPECT_EQ(nlohmann::json::parse(slurp(tmp.path() / "2" / "metadata.json")).at("suite").at("backends"),
+            nlohmann::json::array({"serial", "threads", "fork"}))
+      << "--backend's list as names, not one string";
   int fork_rows = 0;
   for (const auto& b : gb.at("benchmarks")) {
     const std::string name = b.at("name");

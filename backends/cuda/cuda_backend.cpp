@@ -50,6 +50,7 @@ class cuda_backend final : public backend {
 
   backend_abilities abilities() const override {
     backend_abilities a;
+    a.style = backend_style{"#bcbd22", "p"};
     a.schedules = {{"grid-stride", "one grid-stride kernel over the chunks' slices on GPU 0", false, true}};
     a.honours_subranges = true;
     a.nestable = false;

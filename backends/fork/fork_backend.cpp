@@ -18,7 +18,11 @@ class fork_backend final : public backend {
     return "fork(): W child processes, results through pipes; static split or a task queue";
   }
   std::string_view mechanism() const noexcept override { return "fork + pipe + waitpid"; }
-  backend_abilities abilities() const override { return process::process_abilities(); }
+  backend_abilities abilities() const override {
+    backend_abilities a = process::process_abilities();
+    a.style = backend_style{"#ff7f0e", "P"};
+    return a;
+  }
 
   run_result run(const run_request& request) override {
     const process::process_plan plan = process::plan_for(request, name());

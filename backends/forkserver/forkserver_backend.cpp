@@ -17,7 +17,11 @@ class forkserver_backend final : public backend {
            "queue";
   }
   std::string_view mechanism() const noexcept override { return "forkserver request"; }
-  backend_abilities abilities() const override { return process::process_abilities(); }
+  backend_abilities abilities() const override {
+    backend_abilities a = process::process_abilities();
+    a.style = backend_style{"#e377c2", "*"};
+    return a;
+  }
 
   run_result run(const run_request& request) override {
     const process::process_plan plan = process::plan_for(request, name());

@@ -393,6 +393,7 @@ class mpi_backend final : public backend {
   backend_abilities abilities() const override {
     static const std::vector<schedule_option> schedules = default_inner_schedules();
     backend_abilities a;
+    a.style = backend_style{"#17becf", "h"};
     a.schedules = schedules;
     a.schedules_of_inner = true;
     a.honours_subranges = true;

@@ -92,6 +92,7 @@ class openmp_backend final : public backend {
   std::string_view mechanism() const noexcept override { return "OpenMP parallel region"; }
   backend_abilities abilities() const override {
     backend_abilities a;
+    a.style = backend_style{"#d62728", "^"};
     a.schedules = {
         {"static", "schedule(static): one contiguous block per thread; static:N deals N-chunk blocks round-robin", true,
          true},

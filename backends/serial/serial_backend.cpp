@@ -14,6 +14,7 @@ class serial_backend final : public backend {
   std::string_view mechanism() const noexcept override { return "function call"; }
   backend_abilities abilities() const override {
     backend_abilities a;
+    a.style = backend_style{"#4d4d4d", "o"};
     a.schedules = {{"static", "every chunk in order on the calling thread", false, true}};
     a.nestable = true;
     a.exact_workers = false;  // always the calling thread alone

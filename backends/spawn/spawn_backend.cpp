@@ -23,7 +23,11 @@ class spawn_backend final : public backend {
     return "posix_spawn of parbench itself in a worker mode, results through pipes; static split or a task queue";
   }
   std::string_view mechanism() const noexcept override { return "posix_spawn + pipe"; }
-  backend_abilities abilities() const override { return process::process_abilities(); }
+  backend_abilities abilities() const override {
+    backend_abilities a = process::process_abilities();
+    a.style = backend_style{"#8c564b", "X"};
+    return a;
+  }
 
   availability probe() const override {
     const auto exe = process::worker_executable();

@@ -63,6 +63,7 @@ class stdpar_backend final : public backend {
 
   backend_abilities abilities() const override {
     backend_abilities a;
+    a.style = backend_style{"#9467bd", "v"};
     a.schedules = {{"par", "std::execution::par: the library splits the chunks among its threads", false, false}};
     a.honours_subranges = true;
     a.nestable = false;

@@ -27,6 +27,7 @@ class tbb_backend final : public backend {
   std::string_view mechanism() const noexcept override { return "TBB arena dispatch"; }
   backend_abilities abilities() const override {
     backend_abilities a;
+    a.style = backend_style{"#2ca02c", "D"};
     a.schedules = {
         {"auto", "auto_partitioner: TBB splits further where work is stolen (grain 1 chunk)", false, false},
         {"simple", "simple_partitioner: splits down to N chunks per task (default 1)", true, false},

@@ -64,6 +64,7 @@ class threads_backend final : public backend {
   std::string_view mechanism() const noexcept override { return "std::thread create + join"; }
   backend_abilities abilities() const override {
     backend_abilities a;
+    a.style = backend_style{"#1f77b4", "s"};
     a.schedules = {
         {"static", "worker w of W runs the w-th contiguous block of chunks", false, true},
         {"dynamic", "a shared atomic counter: each idle worker takes the next N chunks (default 1)", true, false},
