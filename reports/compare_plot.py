@@ -113,7 +113,11 @@ def write_bytes(path, content):
 
 # The markdown format_markdown() writes, as HTML: headings, paragraphs, pipe tables, "- " lists
 # and the <details><summary> fold parbench itself writes; **strong**, `code` and backslash
-# escapes inline. Everything else is text (escaped).
+# escapes and the character references markdown_text() writes inline. Everything else is text
+# (escaped).
+
+ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});")
+
 
 def inline(text):
     out, strong, code, i = [], False, False, 0
@@ -122,6 +126,12 @@ def inline(text):
         if ch == "\\" and i + 1 < len(text) and not code:
             out.append(esc(text[i + 1]))
             i += 2
+            continue
+        entity = ENTITY.match(text, i) if ch == "&" and not code else None
+        if entity:
+            # markdown_text() writes < > & and a zero-width space as entities: the same in HTML.
+            out.append(entity.group(0))
+            i = entity.end()
             continue
         if ch == "`":
             out.append("</code>" if code else "<code>")
