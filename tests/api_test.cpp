@@ -96,7 +96,8 @@ TEST(api, its_kernel_gets_report_rows_like_a_built_in_one) {
   int rows = 0;
   std::getline(lines, line);  // header
   while (std::getline(lines, line)) {
-    EXPECT_EQ(line.rfind(fmt::format("{},histogram,1,", parbench::bench::schema_version), 0), 0u) << line;  // schema, kernel, kernel version
+    EXPECT_EQ(line.rfind(fmt::format("{},histogram,1,", parbench::bench::schema_version), 0), 0u)
+        << line;  // schema, kernel, kernel version
     if (line.find(",raw,") != std::string::npos && line.find(",ok,") != std::string::npos) ++rows;
   }
   EXPECT_EQ(rows, 5 * 2);  // serial W=1, threads and spawn W=1,2: 5 configurations x 2 repetitions, all ok

@@ -71,7 +71,9 @@ TEST(conditions, a_probe_reads_this_machine) {
   EXPECT_GE(*c.load1_start, 0.0);
 }
 
-reports::measurement_conditions quiet() { return {{0.02, 0.03, 0.02}, {0.0, 0.0, 0.0}, {0.1, 0.2, 0.1}, {1.9, 2.0, 1.95}}; }
+reports::measurement_conditions quiet() {
+  return {{0.02, 0.03, 0.02}, {0.0, 0.0, 0.0}, {0.1, 0.2, 0.1}, {1.9, 2.0, 1.95}};
+}
 
 TEST(compare_conditions, alike_sides_say_nothing) {
   EXPECT_EQ(reports::compare_conditions(quiet(), quiet()).text, "");
@@ -133,8 +135,8 @@ TEST(compare_conditions, a_verdict_under_badly_different_conditions_says_so) {
 TEST(conditions, a_run_records_them_per_repetition) {
   const fs::path dir = fs::temp_directory_path() / ("parbench-conditions-" + std::to_string(::getpid()));
   fs::remove_all(dir);
-  const auto run = test::run_parbench("run -b serial,threads -w 2 -n 1e6 -r 3 --no-overhead --no-break-even --quiet --out '" +
-                                      dir.string() + "'");
+  const auto run = test::run_parbench(
+      "run -b serial,threads -w 2 -n 1e6 -r 3 --no-overhead --no-break-even --quiet --out '" + dir.string() + "'");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const auto in = reports::read_compare_input(dir);
   ASSERT_FALSE(in.sets.empty());
