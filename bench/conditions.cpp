@@ -74,7 +74,8 @@ repetition_conditions conditions_probe::finish(double own_cpu_s) const {
   const auto end = parse_proc_stat(slurp("/proc/stat"), static_cast<double>(::sysconf(_SC_CLK_TCK)));
   const long online = ::sysconf(_SC_NPROCESSORS_ONLN);
   repetition_conditions c;
-  if (start_ && end && online > 0) c = conditions_between(*start_, *end, own_cpu_s, elapsed, static_cast<unsigned>(online));
+  if (start_ && end && online > 0)
+    c = conditions_between(*start_, *end, own_cpu_s, elapsed, static_cast<unsigned>(online));
   c.load1_start = load1_;
   return c;
 }

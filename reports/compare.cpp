@@ -264,8 +264,9 @@ comparison compare_sets(const std::vector<sample_set>& baseline, const std::vect
     if (!seen.text.empty()) {
       ++measured_differently;
       const bool judged = r.result == verdict::regressed || r.result == verdict::improved;
-      notes.push_back(fmt::format("{}: {}", seen.badly && judged ? "verdict made under conditions that differ badly"
-                                                                  : "measured under different conditions",
+      notes.push_back(fmt::format("{}: {}",
+                                  seen.badly && judged ? "verdict made under conditions that differ badly"
+                                                       : "measured under different conditions",
                                   seen.text));
     }
     r.note = fmt::format("{}", fmt::join(notes, "; "));
@@ -346,9 +347,10 @@ std::vector<std::string> check_comparable(const compare_input& baseline, const c
   for (const auto& key : libraries) warn_if_differs(key);
   // Measurement conditions of the whole run (per repetition: compare_conditions).
   if (const std::string b = meta(baseline, "machine.governor"), c = meta(current, "machine.governor"); b != c)
-    warnings.push_back(fmt::format("the CPU frequency governor differs: '{}' (baseline) vs '{}' (current); "
-                                   "frequency scaling can change throughput by itself",
-                                   b, c));
+    warnings.push_back(
+        fmt::format("the CPU frequency governor differs: '{}' (baseline) vs '{}' (current); "
+                    "frequency scaling can change throughput by itself",
+                    b, c));
   const auto load_per_cpu = [](const compare_input& in) -> std::optional<double> {
     // "[1.5,0.7,0.3]": the 1-minute load average when the run started, per logical CPU.
     const std::string load = meta(in, "machine.load_average_start");
@@ -361,9 +363,10 @@ std::vector<std::string> check_comparable(const compare_input& baseline, const c
     return l / n;
   };
   if (const auto b = load_per_cpu(baseline), c = load_per_cpu(current); b && c && std::abs(*c - *b) >= 0.5)
-    warnings.push_back(fmt::format("the load at the start differs: {:.2f} (baseline) vs {:.2f} (current) per CPU; "
-                                   "other work competed for the cores on one side",
-                                   *b, *c));
+    warnings.push_back(
+        fmt::format("the load at the start differs: {:.2f} (baseline) vs {:.2f} (current) per CPU; "
+                    "other work competed for the cores on one side",
+                    *b, *c));
   return warnings;
 }
 

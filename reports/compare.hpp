@@ -47,9 +47,9 @@ struct measurement_conditions {
 struct sample_set {
   config_key key;
   std::vector<double> throughput;
-  std::size_t failed = 0;        ///< raw rows with status=failed (excluded from `throughput`)
-  std::string error;             ///< the first failed row's error, where the report has the column
-  std::vector<double> wall_s;    ///< seconds of each ok repetition (per iteration; empty if unknown)
+  std::size_t failed = 0;      ///< raw rows with status=failed (excluded from `throughput`)
+  std::string error;           ///< the first failed row's error, where the report has the column
+  std::vector<double> wall_s;  ///< seconds of each ok repetition (per iteration; empty if unknown)
   measurement_conditions conditions;
   double min_time_s = 0;         ///< the run's --min-time: each repetition lasted at least this long
   std::string unit = "samples";  ///< the kernel's unit of work

@@ -13,8 +13,8 @@ namespace parbench::reports {
 /// Limits on the difference of the sides' medians. `differ`: worth a warning; `badly`: the
 /// difference alone can move throughput by more than a typical threshold.
 struct condition_limits {
-  double other_cpu_differ = 0.15, other_cpu_badly = 0.30;  ///< absolute, share of the machine
-  double steal_differ = 0.05, steal_badly = 0.15;          ///< absolute, share of the machine
+  double other_cpu_differ = 0.15, other_cpu_badly = 0.30;        ///< absolute, share of the machine
+  double steal_differ = 0.05, steal_badly = 0.15;                ///< absolute, share of the machine
   double cpu_per_wall_differ = 0.20, cpu_per_wall_badly = 0.35;  ///< relative change
   double load1_differ = 1.0;                                     ///< absolute; never `badly`
 };
