@@ -270,13 +270,9 @@ def legend_outside(ax, fontsize=8):
 def refuse_unsafe_target(path):
     """os.replace would replace a link or device planted at the path: refused (exit 4)."""
     try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return
-    if not stat.S_ISREG(st.st_mode):
-        kind = "a symbolic link, which parbench does not write through" if stat.S_ISLNK(st.st_mode) else \
-            "not a regular file"
-        fail(EXIT_IO, "cannot write %s: it is %s; remove it or choose another folder" % (path, kind))
+        html_report.refuse_unsafe_target(path)
+    except OSError as e:
+        fail(EXIT_IO, "cannot write %s: %s" % (path, e))
 
 
 def save(fig, out_dir, name):
