@@ -1,6 +1,9 @@
 #include "core/signals.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/syscall.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
@@ -16,8 +19,8 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -72,20 +75,85 @@ void say(const std::string& text) {
   }
 }
 
-// SIGKILL for every direct child of every thread of this process. Children inherit the
-// blocked interrupt signals, so they would not stop on their own; the dead children are
-// reaped by init (or a subreaper) once this process is gone.
-void kill_children() {
+// The threads whose children an interrupt kills: the main thread always, and every thread
+// that forked (pthread_atfork) or said it starts children (note_child_creator). Reading the
+// children of only these, not of every thread, keeps the cleanup to a few system calls: with
+// 1024 busy worker threads on 2 cores this thread gets about 1/500 of a core, and a scan of
+// every thread's children file took 3 s there. A creator that has exited hands its children
+// to the first live thread, the main thread, so none is missed.
+constexpr int max_creators = 64;
+std::atomic<pid_t> creators[max_creators];
+std::atomic<int> creator_count{0};
+std::atomic<bool> creators_overflowed{false};
+
+pid_t this_thread_id() noexcept { return static_cast<pid_t>(::syscall(SYS_gettid)); }
+
+void note_creator(pid_t tid) noexcept {
+  const int n = std::min(creator_count.load(std::memory_order_acquire), max_creators);
+  for (int i = 0; i < n; ++i)
+    if (creators[i].load(std::memory_order_relaxed) == tid) return;
+  const int slot = creator_count.fetch_add(1, std::memory_order_acq_rel);
+  if (slot >= max_creators) {
+    creators_overflowed.store(true, std::memory_order_release);
+    return;
+  }
+  creators[slot].store(tid, std::memory_order_release);
+}
+
+void note_forking_thread() noexcept { note_creator(this_thread_id()); }
+
+// SIGKILLs the children listed in /proc/self/task/<tid>/children (ids separated by spaces).
+// Returns false when the file cannot be read (the thread has exited).
+bool kill_children_of(pid_t tid) noexcept {
+  char path[64];
+  *fmt::format_to_n(path, sizeof path - 1, "/proc/self/task/{}/children", tid).out = '\0';
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char text[4096];
+  long pid = 0;
+  const auto kill_pending = [&pid] {
+    if (pid > 0 && pid <= INT_MAX) ::kill(static_cast<pid_t>(pid), SIGKILL);
+    pid = 0;
+  };
+  ssize_t n = 0;
+  while ((n = ::read(fd, text, sizeof text)) > 0) {
+    for (ssize_t i = 0; i < n; ++i) {
+      if (text[i] >= '0' && text[i] <= '9')
+        pid = pid * 10 + (text[i] - '0');  // a number cut by one read continues in the next
+      else
+        kill_pending();
+    }
+  }
+  kill_pending();
+  ::close(fd);
+  return true;
+}
+
+// Every thread's children, for when the creators are not all known (more than fit the list).
+void kill_children_of_every_thread() {
   DIR* tasks = ::opendir("/proc/self/task");
   if (tasks == nullptr) return;
   while (const dirent* task = ::readdir(tasks)) {
-    if (task->d_name[0] == '.') continue;
-    std::ifstream children(fmt::format("/proc/self/task/{}/children", task->d_name));
-    long pid = 0;
-    while (children >> pid)
-      if (pid > 0 && pid <= INT_MAX) ::kill(static_cast<pid_t>(pid), SIGKILL);
+    char* end = nullptr;
+    const long tid = std::strtol(task->d_name, &end, 10);
+    if (end != task->d_name && *end == '\0' && tid > 0 && tid <= INT_MAX) kill_children_of(static_cast<pid_t>(tid));
   }
   ::closedir(tasks);
+}
+
+// SIGKILL for every direct child of this process. Children inherit the blocked interrupt
+// signals, so they would not stop on their own; the dead children are reaped by init (or a
+// subreaper) once this process is gone.
+void kill_children() {
+  if (creators_overflowed.load(std::memory_order_acquire) || !kill_children_of(::getpid())) {
+    kill_children_of_every_thread();
+    return;
+  }
+  const int n = std::min(creator_count.load(std::memory_order_acquire), max_creators);
+  for (int i = 0; i < n; ++i) {
+    const pid_t tid = creators[i].load(std::memory_order_acquire);
+    if (tid > 0 && tid != ::getpid()) kill_children_of(tid);
+  }
 }
 
 // Waits for critical sections, then runs the cleanup actions and kills the children.
@@ -126,7 +194,28 @@ std::unique_lock<std::mutex> stop_everything() {
   ::_exit(static_cast<int>(exit_code::run_failed));
 }
 
+// Asks for a short time slice (0.1 ms instead of about 3). Since Linux 6.12 the scheduler
+// lets a woken thread with a shorter slice run first, which halves the time from a signal
+// to the watcher running when 1024 busy threads share 2 cores (0.6-0.8 s to 0.3-0.5 s for
+// threads at W = 1024). It changes no priority, needs no privilege, and older kernels ignore it.
+void ask_for_short_slice() noexcept {
+  // struct sched_attr of <linux/sched/types.h> (its first version), which cannot be included
+  // together with glibc's <sched.h>.
+  struct {
+    std::uint32_t size, sched_policy;
+    std::uint64_t sched_flags;
+    std::int32_t sched_nice;
+    std::uint32_t sched_priority;
+    std::uint64_t sched_runtime, sched_deadline, sched_period;
+  } attr{};
+  attr.size = sizeof attr;
+  attr.sched_policy = SCHED_OTHER;
+  attr.sched_runtime = 100'000;  // ns
+  (void)::syscall(SYS_sched_setattr, 0, &attr, 0U);
+}
+
 void watch() {
+  ask_for_short_slice();
   watcher_state& s = state();
   while (true) {
     int timeout_ms = -1;
@@ -172,8 +261,11 @@ void install() {
   s.wake_fd = ::eventfd(0, EFD_CLOEXEC);
   if (s.signal_fd < 0 || s.wake_fd < 0)
     throw run_error(fmt::format("cannot set up interrupt handling: {}", std::strerror(errno)));
+  ::pthread_atfork(nullptr, note_forking_thread, nullptr);
   std::thread(watch).detach();
 }
+
+void note_child_creator() noexcept { note_creator(this_thread_id()); }
 
 bool installed() noexcept { return installed_flag; }
 

@@ -5,7 +5,8 @@
 // the watcher waits for running critical sections (a report being renamed into place),
 // runs the registered cleanup actions newest first (remove temporary files, the lock
 // file, the process group of a helper program: core/subprocess.hpp), kills this process's
-// child processes (workers and the forkserver: they inherit the blocked signals) and ends
+// child processes (workers and the forkserver: they inherit the blocked signals; see
+// note_child_creator) and ends
 // the process by the same signal with its default action, so the exit status is 128+N (130
 // for SIGINT, 143 for SIGTERM).
 
@@ -20,6 +21,12 @@ namespace parbench::signals {
 /// worker mode has been handled and before any thread pool or child process is started.
 /// Later calls do nothing.
 void install();
+
+/// Declares that the calling thread starts child processes other than by fork() (which is
+/// noticed by itself), for example by posix_spawn, so that an interrupt kills them too.
+/// Children of the main thread are always killed; call this from any other thread that
+/// starts children. Cheap after the first call from a thread.
+void note_child_creator() noexcept;
 
 /// True once install() has run in this process.
 [[nodiscard]] bool installed() noexcept;

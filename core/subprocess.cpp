@@ -95,6 +95,7 @@ pid_t start(const std::vector<std::string>& args, int out_fd, int err_fd) {
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
   pid_t pid = -1;
   const bool search = args[0].find('/') == std::string::npos;
+  signals::note_child_creator();  // posix_spawn does not run the fork handlers
   const int rc = search ? ::posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), environ)
                         : ::posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);

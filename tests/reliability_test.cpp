@@ -143,6 +143,30 @@ std::vector<pid_t> children_of(pid_t pid) {
   return out;
 }
 
+// Threads of process `pid`.
+std::size_t threads_of(pid_t pid) {
+  std::size_t n = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(fmt::format("/proc/{}/task", pid), ec), end; !ec && it != end; it.increment(ec)) ++n;
+  return n;
+}
+
+// CPU seconds (user + system) process `pid` has used, all its threads together.
+double cpu_seconds_of(pid_t pid) {
+  std::ifstream in(fmt::format("/proc/{}/stat", pid));
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto after_name = stat.rfind(')');  // the command name may hold spaces
+  if (after_name == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(after_name + 2));
+  std::string field;
+  unsigned long long user = 0, system = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {  // state is field 3, utime 14, stime 15
+    if (i == 14) user = std::stoull(field);
+    if (i == 15) system = std::stoull(field);
+  }
+  return static_cast<double>(user + system) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
   const auto end = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < end) {
@@ -290,6 +314,8 @@ struct catalogue_case {
   std::size_t signal_at = 2;       ///< the signal waits for this many children of parbench
   bool signal_forkserver = false;  ///< the signal goes to the forkserver once it runs workers
   bool needs_matplotlib = false;   ///< skipped where /usr/bin/python3 cannot import matplotlib
+  std::size_t signal_at_threads = 0;  ///< the signal also waits for this many threads of parbench,
+                                      ///< and for them to have computed for 2 CPU-seconds
 };
 
 // What ctest and failure messages show for a case (instead of its bytes).
@@ -1043,6 +1069,40 @@ std::vector<catalogue_case> catalogue() {
        SIGINT,
        "",
        1025},
+      // The watcher thread competes with 1024 busy threads for 2 cores: it kills the children
+      // of the threads that made any, not of every thread (core/signals.cpp).
+      {"sigterm_1024_busy_threads",
+       "SIGTERM once `pi -b threads -w 1024` runs all its threads",
+       "parbench gone within 1.5 s (it took 4 to 19 s)",
+       143,
+       "interrupted by SIGTERM",
+       "{bin} pi -b threads -w 1024 -n 1e13",
+       nullptr,
+       ends_within_after_signal(1.5),
+       false,
+       {},
+       SIGTERM,
+       "",
+       0,
+       false,
+       false,
+       1025},
+      {"sigterm_1024_busy_openmp_threads",
+       "SIGTERM once `pi -b openmp -w 1024` runs all its threads",
+       "parbench gone within 1.5 s (it took 5 s and more)",
+       143,
+       "interrupted by SIGTERM",
+       "{bin} pi -b openmp -w 1024 -n 1e13",
+       nullptr,
+       ends_within_after_signal(1.5),
+       false,
+       {},
+       SIGTERM,
+       "openmp",
+       0,
+       false,
+       false,
+       1025},
       {"second_run_same_out", "a second `run` into the folder of a running one", "the second fails at once", 4,
        "is in use by another parbench run", std::string(tiny_run) + " --out {dir}/r"},
   };
@@ -1108,8 +1168,14 @@ TEST_P(catalogue_test, exits_with_the_documented_code_and_message) {
           120s);
       EXPECT_TRUE(busy) << "no forkserver workers appeared";
     } else {
-      // Interrupt once workers run (children besides the forkserver).
-      const bool busy = wait_until([&] { return children_of(child.pid()).size() >= c.signal_at; }, 120s);
+      // Interrupt once workers run (children besides the forkserver, or worker threads).
+      const bool busy = wait_until(
+          [&] {
+            return children_of(child.pid()).size() >= c.signal_at &&
+                   (c.signal_at_threads == 0 ||
+                    (threads_of(child.pid()) >= c.signal_at_threads && cpu_seconds_of(child.pid()) >= 2.0));
+          },
+          120s);
       EXPECT_TRUE(busy) << "no workers appeared";
     }
     ::kill(target, c.signal);

@@ -16,6 +16,7 @@
 #include "core/errors.hpp"
 #include "core/job_codec.hpp"
 #include "core/shared_region.hpp"
+#include "core/signals.hpp"
 #include "kernels/registry.hpp"
 
 extern char** environ;
@@ -96,6 +97,7 @@ pid_t spawn_worker(const std::string& exe, const assignment& a, int result_fd, i
   ::posix_spawnattr_setsigmask(&setup.attr, &none);
   ::posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETSIGMASK);
   pid_t pid = -1;
+  signals::note_child_creator();  // posix_spawn does not run the fork handlers
   const int rc = ::posix_spawn(&pid, exe.c_str(), &setup.actions, &setup.attr, argv.data(), environ);
   if (rc != 0)
     throw run_error(fmt::format("posix_spawn of '{}' failed: {}{}", exe, std::strerror(rc),
