@@ -309,11 +309,11 @@ struct catalogue_case {
   std::function<void(const fs::path& dir, const outcome& r)> check = nullptr;
   bool as_nobody = false;
   std::vector<std::string> env = {};
-  int signal = 0;                  ///< sent once the run has started workers (see run_case)
-  std::string backend = {};        ///< skipped where this build lacks this backend
-  std::size_t signal_at = 2;       ///< the signal waits for this many children of parbench
-  bool signal_forkserver = false;  ///< the signal goes to the forkserver once it runs workers
-  bool needs_matplotlib = false;   ///< skipped where /usr/bin/python3 cannot import matplotlib
+  int signal = 0;                     ///< sent once the run has started workers (see run_case)
+  std::string backend = {};           ///< skipped where this build lacks this backend
+  std::size_t signal_at = 2;          ///< the signal waits for this many children of parbench
+  bool signal_forkserver = false;     ///< the signal goes to the forkserver once it runs workers
+  bool needs_matplotlib = false;      ///< skipped where /usr/bin/python3 cannot import matplotlib
   std::size_t signal_at_threads = 0;  ///< the signal also waits for this many threads of parbench,
                                       ///< and for them to have computed for 2 CPU-seconds
 };
