@@ -106,7 +106,7 @@ void note_forking_thread() noexcept { note_creator(this_thread_id()); }
 // Returns false when the file cannot be read (the thread has exited).
 bool kill_children_of(pid_t tid) noexcept {
   char path[64];
-  *fmt::format_to_n(path, sizeof path - 1, "/proc/self/task/{}/children", tid).out = '\0';
+  (void)std::snprintf(path, sizeof path, "/proc/self/task/%d/children", static_cast<int>(tid));
   const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   char text[4096];
