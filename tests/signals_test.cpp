@@ -4,6 +4,7 @@
 #include "core/signals.hpp"
 
 #include <fcntl.h>
+#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -27,6 +29,8 @@
 using namespace parbench;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
+
+extern char** environ;
 
 namespace {
 
@@ -150,24 +154,21 @@ TEST(signals, a_deadline_that_ended_in_time_does_not_fire) {
 }
 
 // Children inherit the blocked interrupt signals; the watcher kills them on its way out.
-TEST(signals, children_are_killed_on_interrupt) {
+// `start` starts `sleep 30` (inside the child that installed the watcher) and returns its pid.
+void expect_children_killed_on_interrupt(const std::function<pid_t()>& start) {
   scratch_dir dir;
   const fs::path pid_file = dir.path / "grandchild.pid";
   const int status = in_child(
       [&] {
         signals::install();
-        const pid_t child = ::fork();
-        if (child == 0) {
-          ::execl("/bin/sleep", "sleep", "30", static_cast<char*>(nullptr));
-          ::_exit(127);
-        }
-        std::ofstream(pid_file) << child;
+        std::ofstream(pid_file) << start();
         ::kill(::getpid(), SIGTERM);
         std::this_thread::sleep_for(10s);
       },
       dir.path / "err");
   ASSERT_TRUE(WIFSIGNALED(status));
   const pid_t grandchild = std::stoi(slurp(pid_file));
+  ASSERT_GT(grandchild, 0);
   // Reparented to init (or a subreaper) and killed: gone, or a zombie, within a moment.
   bool gone = false;
   for (int i = 0; i < 100 && !gone; ++i) {
@@ -176,6 +177,71 @@ TEST(signals, children_are_killed_on_interrupt) {
     if (!gone) std::this_thread::sleep_for(20ms);
   }
   EXPECT_TRUE(gone) << "pid " << grandchild << " still runs";
+  if (!gone) ::kill(grandchild, SIGKILL);
+}
+
+pid_t fork_sleep() {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::execl("/bin/sleep", "sleep", "30", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  return child;
+}
+
+pid_t spawn_sleep() {
+  pid_t child = -1;
+  char* argv[] = {const_cast<char*>("sleep"), const_cast<char*>("30"), nullptr};
+  return ::posix_spawn(&child, "/bin/sleep", nullptr, nullptr, argv, environ) == 0 ? child : -1;
+}
+
+// Runs `start` on a thread of its own, which then ends (its children pass to the main thread).
+pid_t on_another_thread(const std::function<pid_t()>& start) {
+  pid_t child = -1;
+  std::thread([&] { child = start(); }).join();
+  return child;
+}
+
+TEST(signals, children_of_the_main_thread_are_killed_on_interrupt) { expect_children_killed_on_interrupt(fork_sleep); }
+
+// The watcher reads only the children of the threads that started any: fork() is noticed by
+// itself, posix_spawn callers say so.
+TEST(signals, children_forked_by_another_thread_are_killed_on_interrupt) {
+  expect_children_killed_on_interrupt([] {
+    pid_t child = -1;
+    std::atomic<bool> started{false};
+    std::thread([&] {
+      child = fork_sleep();
+      started = true;
+      std::this_thread::sleep_for(30s);  // still alive when the signal comes
+    }).detach();
+    while (!started) std::this_thread::sleep_for(1ms);
+    return child;
+  });
+}
+
+TEST(signals, children_spawned_by_a_thread_that_said_so_are_killed_on_interrupt) {
+  expect_children_killed_on_interrupt([] {
+    pid_t child = -1;
+    std::atomic<bool> started{false};
+    std::thread([&] {
+      signals::note_child_creator();
+      child = spawn_sleep();
+      started = true;
+      std::this_thread::sleep_for(30s);
+    }).detach();
+    while (!started) std::this_thread::sleep_for(1ms);
+    return child;
+  });
+}
+
+TEST(signals, children_of_a_thread_that_has_ended_are_killed_on_interrupt) {
+  expect_children_killed_on_interrupt([] {
+    return on_another_thread([] {
+      signals::note_child_creator();
+      return spawn_sleep();
+    });
+  });
 }
 
 TEST(dir_lock, second_holder_fails_naming_the_first) {
