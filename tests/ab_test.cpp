@@ -17,6 +17,7 @@
 #include "core/errors.hpp"
 #include "reports/report_reader.hpp"
 #include "tests/cli_helpers.hpp"
+#include "tests/sanitizer.hpp"
 
 namespace {
 
@@ -97,6 +98,10 @@ TEST_F(ab_command, one_binary_against_itself_writes_both_reports_and_passes) {
 // A genuinely slower B: the same binary confined to one core, so W = 2 runs at W = 1's speed.
 // 12 rounds: the whole interval must lie beyond the threshold, and one slow round of A widens it.
 TEST_F(ab_command, a_build_confined_to_one_core_is_detected_at_w_2) {
+  // A measurement of speed (W = 2 twice W = 1), which the sanitizer runtime blurs at 80 s a
+  // run; the ab code paths it takes are those of the test above.
+  if (parbench::test::under_address_sanitizer)
+    GTEST_SKIP() << "a timing test: the release test step runs it (docs/reliability.md)";
   const fs::path slow = dir_ / "one-core.sh";
   std::ofstream(slow) << "#!/bin/sh\nexec taskset -c 0 " << PARBENCH_BINARY << " \"$@\"\n";
   fs::permissions(slow, fs::perms::owner_all);
