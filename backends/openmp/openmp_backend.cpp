@@ -163,6 +163,8 @@ class openmp_backend final : public backend {
       // after the barrier every thread combines that buffer of every thread and derives the next
       // key itself (the same on every thread: exact). The buffer is reused two steps later,
       // after another barrier, so no thread can still be reading it.
+      const bool inline_static = option.name == "static";
+      const auto grain = static_cast<long long>(request.schedule.grain);
 #pragma omp parallel num_threads(threads)
       {
 #pragma omp single nowait
@@ -175,9 +177,22 @@ class openmp_backend final : public backend {
         for (std::uint32_t step = 0; step < steps; ++step) {
           padded_words& mine = step % 2 == 0 ? s.acc : s.next;
           std::copy(zero.begin(), zero.end(), mine.begin());
-#pragma omp for schedule(runtime)
-          for (long long c = first; c < last; ++c)
+          const auto one = [&](long long c) {
             if (!stop && !s.failed.load(std::memory_order_relaxed)) run_chunk(job, my_key, c, s, mine);
+          };
+          // A static schedule written out, so that the compiler computes each thread's block
+          // itself: through schedule(runtime) libgomp sets up a work share per loop, which
+          // the threads wait on every step.
+          if (inline_static && grain == 0) {
+#pragma omp for schedule(static)
+            for (long long c = first; c < last; ++c) one(c);
+          } else if (inline_static) {
+#pragma omp for schedule(static, grain)
+            for (long long c = first; c < last; ++c) one(c);
+          } else {
+#pragma omp for schedule(runtime)
+            for (long long c = first; c < last; ++c) one(c);
+          }
           std::copy(zero.begin(), zero.end(), total.begin());
           for (auto& t : state) {
             stop = stop || t.failed.load(std::memory_order_acquire);
