@@ -100,8 +100,6 @@ void note_creator(pid_t tid) noexcept {
   creators[slot].store(tid, std::memory_order_release);
 }
 
-void note_forking_thread() noexcept { note_creator(this_thread_id()); }
-
 // SIGKILLs the children listed in /proc/self/task/<tid>/children (ids separated by spaces).
 // Returns false when the file cannot be read (the thread has exited).
 bool kill_children_of(pid_t tid) noexcept {
@@ -261,7 +259,7 @@ void install() {
   s.wake_fd = ::eventfd(0, EFD_CLOEXEC);
   if (s.signal_fd < 0 || s.wake_fd < 0)
     throw run_error(fmt::format("cannot set up interrupt handling: {}", std::strerror(errno)));
-  ::pthread_atfork(nullptr, note_forking_thread, nullptr);
+  ::pthread_atfork(nullptr, note_child_creator, nullptr);  // in the parent, after each fork()
   std::thread(watch).detach();
 }
 
