@@ -12,9 +12,10 @@ namespace parbench::bench {
 
 /// Version of the CSV schemas (the `schema_version` column): the one source of it in the
 /// code; bump on any column change. Readers also accept `oldest_schema_version`.
-inline constexpr int schema_version = 4;
+inline constexpr int schema_version = 5;
 /// Schema 1 (pi only; `samples`, `hits`, `samples_per_s`, no `schedule`) is still read, and
-/// schema 2 (schema 3 without `steps` and the sync_per_step columns).
+/// schema 2 (schema 3 without `steps` and the sync_per_step columns), 3 (4 without the
+/// conditions columns) and 4 (5 without `pinning`, read as "none").
 inline constexpr int oldest_schema_version = 1;
 
 /// One row of results.csv: a counted repetition (row_type "raw") or the aggregate of a
@@ -31,6 +32,7 @@ struct result_row {
   std::string backend;
   std::string kind;      ///< backend | peer | reference
   std::string schedule;  ///< the backend's schedule, e.g. "static", "dynamic:4"
+  std::string pinning = "none";  ///< none | compact | spread (--pin; schema 5)
   std::string scaling;   ///< strong | weak
   unsigned workers = 1;
   std::optional<unsigned> workers_used;  ///< distinct workers that ran chunks (raw rows)

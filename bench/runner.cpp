@@ -62,12 +62,14 @@ std::shared_ptr<const kernel_job> job_for(const suite& s, const planned_kernel& 
   return k.definition->make_job(job_spec{std::string(k.definition->name()), size, s.seed, k.params});
 }
 
-run_request request_for(const suite& s, std::shared_ptr<const kernel_job> job, unsigned workers,
+run_request request_for(const run_plan& plan, std::shared_ptr<const kernel_job> job, unsigned workers,
                         const parbench::schedule& sched, bool b_nests) {
+  const suite& s = plan.settings;
   run_request r;
   r.job = std::move(job);
   r.workers = workers;
   r.schedule = sched;
+  if (const auto it = plan.pinning.find(workers); it != plan.pinning.end()) r.pinning = it->second;
   if (b_nests) r.inner = s.inner;
   r.timeout = std::chrono::milliseconds(static_cast<long long>(s.timeout_s * 1000));
   return r;
@@ -175,9 +177,10 @@ std::vector<parbench::schedule> schedules_for(const backend& outer, const std::s
 
 }  // namespace
 
-run_plan make_plan(const suite& settings, unsigned online_cpus) {
+run_plan make_plan(const suite& settings, const bench::topology& machine) {
   run_plan plan;
   plan.settings = settings;
+  plan.topology = machine;
   if (settings.samples.empty()) throw usage_error("the suite has no sample sizes; pass --samples");
   if (settings.repetitions < 1) throw usage_error("--repetitions must be at least 1");
   if (settings.kernels.empty()) throw usage_error("the suite has no kernels; pass --kernel");
@@ -245,10 +248,20 @@ run_plan make_plan(const suite& settings, unsigned online_cpus) {
       plan.skipped.push_back(fmt::format("{}: {}", e->name, a.reason));
       continue;
     }
+    if (settings.pin != pin_policy::none && !instance->abilities().pins_workers) {
+      const std::string why = fmt::format("does not pin its workers (--pin {}); {}", to_string(settings.pin),
+                                          e->name == "mpi" ? "bind its ranks with mpirun --bind-to core --map-by "
+                                                             "ppr:N:package (docs/cluster.md)"
+                                                           : "run it with --pin none");
+      if (std::find(settings.backends.begin(), settings.backends.end(), e->name) != settings.backends.end())
+        throw usage_error(fmt::format("backend {} {}", e->name, why));
+      plan.skipped.push_back(fmt::format("{}: {}", e->name, why));
+      continue;
+    }
     plan.backends.push_back({e, std::move(instance), e->name == "serial" ? "reference" : "backend"});
   }
 
-  plan.workers = settings.workers.empty() ? default_workers(online_cpus) : settings.workers;
+  plan.workers = settings.workers.empty() ? default_workers(machine) : settings.workers;
   std::sort(plan.workers.begin(), plan.workers.end());
   plan.workers.erase(std::unique(plan.workers.begin(), plan.workers.end()), plan.workers.end());
 
@@ -266,7 +279,7 @@ run_plan make_plan(const suite& settings, unsigned online_cpus) {
     const std::vector<std::string>& names = e.schedules.empty() ? settings.schedules : e.schedules;
     std::vector<unsigned> kernel_workers = plan.workers;
     if (e.workers_at_cpus)
-      kernel_workers = {std::clamp(online_cpus, 1u, max_workers)};
+      kernel_workers = {std::clamp(machine.allowed_cpus(), 1u, max_workers)};
     else if (!e.workers.empty())
       kernel_workers = e.workers;
     const bool break_even = e.break_even.value_or(settings.break_even);
@@ -324,6 +337,12 @@ run_plan make_plan(const suite& settings, unsigned online_cpus) {
           fmt::format("no backend of this run offers schedule '{}'; `parbench list` shows each "
                       "backend's schedules",
                       name));
+  // A pinning the machine cannot give is an error before anything runs.
+  if (settings.pin != pin_policy::none)
+    for (const auto& c : plan.configs)
+      if (!plan.pinning.contains(c.workers))
+        plan.pinning.emplace(c.workers, std::make_shared<const pin_plan>(
+                                            pin_plan{settings.pin, plan_pinning(machine, settings.pin, c.workers)}));
   // Every job must be valid before anything is measured (sizes the kernel refuses, ...).
   std::set<std::pair<std::size_t, std::uint64_t>> checked;
   for (const auto& c : plan.configs)
@@ -407,7 +426,7 @@ sweep_result run_sweep(run_plan& plan, progress& prog, bool json) {
     auto& pb = plan.backends[b];
     const auto sched = parse_schedule(*pb.instance, sched_text);
     const job_key jk{k, warm_n};
-    const run_request warm_req = request_for(s, jobs.at(jk), w, sched, pb.instance->abilities().schedules_of_inner);
+    const run_request warm_req = request_for(plan, jobs.at(jk), w, sched, pb.instance->abilities().schedules_of_inner);
     double setup_s = 0;
     std::optional<std::string> error;
     if (warm_req.job->memory_fd() >= 0) error = untimed_setup(*pb.instance, warm_req, setup_s);
@@ -429,7 +448,7 @@ sweep_result run_sweep(run_plan& plan, progress& prog, bool json) {
     const double w = weight(*job, c, cpus);
     total_weight += w * s.repetitions;
     backend* b = plan.backends[c.backend].instance.get();
-    const run_request req = request_for(s, job, c.workers, c.schedule, b->abilities().schedules_of_inner);
+    const run_request req = request_for(plan, job, c.workers, c.schedule, b->abilities().schedules_of_inner);
     const result_words* ref = &reference.at({c.kernel, c.samples});
     const std::string label =
         fmt::format("{} {} {} W={} n={}", plan.kernels[c.kernel].definition->name(),
@@ -518,6 +537,7 @@ sweep_result run_sweep(run_plan& plan, progress& prog, bool json) {
     r.backend = plan.backends[c.backend].entry->name;
     r.kind = plan.backends[c.backend].kind;
     r.schedule = to_string(c.schedule);
+    r.pinning = std::string(to_string(s.pin));
     r.scaling = c.scaling;
     // mpi: --workers is per rank, so the run had ranks x W workers.
     r.ranks = mpi::ranks_of_backend(r.backend);

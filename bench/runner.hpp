@@ -7,6 +7,7 @@
 // distributes work does so inside backend::run, so only this process writes reports.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "bench/progress.hpp"
 #include "bench/records.hpp"
 #include "bench/suite.hpp"
+#include "bench/topology.hpp"
 #include "core/kernel.hpp"
 
 namespace parbench::bench {
@@ -55,14 +57,20 @@ struct run_plan {
   std::vector<std::string> left_out;
   std::vector<unsigned> workers;
   std::vector<planned_config> configs;
+  /// The machine's shape the plan was made for (default workers, pinning plans).
+  bench::topology topology;
+  /// For each W of the plan: which CPU each worker gets under settings.pin (null: not pinned).
+  std::map<unsigned, std::shared_ptr<const pin_plan>> pinning;
 };
 
 /// Expands `settings` into configurations: every kernel x every usable backend that runs it
 /// x every schedule asked for that the backend offers x every W (serial, the reference, only
 /// at W = 1 and always included) x every main size (strong: total samples; weak: samples x W),
 /// plus the strong break-even sweep sizes. Backends are probed; unusable ones are listed in
-/// `skipped`. Throws usage_error for bad names, parameters and schedules no backend offers.
-run_plan make_plan(const suite& settings, unsigned online_cpus);
+/// `skipped`. Throws usage_error for bad names, parameters and schedules no backend offers,
+/// and for a pinning `machine` cannot give (more workers than CPUs; a named backend that does
+/// not pin; backends in "all" that do not pin are skipped).
+run_plan make_plan(const suite& settings, const bench::topology& machine);
 
 /// The aggregates of kernels whose suite entry asks for break-even sizes (break_even()).
 std::vector<result_row> break_even_candidates(const run_plan& plan, const std::vector<result_row>& aggregates);

@@ -49,14 +49,6 @@ std::string type_of(const json& v) { return v.type_name(); }
 
 }  // namespace
 
-std::vector<unsigned> default_workers(unsigned cpus) {
-  std::vector<unsigned> out;
-  cpus = std::clamp(cpus, 1u, max_workers);
-  for (unsigned w = 1; w < cpus; w *= 2) out.push_back(w);
-  out.push_back(cpus);
-  return out;
-}
-
 suite default_suite() {
   suite s;
   // Sized for the 2-core build machines, where the AVX-512 Philox path does about 1.6e9
@@ -286,6 +278,10 @@ suite parse_suite(std::string_view text, std::string_view source, suite base) {
       want(key, v, v.is_number() && v.get<double>() >= 0.001 && v.get<double>() <= 1e7,
            "a number of seconds from 0.001 to 1e7");
       s.timeout_s = v.get<double>();
+    } else if (key == "pin") {
+      want(key, v, v.is_string() && parse_pin_policy(v.get<std::string>()).has_value(),
+           "\"none\", \"compact\" or \"spread\"");
+      s.pin = *parse_pin_policy(v.get<std::string>());
     } else if (key == "overhead" || key == "break_even") {
       want(key, v, v.is_boolean(), "true or false");
       (key == "overhead" ? s.overhead : s.break_even) = v.get<bool>();
@@ -294,7 +290,7 @@ suite parse_suite(std::string_view text, std::string_view source, suite base) {
           key,
           fmt::format("unknown key '{}'; allowed: name, kernels, params, schedules, backends, inner, workers, samples, "
                       "break_even_sizes, repetitions, scaling, rng, seed, min_time, timeout, "
-                      "overhead, break_even, overhead_repetitions",
+                      "pin, overhead, break_even, overhead_repetitions",
                       key));
     }
   }
@@ -338,6 +334,7 @@ nlohmann::json to_json(const suite& s) {
               {"scaling", s.scaling},
               {"rng", s.rng},
               {"seed", s.seed},
+              {"pin", to_string(s.pin)},
               {"min_time", s.min_time_s},
               {"timeout", s.timeout_s},
               {"overhead", s.overhead},

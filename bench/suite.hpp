@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/affinity.hpp"
 #include "core/kernel.hpp"
 
 namespace parbench::bench {
@@ -39,7 +40,8 @@ struct suite {
   std::string inner;
   /// Backend names, or {"all"}.
   std::vector<std::string> backends = {"all"};
-  /// Worker counts; empty = 1, 2, 4, ... up to the online CPUs, plus that number.
+  /// Worker counts; empty = default_workers(topology) (bench/topology.hpp): 1, 2, 4, ... up to
+  /// the physical cores this process may use, then on to its hardware threads.
   std::vector<unsigned> workers;
   /// Main sizes: total samples (strong) or samples per worker (weak).
   std::vector<std::uint64_t> samples;
@@ -57,14 +59,13 @@ struct suite {
   unsigned overhead_repetitions = 7;
   /// Process backends kill a worker after this long (seconds).
   double timeout_s = 60;
+  /// Where workers run (core/affinity.hpp): every configuration of the run uses it.
+  pin_policy pin = pin_policy::none;
 };
 
 /// The embedded default suite: every backend in this build, default workers, sizes chosen
 /// so that the whole suite (with overhead and break-even sweeps) takes 1–2 minutes on 2 cores.
 suite default_suite();
-
-/// 1, 2, 4, ... up to `cpus`, plus `cpus`.
-std::vector<unsigned> default_workers(unsigned cpus);
 
 /// Parses a suite file's text over `base` (keys not in the file keep base's values).
 /// Throws usage_error "source:line:column: problem" for malformed JSON, an empty file, an

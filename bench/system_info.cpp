@@ -75,6 +75,14 @@ machine_info read_machine_info() {
   m.online_cpus = static_cast<unsigned>(::sysconf(_SC_NPROCESSORS_ONLN));
   m.governor = first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
   if (m.governor.empty()) m.governor = "unknown";
+  // acpi-cpufreq and amd-pstate show boost; intel_pstate shows the opposite, no_turbo.
+  if (const std::string b = first_line("/sys/devices/system/cpu/cpufreq/boost"); !b.empty())
+    m.boost = b == "1" ? "on" : "off";
+  else if (const std::string t = first_line("/sys/devices/system/cpu/intel_pstate/no_turbo"); !t.empty())
+    m.boost = t == "0" ? "on" : "off";
+  else
+    m.boost = "unknown";
+  m.topology = read_topology();
   double load[3] = {};
   if (::getloadavg(load, 3) == 3) m.load_average = {load[0], load[1], load[2]};
   struct utsname u {};
@@ -191,6 +199,8 @@ nlohmann::json metadata(const machine_info& m, const std::string& command_line, 
         {"logical_cpus", m.logical_cpus},
         {"online_cpus", m.online_cpus},
         {"governor", m.governor},
+        {"boost", m.boost},
+        {"topology", to_json(m.topology)},
         {"load_average_start", m.load_average},
         {"kernel", m.kernel},
         {"memory_bytes", m.memory_bytes}}},

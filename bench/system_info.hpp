@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/topology.hpp"
+
 namespace parbench::bench {
 
 struct run_plan;
@@ -18,9 +20,11 @@ struct machine_info {
   unsigned logical_cpus = 0;  ///< configured processors
   unsigned online_cpus = 0;
   std::string governor;  ///< cpufreq governor of cpu0, "unknown" where cpufreq is absent
+  std::string boost;     ///< "on", "off" (cpufreq boost, intel_pstate turbo) or "unknown"
   std::array<double, 3> load_average{};
   std::string kernel;  ///< uname: sysname release machine
   std::uint64_t memory_bytes = 0;
+  bench::topology topology;  ///< packages, cores, SMT, caches, the CPUs this process may use
 };
 
 /// Reads the machine description now (the load average is the one at the call).

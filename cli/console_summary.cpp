@@ -98,6 +98,22 @@ std::vector<std::string> trust_warnings(const bench::report& report, const bench
         fmt::format("CPU frequency governor is '{}', not 'performance': clock speed may change during the "
                     "run (cpupower frequency-set -g performance)",
                     machine.governor));
+  if (machine.boost == "on")
+    out.push_back(
+        "CPU boost (turbo) is on: the clock depends on how many cores are busy and on temperature, so speedups "
+        "mix frequency changes into scaling (turn it off in the firmware or /sys/devices/system/cpu/cpufreq/boost)");
+  const bench::topology& shape = machine.topology;
+  if (shape.allowed_cpus() < shape.cpus)
+    out.push_back(fmt::format("this process may use {} of the machine's {} CPUs ({}; a container, taskset or batch "
+                              "system): the default worker list and pinning use those only",
+                              shape.allowed_cpus(), shape.cpus, cpu_list_text(shape.allowed_cpu_list())));
+  // How the largest W of each pinning shared the cores (backends only: the reference runs at W = 1).
+  std::map<std::string, unsigned> widest;
+  for (const auto& r : report.results)
+    if (r.row_type == "aggregate" && r.kind == "backend") widest[r.pinning] = std::max(widest[r.pinning], r.workers);
+  for (const auto& [pinning, workers] : widest)
+    for (auto& w : bench::sharing_warnings(shape, parse_pin_policy(pinning).value_or(pin_policy::none), workers))
+      out.push_back(std::move(w));
   const double per_core = machine.load_average[0] / std::max(1u, machine.online_cpus);
   if (per_core > 0.5)
     out.push_back(

@@ -40,7 +40,7 @@ void run_overhead(const overhead_options& o) {
   }
   s.break_even = false;
   const bench::machine_info machine = bench::read_machine_info();
-  bench::run_plan plan = bench::make_plan(s, machine.online_cpus);
+  bench::run_plan plan = bench::make_plan(s, machine.topology);
   const std::string timestamp = bench::utc_timestamp();
   if (!o.out.empty()) reports::prepare_report_dir(o.out);
   const std::uint64_t ballast_bytes = o.parent_memory.empty() ? 0 : parse_bytes(o.parent_memory, "--parent-memory");

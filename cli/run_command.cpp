@@ -39,7 +39,7 @@ namespace {
 
 struct run_options {
   std::string kernel, backend, workers, samples, seed, rng, repetitions, out, scaling, suite_file, min_time, timeout,
-      run_timeout, break_even_sizes, peer, schedule, inner;
+      run_timeout, break_even_sizes, peer, schedule, inner, pin;
   std::vector<std::string> params;
   bool list = false, json = false, plot = false, quiet = false, no_overhead = false, no_break_even = false;
 };
@@ -109,6 +109,11 @@ bench::suite build_suite(const run_options& o) {
   }
   if (!o.min_time.empty()) s.min_time_s = parse_seconds(o.min_time, "--min-time");
   if (!o.timeout.empty()) s.timeout_s = parse_seconds(o.timeout, "--timeout");
+  if (!o.pin.empty()) {
+    const auto pin = parse_pin_policy(o.pin);
+    if (!pin) throw usage_error(fmt::format("invalid value '{}' for --pin: choose none, compact or spread", o.pin));
+    s.pin = *pin;
+  }
   if (o.no_overhead) s.overhead = false;
   if (o.no_break_even) {
     s.break_even = false;
@@ -147,7 +152,7 @@ void run(const run_options& o) {
   const std::chrono::milliseconds run_limit(
       o.run_timeout.empty() ? 0 : static_cast<long long>(parse_seconds(o.run_timeout, "--run-timeout") * 1000));
   const bench::machine_info machine = bench::read_machine_info();
-  bench::run_plan plan = bench::make_plan(s, machine.online_cpus);
+  bench::run_plan plan = bench::make_plan(s, machine.topology);
   const std::vector<bench::peer_spec> peers =
       o.peer.empty() ? std::vector<bench::peer_spec>{} : bench::parse_peer_list(o.peer);
   const bench::peer_environment peer_env = peers.empty() ? bench::peer_environment{} : bench::find_peer_environment();
@@ -212,15 +217,16 @@ void run(const run_options& o) {
   // The suite's name and the CPU model are text from outside: console_text keeps each on its line.
   const std::string header = fmt::format("parbench {}: {} on {} ({} CPUs), {} build", parbench::version, s.name,
                                          machine.cpu_model, machine.online_cpus, parbench::build_type);
+  const std::string shape = fmt::format("machine: {}; pinning: {}", bench::describe(machine.topology), to_string(s.pin));
   const std::vector<summary_table> tables = summary_tables(report, s, timer_resolution_ns);
-  reports::write_report(dir, report, meta, summary_markdown(header, tables, warnings));
+  reports::write_report(dir, report, meta, summary_markdown(header, tables, warnings, shape));
   if (o.json) reports::write_file_atomically(dir / reports::benchmark_json_file, sweep.benchmark_json);
 
   std::size_t failed = 0;
   for (const auto& r : report.results)
     if (r.row_type == "raw" && r.status == "failed") ++failed;
 
-  fmt::print("{}\n", console_text(header));
+  fmt::print("{}\n{}\n", console_text(header), console_text(shape));
   for (const auto& t : tables) fmt::print("\n{}", console_layout(t));
   if (!warnings.empty()) {
     fmt::print("\nwarnings:\n");
@@ -260,7 +266,8 @@ void add_run_command(CLI::App& app) {
                   "Model inside each rank of --backend mpi: a nestable backend (default threads); --workers is "
                   "then per rank, and --schedule names that model's schedules");
   cmd->add_option("-w,--workers", o->workers,
-                  "Worker counts: list or ranges, e.g. 1,2,4 or 1-8 or 2-16:2 (default 1,2,4,...,ncpu)");
+                  "Worker counts: list or ranges, e.g. 1,2,4 or 1-8 or 2-16:2 (default 1,2,4,... up to the physical "
+                  "cores this process may use, then on to its hardware threads)");
   cmd->add_option(
       "-n,--samples,--size", o->samples,
       "Problem sizes in each kernel's unit (samples for pi): list or ranges A-B[:STEP], e.g. 1e7,1e8 (total for "
@@ -277,6 +284,9 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--min-time", o->min_time,
                   "Seconds per repetition; Google Benchmark then repeats the run inside it (default: one run)");
   cmd->add_option("--timeout", o->timeout, "Kill process workers that take longer (seconds, default 60)");
+  cmd->add_option("--pin", o->pin,
+                  "Pin workers to CPUs: none (default; the OS places them), compact (fill a core's hardware threads, "
+                  "then the next core) or spread (one worker per core, round-robin over NUMA nodes and packages)");
   cmd->add_option("--run-timeout", o->run_timeout,
                   "Stop the whole run after this many seconds: workers killed, no report, exit 3 (default: none)");
   cmd->add_option("--peer", o->peer,

@@ -40,8 +40,9 @@ std::string markdown_layout(const summary_table& t) {
 }
 
 std::string summary_markdown(const std::string& header, const std::vector<summary_table>& tables,
-                             const std::vector<std::string>& warnings) {
+                             const std::vector<std::string>& warnings, const std::string& machine) {
   std::string out = fmt::format("# {}\n", markdown_line(header));
+  if (!machine.empty()) out += fmt::format("\n{}\n", markdown_line(machine));
   if (!warnings.empty()) {
     out += "\n## Warnings\n\n";
     for (const auto& w : warnings) out += fmt::format("- {}\n", markdown_line(w));

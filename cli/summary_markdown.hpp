@@ -15,8 +15,9 @@ namespace parbench::cli {
 std::string markdown_layout(const summary_table& table);
 
 /// The whole document. `header`: the line the console prints first (version, suite, machine,
-/// build); `warnings`: trust_warnings().
+/// build); `warnings`: trust_warnings(); `machine`: the line below it (the machine's shape and
+/// the pinning), none when empty.
 std::string summary_markdown(const std::string& header, const std::vector<summary_table>& tables,
-                             const std::vector<std::string>& warnings);
+                             const std::vector<std::string>& warnings, const std::string& machine = {});
 
 }  // namespace parbench::cli

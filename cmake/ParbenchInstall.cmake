@@ -106,7 +106,7 @@ foreach(t IN LISTS _parbench_libraries)
 endforeach()
 set(PARBENCH_PKGCONFIG_LIBS " -Wl,--start-group${PARBENCH_PKGCONFIG_LIBS} -Wl,--end-group")
 # Their dependencies: pkg-config modules where Debian ships them, flags and paths otherwise.
-set(PARBENCH_PKGCONFIG_REQUIRES "fmt benchmark")
+set(PARBENCH_PKGCONFIG_REQUIRES "fmt benchmark hwloc")
 set(PARBENCH_PKGCONFIG_CFLAGS "")
 set(PARBENCH_PKGCONFIG_EXTRA_LIBS "")
 if("tbb" IN_LIST _parbench_built_backends OR "stdpar" IN_LIST _parbench_built_backends)

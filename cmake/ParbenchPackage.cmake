@@ -15,6 +15,6 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "python3, python3-matplotlib, python3-numpy")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "openmpi-bin, python3-scipy")
 # What a project that links the installed libraries (find_package(parbench)) needs.
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libfmt-dev, libcli11-dev, nlohmann-json3-dev, libbenchmark-dev, librandom123-dev, libtbb-dev, libopenmpi-dev")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libfmt-dev, libcli11-dev, nlohmann-json3-dev, libbenchmark-dev, librandom123-dev, libhwloc-dev, libtbb-dev, libopenmpi-dev")
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "Compare parallelism models on shared, deterministic workloads.\n The same kernels through serial, threads, OpenMP, oneTBB, C++17 parallel\n algorithms, fork/spawn/forkserver processes and MPI, with exact results, CSV\n reports, plots and a regression gate.")
 include(CPack)

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/affinity.hpp"
 #include "core/kernel.hpp"
 #include "core/partition.hpp"
 
@@ -62,6 +63,9 @@ struct backend_abilities {
   bool schedules_of_inner = false;
   /// Its colour and marker in plots; empty = fallback_style(name) (core/backend_style.hpp).
   std::optional<backend_style> style;
+  /// Pins its workers as run_request::pinning says (core/affinity.hpp); a backend that does not
+  /// is refused a pinned configuration with a usage_error naming what to do instead.
+  bool pins_workers = false;
 };
 
 /// What to run: a kernel job and how many OS-level workers to use.
@@ -82,6 +86,9 @@ struct run_request {
   /// step's combined result of `chunks`, before the next key is derived. Nestable backends call
   /// it wherever their model combines a step; it may throw run_error (the run then ends).
   step_combiner combine_step{};
+  /// Which CPU each worker runs on; null = not pinned (the OS decides). Only for backends
+  /// whose abilities say pins_workers.
+  std::shared_ptr<const pin_plan> pinning{};
 };
 
 /// The chunks `request` asks for: `request.chunks`, or every chunk of the job.

@@ -351,6 +351,19 @@ std::vector<std::string> check_comparable(const compare_input& baseline, const c
         fmt::format("the CPU frequency governor differs: '{}' (baseline) vs '{}' (current); "
                     "frequency scaling can change throughput by itself",
                     b, c));
+  // Where the workers ran (reports before schema 5 did not pin).
+  const auto pinning = [](const compare_input& in) {
+    const std::string p = meta(in, "suite.pin");
+    return p.empty() ? std::string("none") : p;
+  };
+  if (const std::string b = pinning(baseline), c = pinning(current); b != c)
+    warnings.push_back(fmt::format("the pinning differs: --pin {} (baseline) vs --pin {} (current); where workers run "
+                                   "changes throughput by itself",
+                                   b, c));
+  if (const std::string b = meta(baseline, "machine.topology.allowed_cpus"),
+      c = meta(current, "machine.topology.allowed_cpus");
+      !b.empty() && !c.empty() && b != c)
+    warnings.push_back(fmt::format("the CPUs the process could use differ: {} (baseline) vs {} (current)", b, c));
   const auto load_per_cpu = [](const compare_input& in) -> std::optional<double> {
     // "[1.5,0.7,0.3]": the 1-minute load average when the run started, per logical CPU.
     const std::string load = meta(in, "machine.load_average_start");

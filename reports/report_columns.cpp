@@ -113,6 +113,7 @@ const std::vector<column<result_row>>& result_columns() {
       col("backend", &r::backend),
       col("kind", &r::kind),
       col("schedule", &r::schedule),
+      col("pinning", &r::pinning, 5),
       col("scaling", &r::scaling),
       col("workers", &r::workers),
       col("workers_used", &r::workers_used),

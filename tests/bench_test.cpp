@@ -1,4 +1,5 @@
 #include <gmock/gmock.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -324,12 +325,6 @@ TEST(overhead, subtracts_the_reference_and_summarises_outer_repetitions) {
   EXPECT_GT(r.stddev_us, 5.0);
 }
 
-TEST(suite, default_workers_are_powers_of_two_plus_the_cpu_count) {
-  EXPECT_EQ(bench::default_workers(1), (std::vector<unsigned>{1}));
-  EXPECT_EQ(bench::default_workers(2), (std::vector<unsigned>{1, 2}));
-  EXPECT_EQ(bench::default_workers(6), (std::vector<unsigned>{1, 2, 4, 6}));
-  EXPECT_EQ(bench::default_workers(16), (std::vector<unsigned>{1, 2, 4, 8, 16}));
-}
 
 TEST(suite, file_values_override_the_base) {
   const auto s = bench::parse_suite(R"({"name": "quick", "backends": ["serial", "threads"], "workers": "1-3",
@@ -405,6 +400,11 @@ TEST(suite, kernels_entries_carry_their_own_settings) {
 
 // --- make_plan ---
 
+namespace {
+// A machine of `n` single-threaded cores (hwloc's synthetic topology).
+bench::topology cpus(unsigned n) { return bench::load_topology(fmt::format("core:{} pu:1", n)); }
+}  // namespace
+
 // A backend with device code for pi only, as cuda declares it.
 class pi_only_backend final : public backend {
  public:
@@ -463,7 +463,7 @@ TEST(plan, completes_each_kernels_parameters) {
   auto s = plan_suite({"serial"}, {"default"});
   s.rng = "light";
   s.kernels[1].params = {{"profile", "heavy"}};
-  const auto plan = bench::make_plan(s, 2);
+  const auto plan = bench::make_plan(s, cpus(2));
   ASSERT_EQ(plan.kernels.size(), 2u);
   EXPECT_EQ(plan.kernels[0].definition->name(), "pi");
   EXPECT_EQ(plan.kernels[0].params_text, "rng=light");
@@ -475,17 +475,17 @@ TEST(plan, completes_each_kernels_parameters) {
       << "serial, the reference, runs at W = 1 only";
   // The same kernel twice with the same parameters is a usage error; with others it is not.
   s.kernels = {bench::kernel_entry{}, bench::kernel_entry{}};
-  EXPECT_THROW((void)bench::make_plan(s, 2), usage_error);
+  EXPECT_THROW((void)bench::make_plan(s, cpus(2)), usage_error);
   s.kernels[1].params = {{"rng", "philox"}};
-  EXPECT_EQ(bench::make_plan(s, 2).kernels.size(), 2u);
+  EXPECT_EQ(bench::make_plan(s, cpus(2)).kernels.size(), 2u);
   // A suite-wide parameter no kernel declares.
   s.params = {{"profile", "heavy"}};
-  EXPECT_THROW((void)bench::make_plan(s, 2), usage_error);
+  EXPECT_THROW((void)bench::make_plan(s, cpus(2)), usage_error);
 }
 
 TEST(plan, kernels_times_schedules_leave_out_what_a_backend_does_not_offer) {
   if (!built("tbb")) GTEST_SKIP() << "tbb is not in this build";
-  const auto plan = bench::make_plan(plan_suite({"serial", "threads", "tbb"}, {"static", "dynamic"}), 2);
+  const auto plan = bench::make_plan(plan_suite({"serial", "threads", "tbb"}, {"static", "dynamic"}), cpus(2));
   std::set<std::string> expected;
   for (const std::string k : {"pi", "imbalanced"}) {
     expected.insert(k + " serial static 1");
@@ -507,7 +507,7 @@ TEST(plan, kernels_times_schedules_leave_out_what_a_backend_does_not_offer) {
 }
 
 TEST(plan, a_schedule_with_a_grain_is_kept_as_given) {
-  const auto plan = bench::make_plan(plan_suite({"serial", "threads"}, {"dynamic:4"}), 2);
+  const auto plan = bench::make_plan(plan_suite({"serial", "threads"}, {"dynamic:4"}), cpus(2));
   EXPECT_THAT(configs_of(plan), Contains("pi threads dynamic:4 2"));
   EXPECT_THAT(configs_of(plan), Contains("imbalanced threads dynamic:4 1"));
 }
@@ -519,7 +519,7 @@ TEST(plan, a_schedule_no_backend_offers_is_a_usage_error) {
                                                   ? std::vector<std::string>{"serial"}
                                                   : std::vector<std::string>{"serial", "threads"};
     try {
-      (void)bench::make_plan(plan_suite(backends, {name}), 2);
+      (void)bench::make_plan(plan_suite(backends, {name}), cpus(2));
       ADD_FAILURE() << "schedule '" << name << "' was accepted";
     } catch (const usage_error& e) {
       EXPECT_THAT(e.what(), HasSubstr(std::string("'") + name + "'"));
@@ -530,7 +530,7 @@ TEST(plan, a_schedule_no_backend_offers_is_a_usage_error) {
 TEST(plan, all_expands_to_every_schedule_of_each_backend) {
   std::vector<std::string> backends = {"serial", "threads"};
   if (built("openmp")) backends.push_back("openmp");
-  const auto plan = bench::make_plan(plan_suite(backends, {"all"}), 2);
+  const auto plan = bench::make_plan(plan_suite(backends, {"all"}), cpus(2));
   EXPECT_TRUE(plan.left_out.empty()) << plan.left_out.front();
   for (const auto& b : plan.backends) {
     std::set<std::string> want, got;
@@ -553,7 +553,7 @@ TEST(plan, kernel_entries_override_schedules_workers_and_sizes) {
   s.kernels[1].schedules = {"all"};
   s.kernels[1].workers_at_cpus = true;
   s.kernels[1].samples = {8192};
-  const auto plan = bench::make_plan(s, 3);
+  const auto plan = bench::make_plan(s, cpus(3));
   EXPECT_EQ(configs_of(plan), (std::set<std::string>{"pi serial static 1", "pi threads static 1", "pi threads static 2",
                                                      "imbalanced serial static 1", "imbalanced threads static 3",
                                                      "imbalanced threads dynamic 3"}));
@@ -568,7 +568,7 @@ TEST(plan, a_stepped_kernel_also_runs_the_same_work_in_one_step) {
   s.backends = {"threads"};
   s.workers = {1, 2};
   s.break_even_sizes = {200};
-  const auto plan = bench::make_plan(s, 2);
+  const auto plan = bench::make_plan(s, cpus(2));
   ASSERT_EQ(plan.kernels.size(), 2u);
   EXPECT_EQ(plan.kernels[0].params_text, "steps=7;rng=philox");
   EXPECT_EQ(plan.kernels[1].params_text, "steps=1;rng=philox");
@@ -588,12 +588,12 @@ TEST(plan, a_stepped_kernel_also_runs_the_same_work_in_one_step) {
   EXPECT_EQ(stepped, 6u);
   // Listing the twin by hand does not add it twice.
   s.kernels.push_back(bench::kernel_entry{"stepped", {{"steps", "1"}}, {}, {}, false, {}, false});
-  EXPECT_EQ(bench::make_plan(s, 2).kernels.size(), 2u);
+  EXPECT_EQ(bench::make_plan(s, cpus(2)).kernels.size(), 2u);
 }
 
 TEST(plan, a_backend_without_code_for_a_kernel_runs_only_the_others) {
   register_pi_only();
-  const auto plan = bench::make_plan(plan_suite({"serial", "pi-only"}, {"default"}), 2);
+  const auto plan = bench::make_plan(plan_suite({"serial", "pi-only"}, {"default"}), cpus(2));
   EXPECT_EQ(configs_of(plan), (std::set<std::string>{"pi serial static 1", "imbalanced serial static 1",
                                                      "pi pi-only grid-stride 1", "pi pi-only grid-stride 2"}));
   EXPECT_THAT(plan.left_out, Contains(HasSubstr("imbalanced on pi-only")));

@@ -437,12 +437,14 @@ TEST(spawn_backend, hidden_worker_mode_rejects_bad_arguments) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("internal worker mode"), std::string::npos) << r.output;
   const std::string beyond = codec::to_hex(codec::encode_job(pi(100, 1)->spec(), {0, 5}));
-  EXPECT_EQ(test::run_parbench("__worker " + beyond + " 0 none once 1 -1 -1").exit_code, 2) << "chunks beyond the job";
-  EXPECT_EQ(test::run_parbench("__worker 0123 0 none once 1 -1 -1").exit_code, 2) << "not a job message";
+  EXPECT_EQ(test::run_parbench("__worker " + beyond + " 0 none once 1 -1 -1 -1").exit_code, 2) << "chunks beyond the job";
+  EXPECT_EQ(test::run_parbench("__worker 0123 0 none once 1 -1 -1 -1").exit_code, 2) << "not a job message";
   const std::string fine = codec::to_hex(codec::encode_job(pi(100, 1)->spec(), {0, 1}));
-  EXPECT_EQ(test::run_parbench("__worker " + fine + " 0 none once 1 -1 5").exit_code, 2) << "the barrier is fd 4 or -1";
+  EXPECT_EQ(test::run_parbench("__worker " + fine + " 0 none once 1 -1 5 -1").exit_code, 2) << "the barrier is fd 4 or -1";
+  EXPECT_EQ(test::run_parbench("__worker " + fine + " 0 none once 1 -1 -1 -2").exit_code, 2) << "a CPU is -1 or more";
+  EXPECT_EQ(test::run_parbench("__worker " + fine + " 0 none once 1 -1 -1").exit_code, 2) << "the CPU is required";
   const std::string unknown = codec::to_hex(codec::encode_job({"no-such-kernel", 100, 1, {}}, {0, 1}));
-  const auto u = test::run_parbench("__worker " + unknown + " 0 none once 1 -1 -1");
+  const auto u = test::run_parbench("__worker " + unknown + " 0 none once 1 -1 -1 -1");
   EXPECT_EQ(u.exit_code, 2) << "a kernel this binary does not have";
   EXPECT_NE(u.output.find("no-such-kernel"), std::string::npos) << u.output;
 }
@@ -457,9 +459,10 @@ TEST(spawn_backend, hex_job_on_the_command_line_round_trips) {
   a.range = {3, 11};
   a.worker = 5;
   const std::vector<std::string> args = process::worker_arguments(a, ::getpid());
-  ASSERT_EQ(args.size(), 7u);
+  ASSERT_EQ(args.size(), 8u);
   EXPECT_EQ(args[5], "-1") << "no shared memory for a kernel without arrays";
   EXPECT_EQ(args[6], "-1") << "no start barrier";
+  EXPECT_EQ(args[7], "-1") << "not pinned";
   const codec::decoded_job decoded = codec::decode_job(codec::from_hex(args[0]));
   EXPECT_EQ(decoded.spec, job->spec());
   EXPECT_EQ(decoded.range.first, 3u);

@@ -77,6 +77,19 @@ void run_chunk(const kernel_job& job, std::uint64_t key, long long c, thread_sta
   }
 }
 
+// Each thread of the team pins itself at the start of a region: libgomp reads OMP_PLACES and
+// OMP_PROC_BIND once, at start-up, so they cannot follow a plan that changes between
+// configurations; a thread the plan does not pin gets the process's CPU set back when an
+// earlier run pinned it (and keeps what OMP_PLACES gave it otherwise).
+void pin_team_thread(const pin_plan* plan, int me, thread_state& s) noexcept {
+  try {
+    pin_worker("openmp", plan, static_cast<unsigned>(me));
+  } catch (...) {
+    s.error = std::current_exception();
+    s.failed.store(true, std::memory_order_release);
+  }
+}
+
 omp_sched_t kind_of(const std::string& name) {
   if (name == "dynamic") return omp_sched_dynamic;
   if (name == "guided") return omp_sched_guided;
@@ -101,6 +114,7 @@ class openmp_backend final : public backend {
     };
     a.honours_subranges = true;
     a.nestable = true;
+    a.pins_workers = true;
     return a;
   }
 
@@ -126,6 +140,7 @@ class openmp_backend final : public backend {
     result_words step_result = zero;
     std::exception_ptr step_error;
     int team = 0;
+    const thread_affinity_guard calling_thread;  // thread 0 of the team: never left pinned
     if (request.combine_step) {
       // A nesting backend completes each step across its processes: one thread makes that call
       // (`single`), between the step's loop and the next.
@@ -134,6 +149,7 @@ class openmp_backend final : public backend {
 #pragma omp single
         team = omp_get_num_threads();
         thread_state& s = state[static_cast<std::size_t>(omp_get_thread_num())];
+        pin_team_thread(request.pinning.get(), omp_get_thread_num(), s);
         for (std::uint32_t step = 0; step < steps; ++step) {
 #pragma omp for schedule(runtime)
           for (long long c = first; c < last; ++c) {
@@ -171,6 +187,7 @@ class openmp_backend final : public backend {
         team = omp_get_num_threads();
         const int me = omp_get_thread_num();
         thread_state& s = state[static_cast<std::size_t>(me)];
+        pin_team_thread(request.pinning.get(), me, s);
         std::uint64_t my_key = key;
         padded_words total(zero.begin(), zero.end());  // this thread's copy of the step's total
         bool stop = false;
@@ -229,10 +246,12 @@ class openmp_backend final : public backend {
     omp_set_dynamic(0);
     const int threads = static_cast<int>(workers);
     int team = 0;
+    const thread_affinity_guard calling_thread;
 #pragma omp parallel num_threads(threads)
     {
 #pragma omp single nowait
       team = omp_get_num_threads();
+      pin_worker("openmp", nullptr, static_cast<unsigned>(omp_get_thread_num()));  // undo an earlier run's pin
     }
     if (team != static_cast<int>(workers))
       throw run_error(fmt::format("openmp: asked for {} threads, the runtime gave {}", workers, team));

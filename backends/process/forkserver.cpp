@@ -44,6 +44,8 @@ std::string encode_request(const process_plan& plan) {
   w.u32(static_cast<std::uint32_t>(plan.fault.mode));
   w.u32(plan.dynamic ? 1 : 0);
   w.u64(plan.grain);
+  w.u32(static_cast<std::uint32_t>(plan.cpus.size()));
+  for (const int cpu : plan.cpus) w.u32(static_cast<std::uint32_t>(cpu));
   return w.finish(request_magic);
 }
 
@@ -62,6 +64,9 @@ process_plan decode_request(std::string_view message) {
   const std::uint32_t mode = r.u32();
   plan.dynamic = r.u32() != 0;
   plan.grain = r.u64();
+  const std::uint32_t pinned = r.u32();
+  if (pinned != 0 && pinned != plan.workers) throw codec::codec_error("a pinning plan for another worker count");
+  for (std::uint32_t i = 0; i < pinned; ++i) plan.cpus.push_back(static_cast<int>(r.u32()));
   r.finish();
   if (mode > static_cast<std::uint32_t>(fault_mode::start)) throw codec::codec_error("unknown fault mode");
   plan.fault.mode = static_cast<fault_mode>(mode);

@@ -71,7 +71,8 @@ std::vector<std::string> worker_arguments(const assignment& a, pid_t parent) {
           a.takes_tasks ? "tasks" : "once",
           std::to_string(parent),
           memory ? std::to_string(memory_fd_number) : "-1",
-          a.start_fd >= 0 ? std::to_string(start_fd_number) : "-1"};
+          a.start_fd >= 0 ? std::to_string(start_fd_number) : "-1",
+          std::to_string(a.cpu)};
 }
 
 pid_t spawn_worker(const std::string& exe, const assignment& a, int result_fd, int task_fd) {
@@ -111,7 +112,7 @@ int worker_main(int argc, char** argv) {
                  why);
     return 2;
   };
-  if (argc != 9) return usage("wrong number of arguments");
+  if (argc != 10) return usage("wrong number of arguments");
   assignment a;
   pid_t parent = 0;
   const std::string_view mode = argv[5];
@@ -120,7 +121,8 @@ int worker_main(int argc, char** argv) {
   const std::string_view start = argv[8];
   if (!parse_number(argv[3], a.worker) || !fault || (mode != "once" && mode != "tasks") ||
       !parse_number(argv[6], parent) || (memory != "-1" && memory != std::to_string(memory_fd_number)) ||
-      (start != "-1" && start != std::to_string(start_fd_number)))
+      (start != "-1" && start != std::to_string(start_fd_number)) || !parse_number(argv[9], a.cpu) ||
+      a.cpu < -1)
     return usage("malformed arguments");
   if (memory != "-1") (void)adopt_region_fd(memory_fd_number);
   try {

@@ -65,6 +65,8 @@ std::string status_hint(int status) {
   if (WIFEXITED(status) && WEXITSTATUS(status) == worker_status_write_failed)
     return text + " (it could not send its result)";
   if (WIFEXITED(status) && WEXITSTATUS(status) == worker_status_bad_task) return text + " (it received a garbled task)";
+  if (WIFEXITED(status) && WEXITSTATUS(status) == worker_status_pin_failed)
+    return text + " (it could not pin itself to its CPU: is the CPU outside this process's set?)";
   return text;
 }
 
@@ -155,6 +157,7 @@ class supervisor {
       a.job = plan_.job;
       a.worker = w;
       a.takes_tasks = takes_tasks_;
+      if (w < plan_.cpus.size()) a.cpu = plan_.cpus[w];
       if (plan_.dynamic) {
         a.range = all;
       } else {
@@ -435,6 +438,7 @@ backend_abilities process_abilities() {
   a.schedules = process_schedules();
   a.honours_subranges = true;
   a.nestable = false;
+  a.pins_workers = true;  // each worker process pins itself (sched_setaffinity) before its work
   return a;
 }
 
@@ -449,6 +453,7 @@ process_plan plan_for(const run_request& request, std::string_view backend) {
   plan.fault = fault_from_env(backend);
   plan.dynamic = s.name == "dynamic";
   plan.grain = request.schedule.grain == 0 ? 1 : request.schedule.grain;
+  if (request.pinning && request.pinning->policy != pin_policy::none) plan.cpus = request.pinning->cpus;
   return plan;
 }
 

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "backends/process/worker.hpp"
 #include "core/backend.hpp"
@@ -31,6 +32,7 @@ struct process_plan {
   fault_spec fault;
   bool dynamic = false;     ///< a task queue instead of the static block split
   std::uint64_t grain = 1;  ///< dynamic: chunks per task
+  std::vector<int> cpus;    ///< worker w pins itself to cpus[w]; empty = not pinned
 };
 
 struct process_outcome {

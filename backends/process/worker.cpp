@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "backends/process/unique_fd.hpp"
+#include "core/affinity.hpp"
 #include "core/errors.hpp"
 #include "core/job_codec.hpp"
 
@@ -199,6 +200,7 @@ void wait_for_start(int start_fd) noexcept {
 }  // namespace
 
 void run_worker(const assignment& a, int result_fd, int task_fd) noexcept {
+  if (!pin_worker_process("process", a.cpu, a.worker)) ::_exit(worker_status_pin_failed);
   wait_for_start(a.start_fd);
   switch (a.fault) {
     case fault_mode::crash: {

@@ -62,6 +62,8 @@ struct assignment {
   unsigned worker = 0;
   fault_mode fault = fault_mode::none;
   bool takes_tasks = false;  ///< reads tasks from the parent instead of computing `range` once
+  /// The CPU the worker pins itself to before any work (run_request::pinning); -1 = not pinned.
+  int cpu = -1;
   /// The start barrier: the read end of a pipe from which the worker takes one byte before any
   /// work; the parent writes one per worker once every worker has started (-1: none).
   int start_fd = -1;
@@ -100,6 +102,7 @@ std::optional<task> decode_task(std::string_view message);
 /// Exit statuses of a worker that could not do its job (documented).
 inline constexpr int worker_status_bad_task = 65;
 inline constexpr int worker_status_kernel_failed = 70;
+inline constexpr int worker_status_pin_failed = 71;
 inline constexpr int worker_status_write_failed = 74;
 
 /// Runs `a` in this (worker) process: writes its results to `result_fd` (and, when

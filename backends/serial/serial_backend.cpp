@@ -18,12 +18,15 @@ class serial_backend final : public backend {
     a.schedules = {{"static", "every chunk in order on the calling thread", false, true}};
     a.nestable = true;
     a.exact_workers = false;  // always the calling thread alone
+    a.pins_workers = true;    // the calling thread, as worker 0, for the run
     return a;
   }
   run_result run(const run_request& request) override {
     (void)resolve_schedule(name(), abilities(), request.schedule);
     const kernel_job& job = *request.job;
     const chunk_range range = requested_chunks(request);
+    const thread_affinity_guard calling_thread;
+    pin_worker(name(), request.pinning.get(), 0);
     result_words result = run_steps(
         job,
         [&](std::uint64_t key) {

@@ -68,6 +68,7 @@ class stdpar_backend final : public backend {
     a.honours_subranges = true;
     a.nestable = false;
     a.exact_workers = false;
+    a.pins_workers = true;  // arena slot w runs on the plan's CPU w
     return a;
   }
 
@@ -86,6 +87,7 @@ class stdpar_backend final : public backend {
     auto& arena = arenas_.arena_for(request.workers);
     thread_counter used;
     run_result result;
+    const thread_affinity_guard calling_thread;  // slot 0 is this thread: never left pinned
     result.result = arena.execute([&] {
       return run_steps(job, [&](std::uint64_t key) {
         return std::transform_reduce(
@@ -95,6 +97,7 @@ class stdpar_backend final : public backend {
               return a;
             },
             [&](unsigned task) {
+              detail::pin_arena_slot(name(), request.pinning.get());
               used.mark();
               const chunk_range r = partition(chunks, tasks, task);
               result_words acc = identity(job.layout());
@@ -115,9 +118,13 @@ class stdpar_backend final : public backend {
     // libstdc++ does not split ranges shorter than 3 elements: with 4 per worker the range
     // is split into pieces for W workers, as a real call's would be.
     std::vector<unsigned> empty(4 * std::size_t{workers}, 1u);
+    const thread_affinity_guard calling_thread;
     [[maybe_unused]] const unsigned n = arena.execute([&] {
       return std::transform_reduce(std::execution::par, empty.begin(), empty.end(), 0u, std::plus<>{},
-                                   [](unsigned x) { return x; });
+                                   [&](unsigned x) {
+                                     detail::pin_arena_slot(name(), nullptr);  // undo an earlier run's pin
+                                     return x;
+                                   });
     });
   }
 

@@ -37,6 +37,7 @@ class tbb_backend final : public backend {
     };
     a.honours_subranges = true;
     a.nestable = true;
+    a.pins_workers = true;
     return a;
   }
 
@@ -57,11 +58,13 @@ class tbb_backend final : public backend {
     };
     const result_words zero = identity(job.layout());
     run_result result;
+    const thread_affinity_guard calling_thread;  // slot 0 is this thread: never left pinned
     result.result = arena.execute([&] {
       return run_steps(
           job,
           [&](std::uint64_t key) {
             const auto body = [&](const oneapi::tbb::blocked_range<std::uint64_t>& r, result_words acc) {
+              detail::pin_arena_slot(name(), request.pinning.get());
               const int slot = oneapi::tbb::this_task_arena::current_thread_index();
               if (slot >= 0 && slot < workers) ran[static_cast<std::size_t>(slot)].store(1, std::memory_order_relaxed);
               job.accumulate_step(key, {r.begin(), r.end()}, acc);
@@ -83,9 +86,11 @@ class tbb_backend final : public backend {
   void start_empty(unsigned workers) override {
     detail::ensure_tbb_threads_can_start(name(), workers);
     const auto limit = detail::raise_tbb_limit(workers);
+    const thread_affinity_guard calling_thread;
     arenas_.arena_for(workers).execute([&] {
+      // An earlier pinned run's threads get the process's CPU set back (nothing otherwise).
       oneapi::tbb::parallel_for(
-          0u, workers, [](unsigned) {}, oneapi::tbb::static_partitioner{});
+          0u, workers, [&](unsigned) { detail::pin_arena_slot(name(), nullptr); }, oneapi::tbb::static_partitioner{});
     });
   }
 

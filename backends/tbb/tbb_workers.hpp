@@ -9,6 +9,7 @@
 #include <optional>
 #include <string_view>
 
+#include "core/affinity.hpp"
 #include "core/thread_start.hpp"
 
 namespace parbench::backends::detail {
@@ -37,6 +38,14 @@ inline void ensure_tbb_threads_can_start(std::string_view backend, unsigned work
   unsigned seen = probed.load();
   while (seen < workers && !probed.compare_exchange_weak(seen, workers)) {
   }
+}
+
+/// Pins the calling thread as the worker of its arena slot (the slots are 0..W-1, one thread
+/// each at a time). Called in every task: a thread that keeps its slot and CPU pays a
+/// thread-local compare; one that joins, changes slot or carries an earlier run's pin is moved.
+inline void pin_arena_slot(std::string_view backend, const pin_plan* plan) {
+  const int slot = oneapi::tbb::this_task_arena::current_thread_index();
+  if (slot >= 0) pin_worker(backend, plan, static_cast<unsigned>(slot));
 }
 
 /// One arena of W slots (the calling thread takes one), kept across calls with the same W

@@ -71,6 +71,7 @@ class threads_backend final : public backend {
     };
     a.honours_subranges = true;
     a.nestable = true;
+    a.pins_workers = true;
     return a;
   }
 
@@ -132,6 +133,11 @@ class threads_backend final : public backend {
         workers,
         [&](unsigned w) {
           worker_state& s = state[w];
+          try {
+            pin_worker(name(), request.pinning.get(), w);
+          } catch (...) {
+            s.error = std::current_exception();
+          }
           for (std::uint32_t i = 0; i < steps; ++i) {
             // A worker that failed still arrives at every barrier, or the others would wait for ever.
             if (!s.error && !step_error) {
