@@ -2,6 +2,7 @@
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -375,7 +376,12 @@ std::string describe(const run_plan& plan) {
   for (const auto& note : plan.left_out) out += fmt::format("left out: {}\n", note);
   std::string ws;
   for (const unsigned w : plan.workers) append_item(ws, ", ", std::to_string(w));
-  out += fmt::format("workers: {}\n", ws);
+  out += fmt::format("workers: {} (physical cores this process may use: {}; beyond that W, workers share cores "
+                     "through SMT)\n",
+                     ws, smt_boundary(plan.topology));
+  out += fmt::format("machine: {}\n", describe(plan.topology));
+  out += fmt::format("pinning: {}\n", to_string(s.pin));
+  for (const auto& [w, pins] : plan.pinning) out += fmt::format("  W={}: CPUs {}\n", w, fmt::join(pins->cpus, ","));
   out += fmt::format("{} configurations x {} repetitions = {} measured runs:\n", plan.configs.size(), s.repetitions,
                      plan.configs.size() * s.repetitions);
   // Per kernel, as the report is.

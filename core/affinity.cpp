@@ -65,8 +65,8 @@ const cpu_mask& process_mask() {
 // (a TBB task of the same run on the same slot) a thread-local compare, not a system call.
 thread_local int pinned_cpu = -1;
 
-// The test hook: one line per pinned worker, written with a single write() to an O_APPEND file
-// so that lines of concurrent workers (threads or processes) never interleave.
+// The test hook: "backend worker cpu-set cpu-now" per pinned (or unpinned) worker, written with
+// a single write() to an O_APPEND file so that lines of concurrent workers never interleave.
 void log_pin(std::string_view backend, unsigned worker) noexcept {
   const char* path = std::getenv("PARBENCH_AFFINITY_LOG");
   if (path == nullptr || *path == '\0') return;
@@ -80,6 +80,8 @@ void log_pin(std::string_view backend, unsigned worker) noexcept {
       n += std::snprintf(line + n, sizeof line - static_cast<std::size_t>(n), first ? "%d" : ",%d", c);
       first = false;
     }
+  if (n > 0 && n < static_cast<int>(sizeof line) - 16)
+    n += std::snprintf(line + n, sizeof line - static_cast<std::size_t>(n), " %d", ::sched_getcpu());
   if (n <= 0 || n >= static_cast<int>(sizeof line) - 1) return;
   line[n++] = '\n';
   const int fd = ::open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -109,7 +111,10 @@ std::optional<pin_policy> parse_pin_policy(std::string_view text) noexcept {
 void pin_worker(std::string_view backend, const pin_plan* plan, unsigned worker) {
   const cpu_mask& all = process_mask();
   if (plan == nullptr || plan->policy == pin_policy::none || plan->cpus.empty()) {
-    if (pinned_cpu >= 0 && set_mask(all)) pinned_cpu = -1;
+    if (pinned_cpu >= 0 && set_mask(all)) {
+      pinned_cpu = -1;
+      log_pin(backend, worker);
+    }
     return;
   }
   if (worker >= plan->cpus.size())

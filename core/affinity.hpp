@@ -32,7 +32,8 @@ struct pin_plan {
 /// none) a thread that an earlier run pinned gets the process's CPU set back, so that pools
 /// kept across runs (OpenMP, TBB) do not carry one run's pinning into the next. Throws run_error
 /// naming the backend, the worker and the CPU when the OS refuses. PARBENCH_AFFINITY_LOG (a
-/// test hook, docs/reliability.md) appends "backend worker cpu-list" for every pinned worker.
+/// test hook, docs/reliability.md) appends "backend worker cpu-list cpu-now" for every worker
+/// pinned or given its CPU set back (process workers say "process" for the backend).
 void pin_worker(std::string_view backend, const pin_plan* plan, unsigned worker);
 
 /// The same in a worker process (fork, spawn, forkserver): never throws; false when the OS

@@ -10,11 +10,13 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
+#include <exception>
 #include <atomic>
 #include <cstdint>
 #include <execution>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <numeric>
 #include <optional>
 #include <vector>
@@ -86,6 +88,8 @@ class stdpar_backend final : public backend {
     const auto limit = detail::raise_tbb_limit(request.workers);
     auto& arena = arenas_.arena_for(request.workers);
     thread_counter used;
+    std::mutex pin_error_mutex;
+    std::exception_ptr pin_error;
     run_result result;
     const thread_affinity_guard calling_thread;  // slot 0 is this thread: never left pinned
     result.result = arena.execute([&] {
@@ -97,7 +101,15 @@ class stdpar_backend final : public backend {
               return a;
             },
             [&](unsigned task) {
-              detail::pin_arena_slot(name(), request.pinning.get());
+              // An exception out of a parallel algorithm's function ends the process
+              // (std::terminate): a failed pin is kept and rethrown after the call.
+              try {
+                detail::pin_arena_slot(name(), request.pinning.get());
+              } catch (...) {
+                const std::lock_guard lock(pin_error_mutex);
+                if (!pin_error) pin_error = std::current_exception();
+                return identity(job.layout());
+              }
               used.mark();
               const chunk_range r = partition(chunks, tasks, task);
               result_words acc = identity(job.layout());
@@ -106,6 +118,7 @@ class stdpar_backend final : public backend {
             });
       });
     });
+    if (pin_error) std::rethrow_exception(pin_error);
     result.workers_started = static_cast<unsigned>(arena.max_concurrency());
     result.workers_used = used.count();
     return result;
