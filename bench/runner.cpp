@@ -250,10 +250,8 @@ run_plan make_plan(const suite& settings, const bench::topology& machine) {
       continue;
     }
     if (settings.pin != pin_policy::none && !instance->abilities().pins_workers) {
-      const std::string why = fmt::format("does not pin its workers (--pin {}); {}", to_string(settings.pin),
-                                          e->name == "mpi" ? "bind its ranks with mpirun --bind-to core --map-by "
-                                                             "ppr:N:package (docs/cluster.md)"
-                                                           : "run it with --pin none");
+      const std::string why =
+          fmt::format("does not pin its workers (--pin {}); run it with --pin none", to_string(settings.pin));
       if (std::find(settings.backends.begin(), settings.backends.end(), e->name) != settings.backends.end())
         throw usage_error(fmt::format("backend {} {}", e->name, why));
       plan.skipped.push_back(fmt::format("{}: {}", e->name, why));

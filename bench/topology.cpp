@@ -160,6 +160,16 @@ topology read_topology() {
   return out;
 }
 
+namespace {
+// The planner backends use in processes of their own (core/affinity.hpp): this process's
+// topology, read once.
+std::vector<int> plan_here(pin_policy policy, unsigned workers) {
+  static const topology here = read_topology();
+  return plan_pinning(here, policy, workers);
+}
+[[maybe_unused]] const bool planner_installed = (install_pin_planner(&plan_here), true);
+}  // namespace
+
 unsigned smt_boundary(const topology& t) noexcept { return std::max(1u, t.allowed_cores()); }
 
 std::vector<unsigned> default_workers(const topology& t) {

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -106,6 +107,18 @@ std::optional<pin_policy> parse_pin_policy(std::string_view text) noexcept {
   if (text == "compact") return pin_policy::compact;
   if (text == "spread") return pin_policy::spread;
   return std::nullopt;
+}
+
+namespace {
+std::atomic<pin_planner> installed_planner{nullptr};
+}  // namespace
+
+void install_pin_planner(pin_planner planner) noexcept { installed_planner.store(planner); }
+
+std::vector<int> plan_in_this_process(pin_policy policy, unsigned workers) {
+  const pin_planner planner = installed_planner.load();
+  if (planner == nullptr) throw usage_error("this program has no pinning planner (link parbench's harness)");
+  return planner(policy, workers);
 }
 
 void pin_worker(std::string_view backend, const pin_plan* plan, unsigned worker) {

@@ -28,6 +28,15 @@ struct pin_plan {
   std::vector<int> cpus;
 };
 
+/// Plans `workers` workers under `policy` on the CPUs this process may use; throws usage_error
+/// when it cannot. The harness installs its planner (bench/topology.cpp: hwloc) when it is
+/// linked in, so that a backend whose workers live in processes of their own making (an MPI
+/// rank, bound by mpirun to a CPU set of its own) can plan there, on that set.
+using pin_planner = std::vector<int> (*)(pin_policy policy, unsigned workers);
+void install_pin_planner(pin_planner planner) noexcept;
+/// The installed planner's plan; usage_error when none is installed.
+[[nodiscard]] std::vector<int> plan_in_this_process(pin_policy policy, unsigned workers);
+
 /// Pins the calling thread to worker `worker`'s CPU of `plan`. With no plan (null or policy
 /// none) a thread that an earlier run pinned gets the process's CPU set back, so that pools
 /// kept across runs (OpenMP, TBB) do not carry one run's pinning into the next. Throws run_error

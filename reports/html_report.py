@@ -2,8 +2,9 @@
 
 Written by plot.py (--html PATH) after it drew the plots: the summary, break-even, start-up and
 synchronisation tables from the report's CSV rows (already read and normalised by plot.py), every
-plot inline (SVG as markup, PNG as a data: URI), the warnings, the machine and build, and how it
-was measured. Nothing is loaded from anywhere else: it opens from a file system or a CI artifact.
+plot inline (SVG as markup, PNG as a data: URI), the warnings, the machine (with its topology)
+and build, and how it was measured; W past the SMT boundary is marked in the per-W tables.
+Nothing is loaded from anywhere else: it opens from a file system or a CI artifact.
 
 Every value taken from a report or the machine is escaped (esc()): a CPU model or a backend cell
 holding markup shows as text. compare_plot.py builds its page with page() too.
@@ -48,6 +49,7 @@ figure.plot svg, figure.plot img { display: block; width: 100%; height: auto; }
 figcaption { font-size: .8rem; color: var(--muted); padding-top: .2rem; }
 .plot-missing { outline: 3px solid #d62728; }
 .warnings li { margin: .15rem 0; } .none { color: var(--muted); }
+.note { font-size: .85rem; color: var(--muted); margin: 0 0 .8rem; } .smt { font-size: .75em; color: #8a5a00; }
 .verdict-regressed, .verdict-failed { color: #b3261e; font-weight: 600; } .verdict-improved { color: #1e7d32; }
 @media (max-width: 40rem) { .plots { grid-template-columns: 1fr; } body { padding: .8rem; } }
 @media print {
@@ -202,6 +204,106 @@ def value_text(value):
     return esc(value)
 
 
+# --- The machine's shape (metadata machine.topology, schema 5 reports; older ones have none) ----
+
+def topology_of(meta):
+    machine = meta.get("machine") if isinstance(meta, dict) else None
+    topo = machine.get("topology") if isinstance(machine, dict) else None
+    return topo if isinstance(topo, dict) else None
+
+
+def count_in(obj, key):
+    """A positive integer field, else None (a hand-edited or foreign report may hold anything)."""
+    n = obj.get(key) if isinstance(obj, dict) else None
+    return n if isinstance(n, int) and not isinstance(n, bool) and n >= 1 else None
+
+
+def plural(n, word):
+    return "%d %s%s" % (n, word, "" if n == 1 else "s")
+
+
+def size_text(n):
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale:
+            return "%g %s" % (float("%.3g" % (n / scale)), unit)
+    return "%d B" % n
+
+
+def caches_text(topo, last_only=False):
+    """The caches as "L1 32 KiB x 2, L2 1 MiB x 2, L3 32 MiB" (x instances where there are several);
+    last_only: the last-level cache alone."""
+    caches = topo.get("caches") if isinstance(topo.get("caches"), list) else []
+    caches = sorted((c for c in caches if count_in(c, "level") and count_in(c, "bytes")), key=lambda c: c["level"])
+    if last_only:
+        caches = caches[-1:]
+    return ", ".join("L%d %s%s" % (c["level"], size_text(c["bytes"]),
+                                   " x %d" % c["instances"] if (count_in(c, "instances") or 1) > 1 else "")
+                     for c in caches)
+
+
+def pinning_of(meta):
+    suite = meta.get("suite") if isinstance(meta, dict) else None
+    pin = suite.get("pin") if isinstance(suite, dict) else None
+    return pin if isinstance(pin, str) and pin else None
+
+
+def topology_phrase(meta):
+    """The machine's shape in one phrase for captions: "1 package, 2 cores x 1 thread, L3 32 MiB;
+    2 of 2 CPUs allowed; pinning: compact"; "" for a report without a topology."""
+    topo = topology_of(meta)
+    if topo is None:
+        return ""
+    parts = []
+    packages, numa = count_in(topo, "packages"), count_in(topo, "numa_nodes")
+    cores, threads = count_in(topo, "cores"), count_in(topo, "smt_per_core")
+    if packages:
+        parts.append(plural(packages, "package"))
+    if numa and numa > 1:  # one node is the common case: said only when it is not
+        parts.append(plural(numa, "NUMA node"))
+    if cores:
+        parts.append(plural(cores, "core") + (" x %s" % plural(threads, "thread") if threads else ""))
+    cache = caches_text(topo, last_only=True)
+    if cache:
+        parts.append(cache)
+    phrase = ", ".join(parts)
+    allowed, cpus = count_in(topo, "allowed_cpu_count"), count_in(topo, "cpus")
+    if allowed:
+        phrase += "; %d%s CPUs allowed" % (allowed, " of %d" % cpus if cpus else "")
+    pin = pinning_of(meta)
+    if pin:
+        phrase += "; pinning: %s" % pin
+    return phrase.lstrip("; ")
+
+
+def smt_boundary(meta):
+    """The largest W at which every worker has a physical core of its own, when the process may
+    use SMT threads beyond it; None otherwise (no topology, or no SMT: W past the cores is then
+    oversubscription, which the core count marks)."""
+    topo = topology_of(meta)
+    boundary = count_in(topo, "smt_boundary_workers") if topo else None
+    if boundary is None:
+        return None
+    allowed = count_in(topo, "allowed_cpu_count")
+    smt = allowed > boundary if allowed else (count_in(topo, "smt_per_core") or 1) > 1
+    return boundary if smt else None
+
+
+def smt_note(rows, boundary):
+    """The note under a per-W table that holds W past the SMT boundary, else ""."""
+    if boundary is None or not any((to_float(r.get("workers")) or 0) > boundary for r in rows):
+        return ""
+    return '<p class="note">W &gt; %d share physical cores (SMT): some workers run on hardware threads of one ' \
+           'core and share its execution units and caches; such W are marked <span class="smt">SMT</span>.</p>' \
+        % boundary
+
+
+def workers_cell(r, boundary):
+    """The W cell of a table row, marked when its workers share physical cores."""
+    w = r.get("workers", "")
+    mark = boundary is not None and (to_float(w) or 0) > boundary
+    return esc(w) + (' <span class="smt">SMT</span>' if mark else "")
+
+
 def requested_sizes(meta):
     suite = meta.get("suite") if isinstance(meta.get("suite"), dict) else {}
     for key in ("sizes", "samples"):  # schema 2 suites name them sizes, schema 1 samples
@@ -220,7 +322,7 @@ def summary_rows(results, meta, kernel):
     return rows
 
 
-def summary_table(rows):
+def summary_table(rows, boundary=None):
     several_params = len({r.get("params", "") for r in rows}) > 1
     several_sizes = len({r.get("size", "") for r in rows}) > 1
     headers = (["params"] if several_params else []) + ["backend", "schedule", "W"] + \
@@ -235,11 +337,11 @@ def summary_table(rows):
         if status != "ok" and r.get("error"):
             status = "%s: %s" % (status, r["error"])
         cells.append(([esc(r.get("params", ""))] if several_params else []) +
-                     [esc(r.get("backend", "")), esc(r.get("schedule", "")), esc(r.get("workers", ""))] +
+                     [esc(r.get("backend", "")), esc(r.get("schedule", "")), workers_cell(r, boundary)] +
                      ([esc(r.get("size", ""))] if several_sizes else []) +
                      [fmt_time(r.get("wall_s")), "%s %s/s" % (fmt_rate(r.get("items_per_s")), esc(unit)),
                       fmt_speedup(r), fmt_num(r.get("efficiency")), fmt_percent(r.get("wall_s_cv")), esc(status)])
-    return table(headers, cells, numeric)
+    return table(headers, cells, numeric) + smt_note(rows, boundary)
 
 
 def break_even_table(rows):
@@ -259,7 +361,7 @@ def resolution_us(meta):
     return ns / 1000.0 if ns is not None and ns > 0 else None
 
 
-def overhead_table(rows, meta):
+def overhead_table(rows, meta, boundary=None):
     floor = resolution_us(meta)
     cells = []
     for r in rows:
@@ -270,18 +372,20 @@ def overhead_table(rows, meta):
             shown = "&le; 0 (below what the timer resolves)"
         else:
             shown = fmt_num(r.get("median_us"))
-        cells.append([esc(r.get("mechanism", "")), esc(r.get("backend", "")), esc(r.get("workers", "")), shown,
+        cells.append([esc(r.get("mechanism", "")), esc(r.get("backend", "")), workers_cell(r, boundary), shown,
                       "[%s, %s]" % (fmt_num(r.get("min_us")), fmt_num(r.get("max_us")))])
-    return table(["mechanism", "backend", "W", "median (µs)", "[min, max] (µs)"], cells, {2, 3, 4})
+    return table(["mechanism", "backend", "W", "median (µs)", "[min, max] (µs)"], cells, {2, 3, 4}) + \
+        smt_note(rows, boundary)
 
 
-def sync_table(rows):
+def sync_table(rows, boundary=None):
     cells = []
     for r in rows:
         cells.append([esc(r.get("kernel", "")), esc(r.get("params", "")), esc(r.get("backend", "")),
-                      esc(r.get("schedule", "")), esc(r.get("workers", "")), fmt_time(r.get("sync_per_step_s")),
+                      esc(r.get("schedule", "")), workers_cell(r, boundary), fmt_time(r.get("sync_per_step_s")),
                       "[%s, %s]" % (fmt_time(r.get("sync_per_step_s_min")), fmt_time(r.get("sync_per_step_s_max")))])
-    return table(["kernel", "params", "backend", "schedule", "W", "per step", "[min, max]"], cells, {4, 5, 6})
+    return table(["kernel", "params", "backend", "schedule", "W", "per step", "[min, max]"], cells, {4, 5, 6}) + \
+        smt_note(rows, boundary)
 
 
 def warnings_section(meta):
@@ -316,7 +420,45 @@ def measurement_section(meta):
                   ("timer resolution (ns)", value_text(timer.get("resolution_ns", "?")))]
     if "seed" in meta:
         pairs.append(("seed", value_text(meta["seed"])))
+    # Both change what a timing means; reports before schema 5 recorded neither.
+    if pinning_of(meta):
+        pairs.append(("pinning", esc(pinning_of(meta))))
+    machine = meta.get("machine") if isinstance(meta.get("machine"), dict) else {}
+    if "boost" in machine:
+        pairs.append(("CPU boost", value_text(machine["boost"])))
     return note + key_values(pairs)
+
+
+def topology_section(meta):
+    """The machine's shape as a table of its own, "" for a report without one."""
+    topo = topology_of(meta)
+    if topo is None:
+        return ""
+    pairs = [("source", value_text(topo["source"]))] if "source" in topo else []
+    for label, key in (("packages", "packages"), ("NUMA nodes", "numa_nodes")):
+        if count_in(topo, key):
+            pairs.append((label, "%d" % topo[key]))
+    cores, threads, cpus = count_in(topo, "cores"), count_in(topo, "smt_per_core"), count_in(topo, "cpus")
+    if cores:
+        pairs.append(("cores x threads", esc("%s x %s%s" % (plural(cores, "core"), plural(threads or 1, "thread"),
+                                                           " (%s)" % plural(cpus, "CPU") if cpus else ""))))
+    if caches_text(topo):
+        pairs.append(("caches", esc(caches_text(topo))))
+    allowed = count_in(topo, "allowed_cpu_count")
+    if allowed:
+        text = "%d%s" % (allowed, " of %d" % cpus if cpus else "")
+        if isinstance(topo.get("allowed_cpus"), str):
+            text += ": %s" % topo["allowed_cpus"]
+        if count_in(topo, "allowed_cores"):
+            text += " (on %s)" % plural(topo["allowed_cores"], "physical core")
+        pairs.append(("allowed CPUs", esc(text)))
+    boundary = count_in(topo, "smt_boundary_workers")
+    if boundary:
+        text = "W &le; %d: each worker can have a physical core of its own; " % boundary
+        text += "W &gt; %d share physical cores (SMT)" % boundary if smt_boundary(meta) else \
+            "no SMT threads to use: W &gt; %d oversubscribes" % boundary
+        pairs.append(("SMT boundary", text))
+    return "<h3>Topology</h3>%s" % key_values(pairs) if pairs else ""
 
 
 def machine_section(meta):
@@ -324,7 +466,10 @@ def machine_section(meta):
     for key, title in (("machine", "Machine"), ("build", "Build"), ("libraries", "Libraries")):
         value = meta.get(key)
         if isinstance(value, dict) and value:
-            out.append("<h3>%s</h3>%s" % (title, key_values([(k, value_text(v)) for k, v in value.items()])))
+            shown = [(k, value_text(v)) for k, v in value.items() if not (key == "machine" and k == "topology")]
+            out.append("<h3>%s</h3>%s" % (title, key_values(shown)))
+            if key == "machine":
+                out.append(topology_section(meta))
     run = [(label, "<code>%s</code>" % value_text(meta[k]) if k in ("command_line", "git_commit")
             else value_text(meta[k]))
            for label, k in (("command line", "command_line"), ("git commit", "git_commit"),
@@ -349,6 +494,7 @@ def write(html_path, meta, results, overhead, break_even, out_dir, plot_names, k
     prefix of its own plots' file names. Raises OSError when it cannot be written."""
     kernels = list(kernel_parts)
     several = len(kernels) > 1
+    boundary = smt_boundary(meta)
     figures, index = {}, 0
     owned = {}
     for name in plot_names:
@@ -369,7 +515,8 @@ def write(html_path, meta, results, overhead, break_even, out_dir, plot_names, k
         rows = summary_rows(results, meta, kernel)
         section = ['<section id="%s"><h2>%s %s</h2>' % (esc(anchor), "Kernel" if several else "Summary: kernel",
                                                        esc(kernel))]
-        section.append(summary_table(rows) if rows else '<p class="none">No aggregate rows for this kernel.</p>')
+        section.append(summary_table(rows, boundary) if rows
+                       else '<p class="none">No aggregate rows for this kernel.</p>')
         kernel_break_even = [r for r in break_even or [] if r.get("kernel") == kernel]
         if kernel_break_even:
             section.append("<h3>Break-even (smallest size at which a backend beats serial)</h3>")
@@ -390,11 +537,12 @@ def write(html_path, meta, results, overhead, break_even, out_dir, plot_names, k
         sections.append(("plots", "plots"))
     if overhead:
         body.append('<section id="startup"><h2>Start-up cost per mechanism</h2>%s</section>'
-                    % overhead_table(overhead, meta))
+                    % overhead_table(overhead, meta, boundary))
         sections.append(("startup", "start-up cost"))
     sync = [r for r in results if r.get("row_type") == "aggregate" and r.get("sync_per_step_s")]
     if sync:
-        body.append('<section id="sync"><h2>Synchronisation cost per step</h2>%s</section>' % sync_table(sync))
+        body.append('<section id="sync"><h2>Synchronisation cost per step</h2>%s</section>'
+                    % sync_table(sync, boundary))
         sections.append(("sync", "sync cost"))
     body.append('<section id="warnings"><h2>Warnings</h2>%s</section>' % warnings_section(meta))
     body.append('<section id="measurement"><h2>How it was measured</h2>%s</section>' % measurement_section(meta))

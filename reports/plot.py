@@ -11,7 +11,8 @@ throughput with one panel per kernel and scaling mode (weak-scaling rows: scaled
 T(1)/T(W)), overhead (start-up cost), sync, break_even (time against size, serial as the
 reference), and per kernel K: K_speedup, K_efficiency, K_throughput and K_break_even
 (docs/plots.md). A backend has one colour and marker everywhere (metadata backend_styles, else
-a fallback from its name); the workers axis is log2 with the core count marked.
+a fallback from its name); the workers axis is log2 with the core count and, where metadata has a
+topology, the SMT boundary marked; the caption names the topology.
 Exit codes follow parbench: 0 ok, 2 the report is unusable (the message names the file, line
 and column) or nothing at all could be drawn ("nothing to plot: ..."), 4 the plots could not be
 written. Invoked by `parbench plot` and `parbench run
@@ -230,7 +231,8 @@ def describe(meta):
     caption = "parbench %s on %s, %s, %s (%s) | %s" % (
         meta.get("parbench_version", "?"), machine.get("hostname", "?"), build.get("compiler", "?"),
         build.get("isa", "?"), meta.get("git_commit", "?"), meta.get("timestamp", "?"))
-    return literal(title), literal(caption)
+    shape = html_report.topology_phrase(meta)  # "" before schema 5: the caption stays as it was
+    return literal(title), literal(caption + ("\n" + shape if shape else ""))
 
 
 # Room on the right of every axes for its legend, so that it never hides a point.
@@ -382,9 +384,13 @@ def core_count(meta):
 CORES_SHOWN_WITHIN = 4
 
 
-def workers_axis(ax, workers, cores):
+SMT_COLOUR = "#8a5a00"  # the SMT boundary: apart from the greys of the core count
+
+
+def workers_axis(ax, workers, cores, smt=None):
     """Log2 axis with ticks exactly at the measured W; the core count as a labelled vertical line and
-    W beyond it shaded as oversubscribed."""
+    W beyond it shaded as oversubscribed; smt (html_report.smt_boundary) as a dotted line when some W
+    is past it."""
     ws = sorted({int(w) for w in workers if w >= 1}) or [1]
     ax.set_xscale("log", base=2)
     lo, hi = ws[0] / 1.5, ws[-1] * 1.5
@@ -397,6 +403,12 @@ def workers_axis(ax, workers, cores):
             ax.axvspan(cores, hi, color="0.88", linewidth=0, zorder=0, label="oversubscribed (W > %d cores)" % cores)
     elif cores is not None:
         ax.plot([], [], " ", label="machine: %d cores (beyond the axis)" % cores)
+    if smt is not None and ws[-1] > smt:
+        # Past it workers share a core's execution units: each adds less than a core's worth.
+        ax.axvline(smt, color=SMT_COLOUR, linestyle=(0, (2, 2)), linewidth=1, zorder=1,
+                   label="W > %d share physical cores (SMT)" % smt)
+        ax.text(smt, 0.9, " SMT beyond here", transform=ax.get_xaxis_transform(), fontsize=7, color=SMT_COLOUR,
+                ha="left", va="top")
     ax.set_xlim(lo, hi)
     ax.set_xticks(ws)
     ax.set_xticklabels([str(w) for w in ws])
@@ -560,6 +572,7 @@ class Panel:
     def __init__(self, path, results, meta, kernel, scaling):
         self.kernel, self.scaling = kernel, scaling
         self.series, self.bounds, self.note, self.unit = scaling_series(path, results, meta, kernel, scaling)
+        self.smt = html_report.smt_boundary(meta)
 
 
 def scaling_figure(what, path, results, meta, styles, kernels, draw):
@@ -613,7 +626,7 @@ def draw_speedup(path):
         ideal = ideal_points(max(ws), cores)
         ax.plot(ideal, [min(w, cores or w) for w in ideal], "k--", linewidth=1,
                 label="ideal: min(W, cores)" if cores else "ideal")
-        workers_axis(ax, ws, cores)
+        workers_axis(ax, ws, cores, p.smt)
         ax.set_ylabel("scaled speedup: W x T_serial(n) / T(W, W n)" if p.scaling == "weak"
                       else "speedup over serial (T_serial / T(W))")
         ax.set_ylim(bottom=0)
@@ -662,7 +675,7 @@ def draw_efficiency(path):
         ideal = ideal_points(max(ws), cores)
         ax.plot(ideal, [min(1.0, (cores or w) / w) for w in ideal], "k--", linewidth=1,
                 label="ideal: min(1, cores / W)" if cores else "ideal")
-        workers_axis(ax, ws, cores)
+        workers_axis(ax, ws, cores, p.smt)
         ax.set_ylabel("weak-scaling efficiency T(1) / T(W) (fixed work per worker)" if weak
                       else "efficiency (speedup / W)")
         ax.set_ylim(bottom=0)
@@ -704,7 +717,7 @@ def draw_throughput(path):
                 ws += xs
         if not ws:
             return False
-        workers_axis(ax, ws, cores)
+        workers_axis(ax, ws, cores, p.smt)
         ax.set_ylabel("%s per second (median; bars: slowest..fastest repetition; linear)" % literal(p.unit),
                       fontsize=9)
         ax.set_ylim(bottom=0)
@@ -793,7 +806,7 @@ def plot_overhead(path, overhead, meta, styles, out_dir):
         if floored:
             ax.plot([], [], linestyle="none", marker="o", color="0.2", markerfacecolor="white",
                     label="≤ timer resolution (open marker)")
-        workers_axis(ax, ws, core_count(meta))
+        workers_axis(ax, ws, core_count(meta), html_report.smt_boundary(meta))
         ax.set_yscale("log")
         log_axis(ax, "y")
         ax.set_ylabel("start-up cost per start (microseconds, log scale)")
@@ -831,7 +844,7 @@ def plot_sync(path, results, meta, styles, out_dir):
                                                                                       schedule)),
                     **styles.line(backend, variant=len(variant) - 1))
         ws += xs
-    workers_axis(ax, ws, core_count(meta))
+    workers_axis(ax, ws, core_count(meta), html_report.smt_boundary(meta))
     # The median can be slightly negative within the noise: a symmetric log axis shows it.
     ax.set_yscale("symlog", linthresh=1.0)
     log_axis(ax, "y")

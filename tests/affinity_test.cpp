@@ -143,7 +143,10 @@ TEST(affinity, a_pool_kept_across_runs_gets_its_cpu_set_back) {
     bool restored = false;
     for (const auto& l : log.take()) {
       std::string every;
-      for (const int c : all) every += (every.empty() ? "" : ",") + std::to_string(c);
+      for (const int c : all) {
+        if (!every.empty()) every += ',';
+        every += std::to_string(c);
+      }
       EXPECT_EQ(l.cpus, every) << "an unpinned run leaves a worker pinned";
       restored = true;
     }

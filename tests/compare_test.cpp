@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -788,6 +789,31 @@ TEST(CompareDocs, EveryFlagIsDocumented) {
     }
     EXPECT_GT(flags, 0u) << cmd;
   }
+}
+
+// Where the workers ran is a condition of the whole run: a different --pin, or a different set
+// of CPUs the process could use, is said; a report from before schema 5 counts as --pin none.
+TEST(check_comparable, says_when_the_pinning_or_the_allowed_cpus_differ) {
+  compare_input a, b;
+  for (auto* in : {&a, &b}) {
+    in->metadata["machine.cpu_model"] = "AMD EPYC";
+    in->metadata["machine.logical_cpus"] = "2";
+    in->metadata["build.type"] = "Release";
+  }
+  const compare_options options;
+  const auto has = [](const std::vector<std::string>& w, const std::string& what) {
+    return std::any_of(w.begin(), w.end(), [&](const std::string& s) { return s.find(what) != std::string::npos; });
+  };
+  b.metadata["suite.pin"] = "none";
+  EXPECT_FALSE(has(check_comparable(a, b, options), "pinning differs")) << "an old report was not pinned";
+  b.metadata["suite.pin"] = "spread";
+  EXPECT_TRUE(has(check_comparable(a, b, options), "the pinning differs: --pin none (baseline) vs --pin spread"));
+  a.metadata["suite.pin"] = "spread";
+  a.metadata["machine.topology.allowed_cpus"] = "0-1";
+  b.metadata["machine.topology.allowed_cpus"] = "1";
+  const auto w = check_comparable(a, b, options);
+  EXPECT_FALSE(has(w, "pinning differs"));
+  EXPECT_TRUE(has(w, "the CPUs the process could use differ: 0-1 (baseline) vs 1 (current)"));
 }
 
 }  // namespace

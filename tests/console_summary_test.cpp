@@ -4,7 +4,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
+#include <string>
+#include <vector>
 
 using namespace parbench;
 using ::testing::HasSubstr;
@@ -199,7 +202,7 @@ TEST(console_summary, break_even_table_has_no_one_worker_column) {
 bench::overhead_row startup(std::string backend, unsigned workers, double median_us, unsigned inner_reps) {
   bench::overhead_row r;
   r.backend = std::move(backend);
-  r.mechanism = "m";
+  r.mechanism = std::string(1, 'm');  // not "m": GCC 12 warns wrongly (-Wrestrict) on that assignment here
   r.workers = workers;
   r.median_us = median_us;
   r.inner_reps = inner_reps;
@@ -271,3 +274,56 @@ TEST(summary_markdown, text_from_reports_cannot_become_markup) {
 }
 
 }  // namespace
+
+// --- trust warnings about the machine's shape ---
+
+namespace {
+bench::machine_info quiet_machine(const std::string& topology, std::vector<int> allowed = {}) {
+  bench::machine_info m;
+  m.online_cpus = 2;
+  m.governor = "performance";
+  m.boost = "off";
+  m.topology = bench::load_topology(topology, allowed);
+  return m;
+}
+bool any_has(const std::vector<std::string>& warnings, const std::string& what) {
+  return std::any_of(warnings.begin(), warnings.end(), [&](const std::string& w) { return w.find(what) != std::string::npos; });
+}
+}  // namespace
+
+TEST(trust_warnings, none_for_a_quiet_machine_within_its_cores) {
+  bench::report report;
+  report.results = {aggregate("threads", "backend", 4, 4e9, 3.9)};
+  EXPECT_TRUE(cli::trust_warnings(report, quiet_machine("core:4 pu:2"), "Release").empty());
+}
+
+TEST(trust_warnings, name_smt_sharing_oversubscription_a_small_cpuset_and_boost) {
+  bench::report report;
+  report.results = {aggregate("threads", "backend", 6, 4e9, 3.9)};
+  const auto smt = cli::trust_warnings(report, quiet_machine("core:4 pu:2"), "Release");
+  EXPECT_TRUE(any_has(smt, "W=6 is more workers than the 4 physical cores")) << ::testing::PrintToString(smt);
+  report.results = {aggregate("threads", "backend", 9, 4e9, 3.9)};
+  EXPECT_TRUE(any_has(cli::trust_warnings(report, quiet_machine("core:4 pu:2"), "Release"), "more workers than the 8 CPUs"));
+  // A container given half the machine.
+  const auto small = cli::trust_warnings(report, quiet_machine("core:4 pu:2", {0, 1, 2, 3}), "Release");
+  EXPECT_TRUE(any_has(small, "may use 4 of the machine's 8 CPUs (0-3")) << ::testing::PrintToString(small);
+  EXPECT_TRUE(any_has(small, "more workers than the 4 CPUs"));
+  bench::machine_info boosted = quiet_machine("core:4 pu:1");
+  boosted.boost = "on";
+  report.results = {aggregate("threads", "backend", 2, 4e9, 1.9)};
+  EXPECT_TRUE(any_has(cli::trust_warnings(report, boosted, "Release"), "CPU boost (turbo) is on"));
+}
+
+TEST(trust_warnings, compact_pinning_on_smt_siblings) {
+  bench::report report;
+  report.results = {aggregate("threads", "backend", 2, 4e9, 1.5)};
+  report.results[0].pinning = "compact";
+  EXPECT_TRUE(any_has(cli::trust_warnings(report, quiet_machine("core:4 pu:2"), "Release"), "--pin compact places W=2"));
+  report.results[0].pinning = "spread";
+  EXPECT_TRUE(cli::trust_warnings(report, quiet_machine("core:4 pu:2"), "Release").empty());
+}
+
+TEST(summary_markdown, has_the_machine_line_below_the_header) {
+  const std::string md = cli::summary_markdown("parbench 0.1.0: default", {}, {}, "machine: 1 package; pinning: spread");
+  EXPECT_EQ(md.rfind("# parbench 0.1.0: default\n\nmachine: 1 package; pinning: spread\n", 0), 0u) << md;
+}

@@ -13,6 +13,7 @@
 #include <regex>
 #include <set>
 #include <string>
+#include <utility>
 
 #include "tests/cli_helpers.hpp"
 
@@ -109,6 +110,14 @@ TEST_F(html_report, RunPlotWritesOneSelfContainedPage) {
   EXPECT_THAT(page, HasSubstr("<h2>Machine and build</h2>"));
   EXPECT_THAT(page, HasSubstr("<th>cpu_model</th>"));
   EXPECT_THAT(page, HasSubstr("<th>command line</th>"));
+  // Schema 5: this machine's topology as a table of its own, the pinning and boost of the run.
+  EXPECT_THAT(page, HasSubstr("<h3>Topology</h3>"));
+  EXPECT_THAT(page, HasSubstr("<th>cores x threads</th>"));
+  EXPECT_THAT(page, HasSubstr("<th>allowed CPUs</th>"));
+  EXPECT_THAT(page, HasSubstr("<th>SMT boundary</th>"));
+  EXPECT_THAT(page, HasSubstr("<th>pinning</th><td>none</td>"));
+  EXPECT_THAT(page, HasSubstr("<th>CPU boost</th>"));
+  EXPECT_THAT(page, Not(HasSubstr("<th>topology</th>")));  // not as one raw key=value cell
   EXPECT_THAT(page, HasSubstr("<h2>Warnings</h2>"));
   // Every overview plot inline, once (one kernel: its own plots are the overview's).
   const auto plots = plots_in(page);
@@ -206,6 +215,79 @@ TEST_F(html_report, PlotterNotesReachTheConsoleSanitised) {
   EXPECT_THAT(r.output, HasSubstr("schema 1 report"));
   EXPECT_THAT(r.output, HasSubstr("old\\x1b[31mreport"));
   EXPECT_THAT(r.output, Not(HasSubstr("\x1b")));
+}
+
+// tests/data/schema5_report: `parbench run --pin compact` on a synthetic machine of one core with
+// two hardware threads (PARBENCH_TOPOLOGY), W = 1, 2: W = 2 is past the SMT boundary.
+TEST_F(html_report, TopologyAndTheSmtBoundaryOfASchemaFiveReport) {
+  const fs::path report = root() / "schema5";
+  fs::copy(fs::path(PARBENCH_SOURCE_DIR) / "tests/data/schema5_report", report, fs::copy_options::recursive);
+  const auto r = run_parbench("plot " + report.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string page = slurp(report / "report.html");
+  EXPECT_THAT(page, HasSubstr("<h3>Topology</h3>"));
+  EXPECT_THAT(page, HasSubstr("<th>packages</th><td>1</td>"));
+  EXPECT_THAT(page, HasSubstr("<th>NUMA nodes</th><td>1</td>"));
+  EXPECT_THAT(page, HasSubstr("<th>cores x threads</th><td>1 core x 2 threads (2 CPUs)</td>"));
+  EXPECT_THAT(page, HasSubstr("<th>caches</th><td>L1 32 KiB, L2 1 MiB, L3 32 MiB</td>"));
+  EXPECT_THAT(page, HasSubstr("<th>allowed CPUs</th><td>2 of 2: 0-1 (on 1 physical core)</td>"));
+  EXPECT_THAT(page, HasSubstr("W &gt; 1 share physical cores (SMT)</td>"));
+  EXPECT_THAT(page, HasSubstr("<th>pinning</th><td>compact</td>"));
+  EXPECT_THAT(page, HasSubstr("<th>CPU boost</th><td>unknown</td>"));
+  // The per-W tables: W = 2 marked, W = 1 not, and the note under the summary and start-up tables.
+  EXPECT_THAT(page,
+              HasSubstr("<td>threads</td><td>static</td><td class=\"num\">2 <span class=\"smt\">SMT</span></td>"));
+  EXPECT_THAT(page, HasSubstr("<td>threads</td><td>static</td><td class=\"num\">1</td>"));
+  EXPECT_EQ(count_of(page, "<p class=\"note\">W &gt; 1 share physical cores (SMT)"), 2U);
+  // The plots inline carry the boundary and the topology caption.
+  EXPECT_THAT(page, HasSubstr("SMT beyond here"));
+  EXPECT_THAT(page, HasSubstr("1 package, 1 core x 2 threads, L3 32 MiB; 2 of 2 CPUs allowed; pinning: compact"));
+  EXPECT_THAT(page, Not(HasSubstr("undefined")));
+}
+
+// With SMT threads but no W past the physical cores, nothing is marked.
+TEST_F(html_report, NoSmtMarkWhenEveryWorkerHasAPhysicalCore) {
+  const fs::path report = root() / "schema5_two_cores";
+  fs::copy(fs::path(PARBENCH_SOURCE_DIR) / "tests/data/schema5_report", report, fs::copy_options::recursive);
+  // The fixture's machine as 2 cores x 2 threads: the boundary moves to W = 2, its largest W.
+  std::string meta = slurp(report / "metadata.json");
+  for (const auto& [from, to] :
+       {std::pair{R"("allowed_cores": 1,)", R"("allowed_cores": 2,)"},
+        std::pair{R"("allowed_cpu_count": 2,)", R"("allowed_cpu_count": 4,)"},
+        std::pair{R"("allowed_cpus": "0-1",)", R"("allowed_cpus": "0-3",)"},
+        std::pair{R"( "cores": 1,)", R"( "cores": 2,)"}, std::pair{R"( "cpus": 2,)", R"( "cpus": 4,)"},
+        std::pair{R"("smt_boundary_workers": 1,)", R"("smt_boundary_workers": 2,)"}}) {
+    ASSERT_EQ(count_of(meta, from), 1U) << from;
+    meta = replace_all(meta, from, to);
+  }
+  spill(report / "metadata.json", meta);
+  const auto r = run_parbench("plot " + report.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string page = slurp(report / "report.html");
+  EXPECT_THAT(page, HasSubstr("<th>cores x threads</th><td>2 cores x 2 threads (4 CPUs)</td>"));
+  EXPECT_THAT(page, HasSubstr("W &gt; 2 share physical cores (SMT)</td>"));  // the topology table says where
+  EXPECT_THAT(page, HasSubstr("<td>threads</td><td>static</td><td class=\"num\">2</td>"));
+  EXPECT_THAT(page, Not(HasSubstr("<span class=\"smt\">")));
+  EXPECT_THAT(page, Not(HasSubstr("<p class=\"note\">")));
+  EXPECT_THAT(page, Not(HasSubstr("SMT beyond here")));
+}
+
+// Reports before schema 5 have no topology, pinning or boost: the page is as it was.
+TEST_F(html_report, OlderReportsShowNoTopology) {
+  for (const char* old : {"schema1_report", "schema2_report"}) {
+    const fs::path report = root() / (std::string("old_") + old);
+    fs::copy(fs::path(PARBENCH_SOURCE_DIR) / "tests/data" / old, report, fs::copy_options::recursive);
+    const auto r = run_parbench("plot " + report.string());
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const std::string page = slurp(report / "report.html");
+    EXPECT_THAT(page, HasSubstr("<h3>Machine</h3>")) << old;
+    EXPECT_THAT(page, Not(HasSubstr("<h3>Topology</h3>"))) << old;
+    EXPECT_THAT(page, Not(HasSubstr("<th>pinning</th>"))) << old;
+    EXPECT_THAT(page, Not(HasSubstr("<th>CPU boost</th>"))) << old;
+    EXPECT_THAT(page, Not(HasSubstr("SMT"))) << old;
+    EXPECT_THAT(page, Not(HasSubstr("CPUs allowed"))) << old;
+    EXPECT_THAT(page, Not(HasSubstr("undefined"))) << old;
+  }
 }
 
 TEST_F(html_report, RendersInAHeadlessBrowserWhereChromiumIsInstalled) {

@@ -17,11 +17,13 @@
 #include <iterator>
 #include <map>
 #include <ostream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "core/affinity.hpp"
 #include "core/kernel.hpp"
 #include "kernels/registry.hpp"
 #include "tests/proc_helpers.hpp"
@@ -381,6 +383,33 @@ TEST(mpi, run_writes_one_report_from_rank_0) {
   EXPECT_EQ(meta["mpi"]["ranks"], 2);
   EXPECT_EQ(meta["mpi"]["hosts"].size(), 2u);
   EXPECT_EQ(meta["mpi"]["threads_per_rank"], nlohmann::json::array({1, 2}));
+  std::filesystem::remove_all(dir);
+}
+
+// --pin inside ranks: each rank plans on the CPUs it may use; two ranks of one host not bound by
+// mpirun (--bind-to none) take one CPU each, never the same one, and results stay exact.
+TEST(mpi, pinned_inner_workers_of_ranks_on_one_host_take_different_cpus) {
+  char dir_template[] = "/tmp/parbench_mpi_pin_XXXXXX";
+  ASSERT_NE(::mkdtemp(dir_template), nullptr);
+  const std::filesystem::path dir = dir_template;
+  const std::string log = (dir / "affinity.log").string();
+  const auto r = run(mpiexec(2) + "env PARBENCH_AFFINITY_LOG=" + log + " " + parbench() +
+                     "run --backend mpi --inner threads --workers 1 -k pi --samples 1000003 --repetitions 1 --pin "
+                     "compact --no-overhead --no-break-even -q -o " + (dir / "r").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::set<std::string> cpus;
+  std::ifstream in(log);
+  for (std::string who, worker, set, now; in >> who >> worker >> set >> now;)
+    if (who == "threads") cpus.insert(now);
+  if (parbench::current_cpus().size() >= 2)
+    EXPECT_EQ(cpus.size(), 2u) << "the two ranks' workers share a CPU";
+  else
+    EXPECT_EQ(cpus.size(), 1u);
+  for (const auto& row : read_csv(dir / "r" / "results.csv"))
+    if (row.at("backend") == "mpi") {
+      EXPECT_EQ(row.at("pinning"), "compact");
+      EXPECT_EQ(row.at("result"), serial_result("pi", 1000003, 1));
+    }
   std::filesystem::remove_all(dir);
 }
 

@@ -266,11 +266,24 @@ TEST_F(plot_files, SyncPlotShowsTheCostPerStepOfStepwiseKernels) {
   EXPECT_THAT(sync, Not(HasSubstr("no stepped kernel")));
 }
 
+// Reports before schema 5 have no topology: their captions and axes are as they were.
+void expect_no_topology(const fs::path& out) {
+  for (const char* name : {"speedup", "efficiency", "throughput", "overhead"}) {
+    const std::string svg = slurp(out / (std::string(name) + ".svg"));
+    EXPECT_THAT(svg, Not(HasSubstr("CPUs allowed"))) << name;
+    EXPECT_THAT(svg, Not(HasSubstr("pinning"))) << name;
+    EXPECT_THAT(svg, Not(HasSubstr("SMT"))) << name;
+    EXPECT_THAT(svg, Not(HasSubstr("None"))) << name;
+    EXPECT_THAT(svg, Not(HasSubstr("undefined"))) << name;
+  }
+}
+
 // A report written before stepped kernels (schema 2): tests/data.
 TEST_F(plot_files, SchemaTwoReportPlots) {
   const fs::path old = fs::path(PARBENCH_SOURCE_DIR) / "tests" / "data" / "schema2_report";
   make_plots(old, dir_ / "out");
   expect_valid_plots(dir_ / "out", {"imbalanced"});
+  expect_no_topology(dir_ / "out");
 }
 
 // A report written by parbench 0.1.0 (schema 1: pi only, no schedule): tests/data.
@@ -284,6 +297,7 @@ TEST_F(plot_files, SchemaOneReportPlotsAsPi) {
   EXPECT_THAT(speedup, HasSubstr("threads"));
   EXPECT_THAT(speedup, HasSubstr("n = 1e+06 samples"));  // the suite's size, not the break-even sweep's
   EXPECT_THAT(slurp(dir_ / "out" / "pi_throughput.svg"), HasSubstr("samples per second"));
+  expect_no_topology(dir_ / "out");
   const auto r = test::run_parbench("plot '" + old.string() + "' -o '" + (dir_ / "cmd").string() + "'");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("is a schema 1 report (read as kernel pi"));
@@ -348,6 +362,9 @@ struct report_spec {
   std::vector<std::uint64_t> sweep;         ///< break-even sweep sizes (strong rows, added to results)
   std::string failed_backend;               ///< its aggregates are `failed`
   std::string meta_extra;                   ///< JSON members added to metadata.json (leading comma)
+  std::string machine_extra;                ///< JSON members added to metadata machine (leading comma)
+  std::string suite_extra;                  ///< JSON members added to metadata suite (leading comma)
+  unsigned cpus = 2;                        ///< machine.logical_cpus and online_cpus
   std::string cpu_model = "AMD EPYC 9R14";  ///< machine.cpu_model
   bool overhead = true;
   double serial_overhead_us = 0.01;  ///< median of the serial "function call" row
@@ -420,11 +437,26 @@ void write_report(const fs::path& dir, const report_spec& spec) {
   std::ofstream(dir / "metadata.json")
       << R"({"schema_version":3,"parbench_version":"0.1.0","timestamp":"2026-11-26T02:00:00Z",)"
          R"("command_line":"parbench run","seed":1,"git_commit":"abc","machine":{"hostname":"h","cpu_model":")"
-      << spec.cpu_model
-      << R"(","logical_cpus":2,"online_cpus":2},"build":{"type":"Release","compiler":"GNU 12.2.0",)"
+      << spec.cpu_model << R"(","logical_cpus":)" << spec.cpus << R"(,"online_cpus":)" << spec.cpus
+      << spec.machine_extra
+      << R"(},"build":{"type":"Release","compiler":"GNU 12.2.0",)"
          R"("flags":"-O3","isa":"avx2","native":false},"libraries":{},"suite":{"name":"default","samples":[1000000],)"
          R"("scaling":")"
-      << spec.scaling << R"(","break_even_sizes":[)" << sweep_json << "]}" << spec.meta_extra << "}";
+      << spec.scaling << R"(","break_even_sizes":[)" << sweep_json << "]" << spec.suite_extra << "}" << spec.meta_extra
+      << "}";
+}
+
+// metadata machine.topology (schema 5) of one package with `cores` x `threads`, every CPU allowed,
+// as bench/topology.cpp writes it.
+std::string topology_json(unsigned cores, unsigned threads) {
+  const std::string c = std::to_string(cores);
+  const std::string cpus = std::to_string(cores * threads);
+  const std::string last = std::to_string(cores * threads - 1);
+  return R"(,"boost":"unknown","topology":{"source":"machine","packages":1,"numa_nodes":1,"cores":)" + c +
+         R"(,"cpus":)" + cpus + R"(,"smt_per_core":)" + std::to_string(threads) +
+         R"(,"caches":[{"level":1,"bytes":32768,"instances":)" + c + R"(},{"level":2,"bytes":1048576,"instances":)" +
+         c + R"(},{"level":3,"bytes":33554432,"instances":1}],"allowed_cpus":"0-)" + last +
+         R"(","allowed_cpu_count":)" + cpus + R"(,"allowed_cores":)" + c + R"(,"smt_boundary_workers":)" + c + "}";
 }
 
 // The contract's FALLBACK style (FNV-1a 32-bit of the name), as the C++ side computes it.
@@ -449,6 +481,13 @@ std::vector<std::pair<std::string, double>> x_ticks(const std::string& svg) {
     if (std::regex_search(rest, m, label)) ticks.emplace_back(m[2].str(), std::stod(m[1].str()));
   }
   return ticks;
+}
+
+// The x position of the <text> element whose content is `text`, or -1.
+double text_x(const std::string& svg, const std::string& text) {
+  std::smatch m;
+  const std::regex element(R"re(<text [^>]*x="([0-9.]+)"[^>]*>)re" + text + "</text>");
+  return std::regex_search(svg, m, element) ? std::stod(m[1].str()) : -1;
 }
 
 std::string run_plot(const fs::path& report, const fs::path& out, int expected_exit = 0) {
@@ -525,6 +564,7 @@ TEST_F(plot_files, WorkersAxisIsLog2WithTicksAtTheMeasuredWorkers) {
     EXPECT_THAT(svg, HasSubstr("workers W (log2 scale)")) << plot;
     EXPECT_THAT(svg, HasSubstr(">2 cores</text>")) << plot;
     EXPECT_THAT(svg, HasSubstr(">oversubscribed (W &gt; 2 cores)</text>")) << plot;
+    EXPECT_THAT(svg, Not(HasSubstr("SMT"))) << plot;  // no topology in the metadata: no boundary to mark
     EXPECT_THAT(svg, ::testing::AnyOf(HasSubstr(">fork static</text>"), HasSubstr(">fork start (fork)</text>")))
         << plot;
   }
@@ -648,6 +688,79 @@ TEST_F(plot_files, BreakEvenIsACrossoverPlotAtTheCoreCount) {
   EXPECT_THAT(svg, Not(HasSubstr("4.1e+03")));  // the W = 1 crossing
   EXPECT_THAT(svg, HasSubstr("size (samples, log scale)"));
   EXPECT_THAT(svg, HasSubstr("median wall time (seconds, log scale)"));
+}
+
+// The machine's shape (metadata machine.topology, schema 5) is one line of every caption, with
+// the pinning; where W goes past the physical cores, a dashed line at the SMT boundary.
+TEST_F(plot_files, TopologyInTheCaptionAndTheSmtBoundaryWhereWGoesPastIt) {
+  report_spec spec;
+  spec.workers = {1, 2, 4};
+  spec.cpus = 4;
+  spec.machine_extra = topology_json(2, 2);
+  spec.suite_extra = R"(,"pin":"compact")";
+  write_report(dir_ / "report", spec);
+  run_plot(dir_ / "report", dir_ / "out");
+  for (const char* plot : {"speedup", "pi_speedup", "pi_efficiency", "pi_throughput", "overhead", "break_even"}) {
+    const std::string svg = slurp(dir_ / "out" / (std::string(plot) + ".svg"));
+    EXPECT_THAT(svg, HasSubstr(">1 package, 2 cores x 2 threads, L3 32 MiB; 4 of 4 CPUs allowed; pinning: compact<"))
+        << plot;
+  }
+  for (const char* plot : {"pi_speedup", "pi_efficiency", "pi_throughput", "overhead"}) {
+    const std::string svg = slurp(dir_ / "out" / (std::string(plot) + ".svg"));
+    EXPECT_THAT(svg, HasSubstr(">W &gt; 2 share physical cores (SMT)</text>")) << plot;
+    // The label sits on the boundary, W = 2, not on the core count (4).
+    const auto ticks = x_ticks(svg);
+    ASSERT_EQ(ticks.size(), 3U) << plot;
+    EXPECT_NEAR(text_x(svg, " SMT beyond here"), ticks[1].second, 0.01) << plot;
+    EXPECT_THAT(svg, HasSubstr(">4 cores</text>")) << plot;
+  }
+  // Break-even is drawn against size, not W: no boundary there.
+  EXPECT_THAT(slurp(dir_ / "out" / "pi_break_even.svg"), Not(HasSubstr("SMT beyond here")));
+}
+
+TEST_F(plot_files, NoSmtBoundaryWhenEveryWorkerHasAPhysicalCore) {
+  report_spec spec;
+  spec.workers = {1, 2, 4};
+  spec.cpus = 8;
+  spec.machine_extra = topology_json(4, 2);
+  write_report(dir_ / "report", spec);
+  run_plot(dir_ / "report", dir_ / "out");
+  for (const char* plot : {"pi_speedup", "pi_efficiency", "pi_throughput", "overhead"}) {
+    const std::string svg = slurp(dir_ / "out" / (std::string(plot) + ".svg"));
+    EXPECT_THAT(svg, HasSubstr(">1 package, 4 cores x 2 threads, L3 32 MiB; 8 of 8 CPUs allowed<")) << plot;
+    EXPECT_THAT(svg, Not(HasSubstr("SMT"))) << plot;
+  }
+}
+
+// Without SMT threads, W past the cores is oversubscription (shaded as such), not SMT.
+TEST_F(plot_files, WithoutSmtThreadsWPastTheCoresIsOversubscribedNotSmt) {
+  report_spec spec;
+  spec.workers = {1, 2, 4};
+  spec.machine_extra = topology_json(2, 1);
+  spec.suite_extra = R"(,"pin":"none")";
+  write_report(dir_ / "report", spec);
+  run_plot(dir_ / "report", dir_ / "out");
+  const std::string svg = slurp(dir_ / "out" / "pi_speedup.svg");
+  EXPECT_THAT(svg, HasSubstr(">1 package, 2 cores x 1 thread, L3 32 MiB; 2 of 2 CPUs allowed; pinning: none<"));
+  EXPECT_THAT(svg, HasSubstr(">oversubscribed (W &gt; 2 cores)</text>"));
+  EXPECT_THAT(svg, Not(HasSubstr("SMT")));
+}
+
+// A report of `parbench run --pin compact` on a synthetic machine of one core with two hardware
+// threads (PARBENCH_TOPOLOGY): tests/data.
+TEST_F(plot_files, SchemaFiveReportPlotsWithTopologyAndSmtBoundary) {
+  const fs::path report = fs::path(PARBENCH_SOURCE_DIR) / "tests" / "data" / "schema5_report";
+  make_plots(report, dir_ / "out");
+  expect_valid_plots(dir_ / "out", {"pi"});
+  for (const char* plot : {"speedup", "efficiency", "throughput", "overhead"}) {
+    const std::string svg = slurp(dir_ / "out" / (std::string(plot) + ".svg"));
+    EXPECT_THAT(svg, HasSubstr(">1 package, 1 core x 2 threads, L3 32 MiB; 2 of 2 CPUs allowed; pinning: compact<"))
+        << plot;
+    EXPECT_THAT(svg, HasSubstr(">W &gt; 1 share physical cores (SMT)</text>")) << plot;
+    const auto ticks = x_ticks(svg);
+    ASSERT_EQ(ticks.size(), 2U) << plot;
+    EXPECT_NEAR(text_x(svg, " SMT beyond here"), ticks[0].second, 0.01) << plot;
+  }
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <fmt/format.h>
 
 #include <unistd.h>
 
@@ -293,6 +294,34 @@ TEST(results_csv, every_current_column_round_trips) {
   EXPECT_EQ(back[0].schema_version, bench::schema_version);
   EXPECT_EQ(back[0].static_bound, full.static_bound);
   EXPECT_EQ(back[0].workers_used, 2u);
+}
+
+// Schema 4 is schema 5 without `pinning`: a schema 5 file with that column taken out and the
+// version set back reads as rows that were not pinned.
+TEST(schema_4, results_read_as_unpinned_rows) {
+  bench::result_row row;
+  row.backend = "threads";
+  row.kind = "backend";
+  row.schedule = "static";
+  row.pinning = "spread";
+  row.scaling = "strong";
+  row.row_type = "aggregate";
+  row.status = "ok";
+  row.size = 1000;
+  std::string csv = reports::to_csv(std::vector{row});
+  ASSERT_EQ(csv.rfind("schema_version,kernel,kernel_version,params,isa,backend,kind,schedule,pinning,", 0), 0u) << csv;
+  const auto cut = [&](std::string_view what, std::string_view with) {
+    const auto at = csv.find(what);
+    ASSERT_NE(at, std::string::npos) << what;
+    csv.replace(at, what.size(), with);
+  };
+  cut(",pinning,", ",");
+  cut(fmt::format("{},pi,0,,,threads,backend,static,spread,", bench::schema_version), "4,pi,0,,,threads,backend,static,");
+  const auto back = reports::parse_results(csv, "results.csv");
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].pinning, "none");
+  EXPECT_EQ(back[0].schema_version, bench::schema_version);
+  EXPECT_EQ(back[0].backend, "threads");
 }
 
 // A report written before stepped kernels (schema 2: no steps, no sync_per_step columns),

@@ -63,6 +63,8 @@ std::string encode(const command& c) {
   w.str(r.schedule.name);
   w.u64(r.schedule.grain);
   w.str(r.inner);
+  // The policy only: each rank plans on the CPUs it was given (rank_pinning).
+  w.u32(static_cast<std::uint32_t>(r.pinning ? r.pinning->policy : pin_policy::none));
   return w.finish(command_magic);
 }
 
@@ -112,6 +114,9 @@ received_command decode(std::string_view in) {
   r.schedule.name = rd.str();
   r.schedule.grain = rd.u64();
   r.inner = rd.str();
+  const std::uint32_t policy = rd.u32();
+  if (policy > static_cast<std::uint32_t>(pin_policy::spread)) throw codec::codec_error("unknown pinning policy");
+  if (policy != 0) r.pinning = std::make_shared<const pin_plan>(pin_plan{static_cast<pin_policy>(policy), {}});
   rd.finish();
   if (has_job) {
     try {
@@ -182,6 +187,40 @@ share_outcome gather_step(const mpi::environment* env, const command& c, std::ve
   return out;
 }
 
+// This rank's pinning under the command's policy, planned on the CPUs this rank may use (what
+// mpirun --bind-to gave it). Ranks of one host that were given room for all of them (--bind-to
+// none: each may use at least W x its host's ranks CPUs) take consecutive slices of one plan for
+// the host, so that they do not pin their workers onto the same CPUs. Throws usage_error when
+// the rank has fewer CPUs than workers (the message names the rank).
+std::shared_ptr<const pin_plan> rank_pinning(const mpi::environment* env, const run_request& r) {
+  if (!r.pinning || r.pinning->policy == pin_policy::none) return nullptr;
+  unsigned local_rank = 0, local_ranks = 1;
+  if (env != nullptr) {
+    const auto& hosts = env->hosts();
+    const auto me = static_cast<std::size_t>(env->rank());
+    local_ranks = 0;
+    for (std::size_t i = 0; i < hosts.size(); ++i) {
+      if (hosts[i] != hosts[me]) continue;
+      if (i < me) ++local_rank;
+      ++local_ranks;
+    }
+  }
+  const std::size_t allowed = current_cpus().size();
+  std::vector<int> cpus;
+  try {
+    if (local_ranks > 1 && allowed >= std::size_t{r.workers} * local_ranks) {
+      const std::vector<int> host = plan_in_this_process(r.pinning->policy, r.workers * local_ranks);
+      const auto first = host.begin() + static_cast<std::ptrdiff_t>(std::size_t{local_rank} * r.workers);
+      cpus.assign(first, first + r.workers);
+    } else {
+      cpus = plan_in_this_process(r.pinning->policy, r.workers);
+    }
+  } catch (const usage_error& e) {
+    throw usage_error(fmt::format("mpi rank {}: {}", env != nullptr ? env->rank() : 0, e.what()));
+  }
+  return std::make_shared<const pin_plan>(pin_plan{r.pinning->policy, std::move(cpus)});
+}
+
 // This rank's block of the chunks in one run of the inner model, which keeps its workers for
 // every step of a stepped job: each step's result is completed across the ranks by one
 // collective, called where the inner model combines the step (run_request::combine_step; any
@@ -219,6 +258,7 @@ share_outcome run_persistent(const mpi::environment* env, const command& c, run_
     // Touch the kernel once on this thread (an empty range), so that a lazily failing setup
     // (a PARBENCH_ISA this rank's CPU lacks) is this rank's usage error, not a worker's.
     (void)compute(job, {share.chunks->first, share.chunks->first});
+    share.pinning = rank_pinning(env, c.request);
     const run_result r = find_backend(c.request.inner).make()->run(share);
     if (r.result.size() != c.words)
       throw run_error(fmt::format("--inner {} returned {} result words, the job has {}", c.request.inner,
@@ -294,6 +334,7 @@ share_outcome run_share(const mpi::environment* env, const command& c, const std
         // Touch the kernel once on this thread (an empty range), so that a lazily failing setup
         // (a PARBENCH_ISA this rank's CPU lacks) is this rank's usage error, not a worker's.
         (void)compute(job, {share.chunks->first, share.chunks->first});
+        share.pinning = rank_pinning(env, c.request);
         inner = find_backend(c.request.inner).make();
       } else {
         key = job.next_key(key, out.result);
@@ -398,6 +439,7 @@ class mpi_backend final : public backend {
     a.schedules_of_inner = true;
     a.honours_subranges = true;
     a.nestable = false;
+    a.pins_workers = true;  // the inner model's workers, inside each rank's CPU set (rank_pinning)
     return a;
   }
 
