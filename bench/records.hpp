@@ -30,10 +30,10 @@ struct result_row {
   std::string params;  ///< the kernel's parameters, canonical: "name=value;name=value"
   std::string isa;     ///< the kernel's instruction-set path (scalar | avx2 | avx512), if any
   std::string backend;
-  std::string kind;      ///< backend | peer | reference
-  std::string schedule;  ///< the backend's schedule, e.g. "static", "dynamic:4"
+  std::string kind;              ///< backend | peer | reference
+  std::string schedule;          ///< the backend's schedule, e.g. "static", "dynamic:4"
   std::string pinning = "none";  ///< none | compact | spread (--pin; schema 5)
-  std::string scaling;   ///< strong | weak
+  std::string scaling;           ///< strong | weak
   unsigned workers = 1;
   std::optional<unsigned> workers_used;  ///< distinct workers that ran chunks (raw rows)
   unsigned ranks = 1;

@@ -374,9 +374,10 @@ std::string describe(const run_plan& plan) {
   for (const auto& note : plan.left_out) out += fmt::format("left out: {}\n", note);
   std::string ws;
   for (const unsigned w : plan.workers) append_item(ws, ", ", std::to_string(w));
-  out += fmt::format("workers: {} (physical cores this process may use: {}; beyond that W, workers share cores "
-                     "through SMT)\n",
-                     ws, smt_boundary(plan.topology));
+  out += fmt::format(
+      "workers: {} (physical cores this process may use: {}; beyond that W, workers share cores "
+      "through SMT)\n",
+      ws, smt_boundary(plan.topology));
   out += fmt::format("machine: {}\n", describe(plan.topology));
   out += fmt::format("pinning: {}\n", to_string(s.pin));
   for (const auto& [w, pins] : plan.pinning) out += fmt::format("  W={}: CPUs {}\n", w, fmt::join(pins->cpus, ","));

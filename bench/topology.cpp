@@ -118,15 +118,17 @@ topology load_topology(std::string_view description, const std::vector<int>& all
   if (text.rfind("xml:", 0) == 0) {
     const std::string path = text.substr(4);
     if (hwloc_topology_set_xml(t.get(), path.c_str()) != 0)
-      throw usage_error(fmt::format("PARBENCH_TOPOLOGY: cannot read the hwloc XML file '{}' (write one with "
-                                    "`lstopo file.xml`)",
-                                    path));
+      throw usage_error(
+          fmt::format("PARBENCH_TOPOLOGY: cannot read the hwloc XML file '{}' (write one with "
+                      "`lstopo file.xml`)",
+                      path));
     source = "xml:" + path;
   } else {
     if (hwloc_topology_set_synthetic(t.get(), text.c_str()) != 0)
-      throw usage_error(fmt::format("PARBENCH_TOPOLOGY: '{}' is not a hwloc synthetic description (e.g. "
-                                    "\"pack:2 numa:2 core:4 pu:2\") nor xml:<path>",
-                                    text));
+      throw usage_error(
+          fmt::format("PARBENCH_TOPOLOGY: '{}' is not a hwloc synthetic description (e.g. "
+                      "\"pack:2 numa:2 core:4 pu:2\") nor xml:<path>",
+                      text));
     source = "synthetic:" + text;
   }
   load(t.get(), source);
@@ -188,9 +190,10 @@ std::vector<int> plan_pinning(const topology& t, pin_policy policy, unsigned wor
   if (policy == pin_policy::none) return {};
   const unsigned cpus = t.allowed_cpus();
   if (workers > cpus)
-    throw usage_error(fmt::format("--pin {}: {} workers cannot each have a CPU of their own; this process may use "
-                                  "{} CPUs ({}). Use --workers {} or less, or --pin none",
-                                  to_string(policy), workers, cpus, cpu_list_text(t.allowed_cpu_list()), cpus));
+    throw usage_error(
+        fmt::format("--pin {}: {} workers cannot each have a CPU of their own; this process may use "
+                    "{} CPUs ({}). Use --workers {} or less, or --pin none",
+                    to_string(policy), workers, cpus, cpu_list_text(t.allowed_cpu_list()), cpus));
   std::vector<int> order;
   if (policy == pin_policy::compact) {
     for (const auto& core : t.allowed) order.insert(order.end(), core.cpus.begin(), core.cpus.end());
@@ -237,17 +240,20 @@ std::vector<std::string> sharing_warnings(const topology& t, pin_policy policy, 
   std::vector<std::string> out;
   const unsigned cores = t.allowed_cores(), cpus = t.allowed_cpus();
   if (workers > cpus)
-    out.push_back(fmt::format("W={} is more workers than the {} CPUs this process may use: workers take turns on "
-                              "the CPUs, so time includes waiting for one",
-                              workers, cpus));
+    out.push_back(
+        fmt::format("W={} is more workers than the {} CPUs this process may use: workers take turns on "
+                    "the CPUs, so time includes waiting for one",
+                    workers, cpus));
   else if (workers > cores)
-    out.push_back(fmt::format("W={} is more workers than the {} physical cores this process may use: SMT siblings "
-                              "are both busy, and two threads of one core share its execution units",
-                              workers, cores));
+    out.push_back(
+        fmt::format("W={} is more workers than the {} physical cores this process may use: SMT siblings "
+                    "are both busy, and two threads of one core share its execution units",
+                    workers, cores));
   else if (policy == pin_policy::compact && t.smt_per_core > 1 && workers > 1)
-    out.push_back(fmt::format("--pin compact places W={} on the SMT siblings of {} core(s): they share a core's "
-                              "execution units (use --pin spread for one core per worker)",
-                              workers, (workers + t.smt_per_core - 1) / t.smt_per_core));
+    out.push_back(
+        fmt::format("--pin compact places W={} on the SMT siblings of {} core(s): they share a core's "
+                    "execution units (use --pin spread for one core per worker)",
+                    workers, (workers + t.smt_per_core - 1) / t.smt_per_core));
   return out;
 }
 

@@ -24,8 +24,8 @@ struct cache_level {
 
 /// One physical core and the hardware threads (PUs) of it this process may use.
 struct core_slot {
-  unsigned package = 0;  ///< logical index of its package
-  unsigned numa = 0;     ///< logical index of its NUMA node
+  unsigned package = 0;   ///< logical index of its package
+  unsigned numa = 0;      ///< logical index of its NUMA node
   std::vector<int> cpus;  ///< OS CPU numbers of its allowed PUs, in hwloc order
 };
 
@@ -34,9 +34,9 @@ struct topology {
   std::string source = "machine";
   unsigned packages = 1;
   unsigned numa_nodes = 1;
-  unsigned cores = 1;       ///< physical cores of the machine
-  unsigned cpus = 1;        ///< hardware threads (PUs) of the machine
-  unsigned smt_per_core = 1;  ///< hardware threads per core (the most any core has)
+  unsigned cores = 1;               ///< physical cores of the machine
+  unsigned cpus = 1;                ///< hardware threads (PUs) of the machine
+  unsigned smt_per_core = 1;        ///< hardware threads per core (the most any core has)
   std::vector<cache_level> caches;  ///< L1 up, data and unified caches only
   /// Cores with at least one PU this process may use, in topology order (package, NUMA, core).
   std::vector<core_slot> allowed;

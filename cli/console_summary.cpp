@@ -104,9 +104,10 @@ std::vector<std::string> trust_warnings(const bench::report& report, const bench
         "mix frequency changes into scaling (turn it off in the firmware or /sys/devices/system/cpu/cpufreq/boost)");
   const bench::topology& shape = machine.topology;
   if (shape.allowed_cpus() < shape.cpus)
-    out.push_back(fmt::format("this process may use {} of the machine's {} CPUs ({}; a container, taskset or batch "
-                              "system): the default worker list and pinning use those only",
-                              shape.allowed_cpus(), shape.cpus, cpu_list_text(shape.allowed_cpu_list())));
+    out.push_back(
+        fmt::format("this process may use {} of the machine's {} CPUs ({}; a container, taskset or batch "
+                    "system): the default worker list and pinning use those only",
+                    shape.allowed_cpus(), shape.cpus, cpu_list_text(shape.allowed_cpu_list())));
   // How the largest W of each pinning shared the cores (backends only: the reference runs at W = 1).
   std::map<std::string, unsigned> widest;
   for (const auto& r : report.results)

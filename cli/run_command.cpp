@@ -217,7 +217,8 @@ void run(const run_options& o) {
   // The suite's name and the CPU model are text from outside: console_text keeps each on its line.
   const std::string header = fmt::format("parbench {}: {} on {} ({} CPUs), {} build", parbench::version, s.name,
                                          machine.cpu_model, machine.online_cpus, parbench::build_type);
-  const std::string shape = fmt::format("machine: {}; pinning: {}", bench::describe(machine.topology), to_string(s.pin));
+  const std::string shape =
+      fmt::format("machine: {}; pinning: {}", bench::describe(machine.topology), to_string(s.pin));
   const std::vector<summary_table> tables = summary_tables(report, s, timer_resolution_ns);
   reports::write_report(dir, report, meta, summary_markdown(header, tables, warnings, shape));
   if (o.json) reports::write_file_atomically(dir / reports::benchmark_json_file, sweep.benchmark_json);

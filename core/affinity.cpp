@@ -24,7 +24,9 @@ struct cpu_mask {
   [[nodiscard]] bool has(int cpu) const noexcept {
     return ((bits[static_cast<unsigned>(cpu) / word_bits] >> (static_cast<unsigned>(cpu) % word_bits)) & 1UL) != 0;
   }
-  void add(int cpu) noexcept { bits[static_cast<unsigned>(cpu) / word_bits] |= 1UL << (static_cast<unsigned>(cpu) % word_bits); }
+  void add(int cpu) noexcept {
+    bits[static_cast<unsigned>(cpu) / word_bits] |= 1UL << (static_cast<unsigned>(cpu) % word_bits);
+  }
 };
 
 bool get_mask(cpu_mask& m) noexcept {

@@ -357,9 +357,10 @@ std::vector<std::string> check_comparable(const compare_input& baseline, const c
     return p.empty() ? std::string("none") : p;
   };
   if (const std::string b = pinning(baseline), c = pinning(current); b != c)
-    warnings.push_back(fmt::format("the pinning differs: --pin {} (baseline) vs --pin {} (current); where workers run "
-                                   "changes throughput by itself",
-                                   b, c));
+    warnings.push_back(
+        fmt::format("the pinning differs: --pin {} (baseline) vs --pin {} (current); where workers run "
+                    "changes throughput by itself",
+                    b, c));
   if (const std::string b = meta(baseline, "machine.topology.allowed_cpus"),
       c = meta(current, "machine.topology.allowed_cpus");
       !b.empty() && !c.empty() && b != c)

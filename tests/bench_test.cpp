@@ -1,5 +1,5 @@
-#include <gmock/gmock.h>
 #include <fmt/format.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -324,7 +324,6 @@ TEST(overhead, subtracts_the_reference_and_summarises_outer_repetitions) {
   EXPECT_EQ(r.parent_rss_bytes, 1u << 20);
   EXPECT_GT(r.stddev_us, 5.0);
 }
-
 
 TEST(suite, file_values_override_the_base) {
   const auto s = bench::parse_suite(R"({"name": "quick", "backends": ["serial", "threads"], "workers": "1-3",

@@ -278,7 +278,7 @@ TEST(summary_markdown, text_from_reports_cannot_become_markup) {
 // --- trust warnings about the machine's shape ---
 
 namespace {
-bench::machine_info quiet_machine(const std::string& topology, std::vector<int> allowed = {}) {
+bench::machine_info quiet_machine(const std::string& topology, const std::vector<int>& allowed = {}) {
   bench::machine_info m;
   m.online_cpus = 2;
   m.governor = "performance";
@@ -287,7 +287,8 @@ bench::machine_info quiet_machine(const std::string& topology, std::vector<int> 
   return m;
 }
 bool any_has(const std::vector<std::string>& warnings, const std::string& what) {
-  return std::any_of(warnings.begin(), warnings.end(), [&](const std::string& w) { return w.find(what) != std::string::npos; });
+  return std::any_of(warnings.begin(), warnings.end(),
+                     [&](const std::string& w) { return w.find(what) != std::string::npos; });
 }
 }  // namespace
 
@@ -303,7 +304,8 @@ TEST(trust_warnings, name_smt_sharing_oversubscription_a_small_cpuset_and_boost)
   const auto smt = cli::trust_warnings(report, quiet_machine("core:4 pu:2"), "Release");
   EXPECT_TRUE(any_has(smt, "W=6 is more workers than the 4 physical cores")) << ::testing::PrintToString(smt);
   report.results = {aggregate("threads", "backend", 9, 4e9, 3.9)};
-  EXPECT_TRUE(any_has(cli::trust_warnings(report, quiet_machine("core:4 pu:2"), "Release"), "more workers than the 8 CPUs"));
+  EXPECT_TRUE(
+      any_has(cli::trust_warnings(report, quiet_machine("core:4 pu:2"), "Release"), "more workers than the 8 CPUs"));
   // A container given half the machine.
   const auto small = cli::trust_warnings(report, quiet_machine("core:4 pu:2", {0, 1, 2, 3}), "Release");
   EXPECT_TRUE(any_has(small, "may use 4 of the machine's 8 CPUs (0-3")) << ::testing::PrintToString(small);
@@ -318,12 +320,14 @@ TEST(trust_warnings, compact_pinning_on_smt_siblings) {
   bench::report report;
   report.results = {aggregate("threads", "backend", 2, 4e9, 1.5)};
   report.results[0].pinning = "compact";
-  EXPECT_TRUE(any_has(cli::trust_warnings(report, quiet_machine("core:4 pu:2"), "Release"), "--pin compact places W=2"));
+  EXPECT_TRUE(
+      any_has(cli::trust_warnings(report, quiet_machine("core:4 pu:2"), "Release"), "--pin compact places W=2"));
   report.results[0].pinning = "spread";
   EXPECT_TRUE(cli::trust_warnings(report, quiet_machine("core:4 pu:2"), "Release").empty());
 }
 
 TEST(summary_markdown, has_the_machine_line_below_the_header) {
-  const std::string md = cli::summary_markdown("parbench 0.1.0: default", {}, {}, "machine: 1 package; pinning: spread");
+  const std::string md =
+      cli::summary_markdown("parbench 0.1.0: default", {}, {}, "machine: 1 package; pinning: spread");
   EXPECT_EQ(md.rfind("# parbench 0.1.0: default\n\nmachine: 1 package; pinning: spread\n", 0), 0u) << md;
 }

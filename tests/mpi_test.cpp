@@ -395,7 +395,8 @@ TEST(mpi, pinned_inner_workers_of_ranks_on_one_host_take_different_cpus) {
   const std::string log = (dir / "affinity.log").string();
   const auto r = run(mpiexec(2) + "env PARBENCH_AFFINITY_LOG=" + log + " " + parbench() +
                      "run --backend mpi --inner threads --workers 1 -k pi --samples 1000003 --repetitions 1 --pin "
-                     "compact --no-overhead --no-break-even -q -o " + (dir / "r").string());
+                     "compact --no-overhead --no-break-even -q -o " +
+                     (dir / "r").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::set<std::string> cpus;
   std::ifstream in(log);

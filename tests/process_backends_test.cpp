@@ -437,10 +437,12 @@ TEST(spawn_backend, hidden_worker_mode_rejects_bad_arguments) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("internal worker mode"), std::string::npos) << r.output;
   const std::string beyond = codec::to_hex(codec::encode_job(pi(100, 1)->spec(), {0, 5}));
-  EXPECT_EQ(test::run_parbench("__worker " + beyond + " 0 none once 1 -1 -1 -1").exit_code, 2) << "chunks beyond the job";
+  EXPECT_EQ(test::run_parbench("__worker " + beyond + " 0 none once 1 -1 -1 -1").exit_code, 2)
+      << "chunks beyond the job";
   EXPECT_EQ(test::run_parbench("__worker 0123 0 none once 1 -1 -1 -1").exit_code, 2) << "not a job message";
   const std::string fine = codec::to_hex(codec::encode_job(pi(100, 1)->spec(), {0, 1}));
-  EXPECT_EQ(test::run_parbench("__worker " + fine + " 0 none once 1 -1 5 -1").exit_code, 2) << "the barrier is fd 4 or -1";
+  EXPECT_EQ(test::run_parbench("__worker " + fine + " 0 none once 1 -1 5 -1").exit_code, 2)
+      << "the barrier is fd 4 or -1";
   EXPECT_EQ(test::run_parbench("__worker " + fine + " 0 none once 1 -1 -1 -2").exit_code, 2) << "a CPU is -1 or more";
   EXPECT_EQ(test::run_parbench("__worker " + fine + " 0 none once 1 -1 -1").exit_code, 2) << "the CPU is required";
   const std::string unknown = codec::to_hex(codec::encode_job({"no-such-kernel", 100, 1, {}}, {0, 1}));

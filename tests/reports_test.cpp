@@ -1,6 +1,6 @@
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <fmt/format.h>
 
 #include <unistd.h>
 
@@ -316,7 +316,8 @@ TEST(schema_4, results_read_as_unpinned_rows) {
     csv.replace(at, what.size(), with);
   };
   cut(",pinning,", ",");
-  cut(fmt::format("{},pi,0,,,threads,backend,static,spread,", bench::schema_version), "4,pi,0,,,threads,backend,static,");
+  cut(fmt::format("{},pi,0,,,threads,backend,static,spread,", bench::schema_version),
+      "4,pi,0,,,threads,backend,static,");
   const auto back = reports::parse_results(csv, "results.csv");
   ASSERT_EQ(back.size(), 1u);
   EXPECT_EQ(back[0].pinning, "none");

@@ -51,7 +51,8 @@ TEST(topology, reads_a_synthetic_machine) {
 }
 
 TEST(topology, reports_caches_from_the_description) {
-  const bench::topology t = bench::load_topology("pack:1 l3:1(size=32MiB) core:4 l2:1(size=1MiB) l1d:1(size=48KiB) pu:2");
+  const bench::topology t =
+      bench::load_topology("pack:1 l3:1(size=32MiB) core:4 l2:1(size=1MiB) l1d:1(size=48KiB) pu:2");
   ASSERT_EQ(t.caches.size(), 3u);
   EXPECT_EQ(t.caches[0].level, 1u);
   EXPECT_EQ(t.caches[0].bytes, 48u * 1024);
@@ -106,7 +107,9 @@ TEST(default_workers, count_only_what_the_cpuset_allows) {
   EXPECT_EQ(bench::smt_boundary(t), 2u);
 }
 
-TEST(pinning, none_is_no_plan) { EXPECT_TRUE(bench::plan_pinning(bench::load_topology(two_sockets), pin_policy::none, 8).empty()); }
+TEST(pinning, none_is_no_plan) {
+  EXPECT_TRUE(bench::plan_pinning(bench::load_topology(two_sockets), pin_policy::none, 8).empty());
+}
 
 TEST(pinning, compact_fills_a_core_then_the_next) {
   const bench::topology t = bench::load_topology(two_sockets);
@@ -200,8 +203,8 @@ TEST(run_plan, holds_the_pinning_of_every_w) {
   EXPECT_EQ(plan.pinning.at(4)->policy, pin_policy::spread);
   EXPECT_THAT(bench::describe(plan), HasSubstr("W=4: CPUs 0,16,8,24"));
   EXPECT_THAT(bench::describe(plan), HasSubstr("pinning: spread"));
-  const auto unpinned =
-      bench::make_plan(pinned_suite(pin_policy::none, {1, 4}, {"serial", "threads"}), bench::load_topology(two_sockets));
+  const auto unpinned = bench::make_plan(pinned_suite(pin_policy::none, {1, 4}, {"serial", "threads"}),
+                                         bench::load_topology(two_sockets));
   EXPECT_TRUE(unpinned.pinning.empty());
 }
 

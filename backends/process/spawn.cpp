@@ -121,8 +121,7 @@ int worker_main(int argc, char** argv) {
   const std::string_view start = argv[8];
   if (!parse_number(argv[3], a.worker) || !fault || (mode != "once" && mode != "tasks") ||
       !parse_number(argv[6], parent) || (memory != "-1" && memory != std::to_string(memory_fd_number)) ||
-      (start != "-1" && start != std::to_string(start_fd_number)) || !parse_number(argv[9], a.cpu) ||
-      a.cpu < -1)
+      (start != "-1" && start != std::to_string(start_fd_number)) || !parse_number(argv[9], a.cpu) || a.cpu < -1)
     return usage("malformed arguments");
   if (memory != "-1") (void)adopt_region_fd(memory_fd_number);
   try {

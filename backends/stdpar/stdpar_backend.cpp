@@ -10,9 +10,9 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
-#include <exception>
 #include <atomic>
 #include <cstdint>
+#include <exception>
 #include <execution>
 #include <functional>
 #include <memory>
@@ -133,11 +133,10 @@ class stdpar_backend final : public backend {
     std::vector<unsigned> empty(4 * std::size_t{workers}, 1u);
     const thread_affinity_guard calling_thread;
     [[maybe_unused]] const unsigned n = arena.execute([&] {
-      return std::transform_reduce(std::execution::par, empty.begin(), empty.end(), 0u, std::plus<>{},
-                                   [&](unsigned x) {
-                                     detail::pin_arena_slot(name(), nullptr);  // undo an earlier run's pin
-                                     return x;
-                                   });
+      return std::transform_reduce(std::execution::par, empty.begin(), empty.end(), 0u, std::plus<>{}, [&](unsigned x) {
+        detail::pin_arena_slot(name(), nullptr);  // undo an earlier run's pin
+        return x;
+      });
     });
   }
 
