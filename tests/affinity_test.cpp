@@ -75,7 +75,8 @@ std::vector<const backend_entry*> pinning_backends() {
   std::vector<const backend_entry*> out;
   for (const auto& e : registered_backends()) {
     const auto b = e.make();
-    if (b->abilities().pins_workers && b->probe().usable) out.push_back(&e);
+    // A nesting backend (mpi) plans inside each rank, on the rank's CPUs: tests/mpi_test.cpp.
+    if (b->abilities().pins_workers && !b->abilities().schedules_of_inner && b->probe().usable) out.push_back(&e);
   }
   return out;
 }
