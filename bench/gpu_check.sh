@@ -1,14 +1,16 @@
 #!/bin/sh
 # Device check for the cuda backend, to run on a machine with an NVIDIA GPU (see docs/gpu.md).
+# bench/device_check.sh runs it as its GPU part, after the CPU checks.
 #
 #   bench/gpu_check.sh [DIR]          check exactness, the unavailable path and throughput
 #   bench/gpu_check.sh bundle BUILD DIR
-#                                     copy parbench, tests/cuda_test, this script and the shared
-#                                     libraries they need (outside glibc) into DIR, for a GPU
-#                                     machine without parbench's Debian libraries
+#                                     bench/device_check.sh's bundle: parbench,
+#                                     parbench_kernel_bench, tests/cuda_test, both scripts and
+#                                     the shared libraries they need (outside glibc) in DIR, for a
+#                                     GPU machine without parbench's Debian libraries
 #
-# DIR holds `parbench` and `cuda_test` (a bundle) or `parbench` and `tests/cuda_test` (a build
-# tree, default build/release). Exit 0: every check passed and throughput met the target;
+# DIR holds `parbench` and `cuda_test` (a bundle; the default when this script sits in one) or
+# `parbench` and `tests/cuda_test` (a build tree, default build/release). Exit 0: every check passed and throughput met the target;
 # 1: a check failed (the GPU disagreed with the CPU, or the GPU is unusable); 3: exact but
 # slower than the target.
 set -eu
@@ -16,23 +18,14 @@ set -eu
 target=6e11  # samples/s for Philox at n >= 1e11 on an H100/H200-class GPU (issue 9)
 
 if [ "${1:-}" = bundle ]; then
-  build="${2:?usage: bench/gpu_check.sh bundle BUILD_DIR OUT_DIR}"
-  out="${3:?usage: bench/gpu_check.sh bundle BUILD_DIR OUT_DIR}"
-  mkdir -p "$out/lib"
-  cp "$build/parbench" "$build/tests/cuda_test" "$0" "$out/"
-  for bin in "$build/parbench" "$build/tests/cuda_test"; do
-    ldd "$bin" | awk '/=> \// {print $3}' | while read -r lib; do
-      case "$(basename "$lib")" in
-        libc.so*|libm.so*|libdl.so*|librt.so*|libpthread.so*|ld-linux*) ;;
-        *) cp -L "$lib" "$out/lib/" ;;
-      esac
-    done
-  done
-  echo "bundle in $out: run $out/gpu_check.sh $out on the GPU machine"
-  exit 0
+  [ $# -eq 3 ] || { echo "usage: bench/gpu_check.sh bundle BUILD_DIR OUT_DIR" >&2; exit 2; }
+  exec sh "$(dirname "$0")/device_check.sh" bundle "$2" "$3"
 fi
 
-dir="${1:-build/release}"
+dir="${1:-}"
+if [ -z "$dir" ]; then
+  if [ -x "$(dirname "$0")/parbench" ]; then dir=$(dirname "$0"); else dir=build/release; fi
+fi
 parbench="$dir/parbench"
 cuda_test="$dir/cuda_test"
 [ -x "$cuda_test" ] || cuda_test="$dir/tests/cuda_test"
