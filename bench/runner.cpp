@@ -336,7 +336,7 @@ run_plan make_plan(const suite& settings, const bench::topology& machine) {
           fmt::format("no backend of this run offers schedule '{}'; `parbench list` shows each "
                       "backend's schedules",
                       name));
-  // A pinning the machine cannot give is an error before anything runs.
+  // More workers than CPUs is an error before anything runs (plan_pinning).
   if (settings.pin != pin_policy::none)
     for (const auto& c : plan.configs)
       if (!plan.pinning.contains(c.workers))
@@ -347,6 +347,17 @@ run_plan make_plan(const suite& settings, const bench::topology& machine) {
   for (const auto& c : plan.configs)
     if (checked.insert({c.kernel, c.samples}).second) (void)job_for(settings, plan.kernels[c.kernel], c.samples);
   return plan;
+}
+
+void check_pinning_here(const run_plan& plan) {
+  for (const auto& [w, pins] : plan.pinning)
+    if (const auto bad = first_cpu_not_allowed(*pins))
+      throw usage_error(fmt::format(
+          "--pin {}: worker {} of W={} would run on CPU {}, which this process may not use (it may use {}){}",
+          to_string(pins->policy), bad->first, w, bad->second, cpu_list_text(current_cpus()),
+          plan.topology.source == "machine"
+              ? ""
+              : fmt::format("; the plan is for {} (PARBENCH_TOPOLOGY)", plan.topology.source)));
 }
 
 std::vector<result_row> break_even_candidates(const run_plan& plan, const std::vector<result_row>& aggregates) {

@@ -72,6 +72,11 @@ struct run_plan {
 /// not pin; backends in "all" that do not pin are skipped).
 run_plan make_plan(const suite& settings, const bench::topology& machine);
 
+/// Throws usage_error, naming the worker and the CPU, when a pinning plan of `plan` names a CPU
+/// this process may not use (a PARBENCH_TOPOLOGY of another machine: `--list` shows such plans,
+/// a run refuses them before anything is measured or written).
+void check_pinning_here(const run_plan& plan);
+
 /// The aggregates of kernels whose suite entry asks for break-even sizes (break_even()).
 std::vector<result_row> break_even_candidates(const run_plan& plan, const std::vector<result_row>& aggregates);
 

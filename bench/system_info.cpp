@@ -138,7 +138,8 @@ nlohmann::json mpi_metadata(const run_plan& plan) {
   const bool runs_mpi = std::any_of(plan.backends.begin(), plan.backends.end(),
                                     [](const planned_backend& b) { return b.entry->name == "mpi"; });
   if (!runs_mpi || !job) return nullptr;
-  return {{"ranks", job->ranks}, {"threads_per_rank", plan.workers}, {"hosts", job->hosts}};
+  return {
+      {"ranks", job->ranks}, {"threads_per_rank", plan.workers}, {"hosts", job->hosts}, {"cpu_sets", job->cpu_sets}};
 }
 
 nlohmann::json backend_metadata(const run_plan& plan) {

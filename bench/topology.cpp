@@ -8,6 +8,7 @@
 #include <memory>
 #include <set>
 
+#include "core/backend.hpp"
 #include "core/errors.hpp"
 
 namespace parbench::bench {
@@ -176,8 +177,8 @@ unsigned smt_boundary(const topology& t) noexcept { return std::max(1u, t.allowe
 
 std::vector<unsigned> default_workers(const topology& t) {
   std::set<unsigned> w;
-  const unsigned cores = smt_boundary(t);
-  const unsigned cpus = std::max(cores, t.allowed_cpus());
+  const unsigned cores = std::min(smt_boundary(t), max_workers);
+  const unsigned cpus = std::min(std::max(cores, t.allowed_cpus()), max_workers);
   for (unsigned p = 1; p < cores; p *= 2) w.insert(p);
   w.insert(cores);
   // With SMT: doublings of the core count, then every hardware thread.
@@ -249,11 +250,19 @@ std::vector<std::string> sharing_warnings(const topology& t, pin_policy policy, 
         fmt::format("W={} is more workers than the {} physical cores this process may use: SMT siblings "
                     "are both busy, and two threads of one core share its execution units",
                     workers, cores));
-  else if (policy == pin_policy::compact && t.smt_per_core > 1 && workers > 1)
-    out.push_back(
-        fmt::format("--pin compact places W={} on the SMT siblings of {} core(s): they share a core's "
-                    "execution units (use --pin spread for one core per worker)",
-                    workers, (workers + t.smt_per_core - 1) / t.smt_per_core));
+  else if (policy == pin_policy::compact && workers > 1) {
+    // The cores the plan really uses (a container may allow one thread of each core only).
+    std::set<std::size_t> used;
+    for (const int cpu : plan_pinning(t, policy, workers))
+      for (std::size_t c = 0; c < t.allowed.size(); ++c)
+        if (std::find(t.allowed[c].cpus.begin(), t.allowed[c].cpus.end(), cpu) != t.allowed[c].cpus.end())
+          used.insert(c);
+    if (used.size() < workers)
+      out.push_back(
+          fmt::format("--pin compact places W={} on the SMT siblings of {} core(s): they share a core's "
+                      "execution units (use --pin spread for one core per worker)",
+                      workers, used.size()));
+  }
   return out;
 }
 
@@ -283,7 +292,7 @@ std::string describe(const topology& t) {
     if (c.level >= 2)
       text += c.bytes >= (1u << 20) ? fmt::format(", L{} {} MiB x {}", c.level, c.bytes >> 20, c.instances)
                                     : fmt::format(", L{} {} KiB x {}", c.level, c.bytes >> 10, c.instances);
-  text += fmt::format("; this process may use {} of {} CPUs ({})", t.allowed_cpus(), t.cpus,
+  text += fmt::format("; this process may use {} of {} CPU{} ({})", t.allowed_cpus(), t.cpus, t.cpus == 1 ? "" : "s",
                       cpu_list_text(t.allowed_cpu_list()));
   return text;
 }

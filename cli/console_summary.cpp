@@ -111,7 +111,9 @@ std::vector<std::string> trust_warnings(const bench::report& report, const bench
   // How the largest W of each pinning shared the cores (backends only: the reference runs at W = 1).
   std::map<std::string, unsigned> widest;
   for (const auto& r : report.results)
-    if (r.row_type == "aggregate" && r.kind == "backend") widest[r.pinning] = std::max(widest[r.pinning], r.workers);
+    // Per process: an mpi row's W is ranks x threads, which run in processes of their own.
+    if (r.row_type == "aggregate" && r.kind == "backend")
+      widest[r.pinning] = std::max(widest[r.pinning], r.ranks > 1 ? r.threads_per_rank : r.workers);
   for (const auto& [pinning, workers] : widest)
     for (auto& w : bench::sharing_warnings(shape, parse_pin_policy(pinning).value_or(pin_policy::none), workers))
       out.push_back(std::move(w));

@@ -161,6 +161,7 @@ void run(const run_options& o) {
     if (!peers.empty()) fmt::print("{}", bench::describe_peers(peers, peer_env));
     return;
   }
+  bench::check_pinning_here(plan);
   const std::string timestamp = bench::utc_timestamp();
   std::error_code exists_error;
   const bool dir_existed = !o.out.empty() && std::filesystem::exists(o.out, exists_error);

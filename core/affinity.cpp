@@ -75,18 +75,23 @@ void log_pin(std::string_view backend, unsigned worker) noexcept {
   if (path == nullptr || *path == '\0') return;
   cpu_mask now;
   if (!get_mask(now)) return;
-  char line[256];
+  char line[4096];
+  const auto room = [&](int n) { return n > 0 && n < static_cast<int>(sizeof line) - 32; };
   int n = std::snprintf(line, sizeof line, "%.*s %u ", static_cast<int>(backend.size()), backend.data(), worker);
+  // The set as ranges, "0-3,8", as cpu_list_text writes it.
   bool first = true;
-  for (int c = 0; c < max_cpus && n > 0 && n < static_cast<int>(sizeof line) - 16; ++c)
-    if (now.has(c)) {
-      n += std::snprintf(line + n, sizeof line - static_cast<std::size_t>(n), first ? "%d" : ",%d", c);
-      first = false;
-    }
-  if (n > 0 && n < static_cast<int>(sizeof line) - 16)
-    n += std::snprintf(line + n, sizeof line - static_cast<std::size_t>(n), " %d", ::sched_getcpu());
-  if (n <= 0 || n >= static_cast<int>(sizeof line) - 1) return;
-  line[n++] = '\n';
+  for (int c = 0; c < max_cpus && room(n); ++c) {
+    if (!now.has(c)) continue;
+    int last = c;
+    while (last + 1 < max_cpus && now.has(last + 1)) ++last;
+    n += last == c
+             ? std::snprintf(line + n, sizeof line - static_cast<std::size_t>(n), first ? "%d" : ",%d", c)
+             : std::snprintf(line + n, sizeof line - static_cast<std::size_t>(n), first ? "%d-%d" : ",%d-%d", c, last);
+    first = false;
+    c = last;
+  }
+  if (!room(n)) return;
+  n += std::snprintf(line + n, sizeof line - static_cast<std::size_t>(n), " %d\n", ::sched_getcpu());
   const int fd = ::open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return;
   (void)!::write(fd, line, static_cast<std::size_t>(n));
@@ -151,16 +156,17 @@ bool pin_worker_process(std::string_view backend, int cpu, unsigned worker) noex
   return true;
 }
 
-struct thread_affinity_guard::saved {
-  cpu_mask mask;
-};
-
-thread_affinity_guard::thread_affinity_guard() : saved_(std::make_unique<saved>()) {
-  if (!get_mask(saved_->mask)) saved_.reset();
+thread_affinity_guard::~thread_affinity_guard() {
+  if (pinned_cpu >= 0 && set_mask(process_mask())) pinned_cpu = -1;
 }
 
-thread_affinity_guard::~thread_affinity_guard() {
-  if (saved_ && pinned_cpu >= 0 && set_mask(saved_->mask)) pinned_cpu = -1;
+std::optional<std::pair<unsigned, int>> first_cpu_not_allowed(const pin_plan& plan) {
+  const cpu_mask& all = process_mask();
+  for (std::size_t w = 0; w < plan.cpus.size(); ++w) {
+    const int cpu = plan.cpus[w];
+    if (cpu < 0 || cpu >= max_cpus || !all.has(cpu)) return std::pair{static_cast<unsigned>(w), cpu};
+  }
+  return std::nullopt;
 }
 
 std::vector<int> current_cpus() {

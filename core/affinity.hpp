@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace parbench {
@@ -41,7 +42,7 @@ void install_pin_planner(pin_planner planner) noexcept;
 /// none) a thread that an earlier run pinned gets the process's CPU set back, so that pools
 /// kept across runs (OpenMP, TBB) do not carry one run's pinning into the next. Throws run_error
 /// naming the backend, the worker and the CPU when the OS refuses. PARBENCH_AFFINITY_LOG (a
-/// test hook, docs/reliability.md) appends "backend worker cpu-list cpu-now" for every worker
+/// test hook, docs/reliability.md) appends "backend worker cpu-ranges cpu-now" for every worker
 /// pinned or given its CPU set back (process workers say "process" for the backend).
 void pin_worker(std::string_view backend, const pin_plan* plan, unsigned worker);
 
@@ -49,20 +50,21 @@ void pin_worker(std::string_view backend, const pin_plan* plan, unsigned worker)
 /// refused, for the worker to report.
 [[nodiscard]] bool pin_worker_process(std::string_view backend, int cpu, unsigned worker) noexcept;
 
-/// Gives the calling thread back the CPU set it had at construction when the thread was
-/// pinned meanwhile: a backend whose calling thread is one of its workers (OpenMP's master
-/// thread, TBB's slot 0) holds one for the run, so the harness thread is never left pinned.
+/// Gives the calling thread the process's CPU set back, at the end of its scope, when
+/// pin_worker pinned it meanwhile: a backend whose calling thread is one of its workers
+/// (OpenMP's master thread, TBB's slot 0) holds one for the run, so that the harness thread, and
+/// the children it forks later, are never left pinned. Costs nothing when nothing was pinned.
 class thread_affinity_guard {
  public:
-  thread_affinity_guard();
+  thread_affinity_guard() = default;
   ~thread_affinity_guard();
   thread_affinity_guard(const thread_affinity_guard&) = delete;
   thread_affinity_guard& operator=(const thread_affinity_guard&) = delete;
-
- private:
-  struct saved;
-  std::unique_ptr<saved> saved_;
 };
+
+/// The first CPU of `plan` this process may not use, as (worker, cpu); nullopt when every one
+/// is allowed. The harness checks a plan with it before anything runs.
+[[nodiscard]] std::optional<std::pair<unsigned, int>> first_cpu_not_allowed(const pin_plan& plan);
 
 /// The CPUs the calling thread may run on now (sched_getaffinity), ascending.
 [[nodiscard]] std::vector<int> current_cpus();

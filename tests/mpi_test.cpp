@@ -414,6 +414,19 @@ TEST(mpi, pinned_inner_workers_of_ranks_on_one_host_take_different_cpus) {
   std::filesystem::remove_all(dir);
 }
 
+// Two unbound ranks of one host whose workers do not fit their shared CPU set: the run fails,
+// naming the ranks, instead of pinning two workers onto one CPU.
+TEST(mpi, ranks_sharing_a_cpu_set_too_small_for_their_workers_fail_the_run) {
+  const unsigned cpus = static_cast<unsigned>(parbench::current_cpus().size());
+  const auto r =
+      run(mpiexec(2) + parbench() + "run --backend mpi --inner threads -k pi --samples 1000003 --repetitions 1 " +
+          "--no-overhead --no-break-even -q --pin compact -o /tmp/parbench_mpi_pin_small_" +
+          std::to_string(::getpid()) + " --workers " + std::to_string(cpus));
+  std::filesystem::remove_all("/tmp/parbench_mpi_pin_small_" + std::to_string(::getpid()));
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_THAT(r.output, ::testing::HasSubstr("shares its CPU set with ranks 0,1")) << r.output;
+}
+
 // The imbalanced kernel (two result words, uneven chunk costs) over 3 ranks x 2 threads, with
 // the inner model's static split and its dynamic counter inside the ranks: every row carries
 // the serial result words exactly.

@@ -587,16 +587,20 @@ std::vector<catalogue_case> catalogue() {
        one_error_line,
        false,
        {"PARBENCH_TOPOLOGY=pack:two"}},
-      {"pin_cpu_missing",
-       "`--pin compact` to CPUs this machine lacks (a `PARBENCH_TOPOLOGY` of 64 cores)",
-       "the runs that cannot pin are recorded as failed, naming the worker and CPU; serial runs",
-       3,
-       "could not pin worker 2 to CPU 2",
-       "{bin} run -k pi -b threads -w 64 -n 1e6 -r 1 --pin compact --no-overhead --no-break-even -o {dir}/r",
+      {"pin_cpu_not_allowed",
+       "`--pin compact` onto a CPU outside the process's set (`taskset -c 0`, a `PARBENCH_TOPOLOGY` of 2 cores)",
+       "rejected before anything runs, names the worker, the CPU and the CPUs it may use",
+       2,
+       "--pin compact: worker 1 of W=2 would run on CPU 1, which this process may not use (it may use 0); the plan "
+       "is for synthetic:core:2 pu:1 (PARBENCH_TOPOLOGY)",
+       "taskset -c 0 {bin} run -b serial,threads -w 2 --pin compact -n 1e5 -o {dir}/r",
        nullptr,
-       nullptr,
+       [](const fs::path& d, const outcome& r) {
+         one_error_line(d, r);
+         EXPECT_FALSE(fs::exists(d / "r" / "results.csv")) << "nothing written";
+       },
        false,
-       {"PARBENCH_TOPOLOGY=core:64 pu:1"}},
+       {"PARBENCH_TOPOLOGY=core:2 pu:1"}},
       // Suite files.
       {"suite_missing", "suite file missing", "rejected, names the file", 2, "cannot open suite file",
        bad_suite + "missing.json"},

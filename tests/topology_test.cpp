@@ -170,6 +170,9 @@ TEST(sharing_warnings, name_smt_siblings_oversubscription_and_compact_placement)
   ASSERT_EQ(compact.size(), 1u);
   EXPECT_THAT(compact[0], HasSubstr("SMT siblings of 2 core(s)"));
   EXPECT_TRUE(bench::sharing_warnings(bench::load_topology("core:4 pu:1"), pin_policy::compact, 4).empty());
+  // A container given one thread of each core: compact cannot put two workers on one core.
+  EXPECT_TRUE(
+      bench::sharing_warnings(bench::load_topology("core:4 pu:2", {0, 2, 4, 6}), pin_policy::compact, 3).empty());
 }
 
 TEST(pin_policy, names_round_trip) {

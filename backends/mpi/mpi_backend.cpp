@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -188,37 +189,43 @@ share_outcome gather_step(const mpi::environment* env, const command& c, std::ve
 }
 
 // This rank's pinning under the command's policy, planned on the CPUs this rank may use (what
-// mpirun --bind-to gave it). Ranks of one host that were given room for all of them (--bind-to
-// none: each may use at least W x its host's ranks CPUs) take consecutive slices of one plan for
-// the host, so that they do not pin their workers onto the same CPUs. Throws usage_error when
-// the rank has fewer CPUs than workers (the message names the rank).
+// mpirun --bind-to gave it). Ranks of one host bound to the same CPU set (--bind-to none: the
+// whole node; two ranks on one socket under --bind-to socket) take consecutive slices of one
+// plan for all of them, so that they never pin onto the same CPUs. Throws usage_error, naming
+// the rank, when the set cannot give each of their workers a CPU of its own. Plans are kept per
+// (policy, W): the CPU sets do not change during a job.
 std::shared_ptr<const pin_plan> rank_pinning(const mpi::environment* env, const run_request& r) {
   if (!r.pinning || r.pinning->policy == pin_policy::none) return nullptr;
-  unsigned local_rank = 0, local_ranks = 1;
+  static std::map<std::pair<pin_policy, unsigned>, std::shared_ptr<const pin_plan>> kept;
+  const auto key = std::pair{r.pinning->policy, r.workers};
+  if (const auto it = kept.find(key); it != kept.end()) return it->second;
+  unsigned sharing = 1, my_slice = 0;
+  std::string peers;
   if (env != nullptr) {
-    const auto& hosts = env->hosts();
-    const auto me = static_cast<std::size_t>(env->rank());
-    local_ranks = 0;
-    for (std::size_t i = 0; i < hosts.size(); ++i) {
-      if (hosts[i] != hosts[me]) continue;
-      if (i < me) ++local_rank;
-      ++local_ranks;
+    const mpi::job_info& job = env->job();
+    const auto me = static_cast<std::size_t>(job.rank);
+    sharing = 0;
+    for (std::size_t i = 0; i < job.hosts.size() && i < job.cpu_sets.size(); ++i) {
+      if (job.hosts[i] != job.hosts[me] || job.cpu_sets[i] != job.cpu_sets[me]) continue;
+      if (i < me) ++my_slice;
+      ++sharing;
+      peers += fmt::format("{}{}", peers.empty() ? "" : ",", i);
     }
   }
-  const std::size_t allowed = current_cpus().size();
   std::vector<int> cpus;
   try {
-    if (local_ranks > 1 && allowed >= std::size_t{r.workers} * local_ranks) {
-      const std::vector<int> host = plan_in_this_process(r.pinning->policy, r.workers * local_ranks);
-      const auto first = host.begin() + static_cast<std::ptrdiff_t>(std::size_t{local_rank} * r.workers);
-      cpus.assign(first, first + r.workers);
-    } else {
-      cpus = plan_in_this_process(r.pinning->policy, r.workers);
-    }
+    const std::vector<int> all = plan_in_this_process(r.pinning->policy, r.workers * sharing);
+    const auto first = all.begin() + static_cast<std::ptrdiff_t>(std::size_t{my_slice} * r.workers);
+    cpus.assign(first, first + r.workers);
   } catch (const usage_error& e) {
-    throw usage_error(fmt::format("mpi rank {}: {}", env != nullptr ? env->rank() : 0, e.what()));
+    throw usage_error(sharing > 1 ? fmt::format("mpi rank {} shares its CPU set with ranks {}: {} ranks x {} workers: "
+                                                "{} (bind the ranks apart: mpirun --map-by/--bind-to)",
+                                                env->rank(), peers, sharing, r.workers, e.what())
+                                  : fmt::format("mpi rank {}: {}", env != nullptr ? env->rank() : 0, e.what()));
   }
-  return std::make_shared<const pin_plan>(pin_plan{r.pinning->policy, std::move(cpus)});
+  auto plan = std::make_shared<const pin_plan>(pin_plan{r.pinning->policy, std::move(cpus)});
+  kept.emplace(key, plan);
+  return plan;
 }
 
 // This rank's block of the chunks in one run of the inner model, which keeps its workers for

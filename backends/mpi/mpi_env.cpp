@@ -3,11 +3,13 @@
 #include <fmt/format.h>
 #include <mpi.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 
+#include "core/affinity.hpp"
 #include "core/errors.hpp"
 
 namespace parbench::mpi {
@@ -101,6 +103,17 @@ environment::environment() {
         "MPI_Allgather of host names");
   for (int r = 0; r < job_.ranks; ++r)
     job_.hosts.emplace_back(&all[static_cast<std::size_t>(r) * MPI_MAX_PROCESSOR_NAME]);
+
+  // Each rank's CPU set, so that ranks that share one can pin their workers onto different CPUs.
+  constexpr std::size_t set_text = 1024;
+  std::vector<char> mine(set_text, '\0');
+  const std::string set = cpu_list_text(current_cpus());
+  std::copy_n(set.begin(), std::min(set.size(), set_text - 1), mine.begin());
+  std::vector<char> sets(set_text * static_cast<std::size_t>(job_.ranks));
+  check(MPI_Allgather(mine.data(), static_cast<int>(set_text), MPI_CHAR, sets.data(), static_cast<int>(set_text),
+                      MPI_CHAR, MPI_COMM_WORLD),
+        "MPI_Allgather of CPU sets");
+  for (int r = 0; r < job_.ranks; ++r) job_.cpu_sets.emplace_back(&sets[static_cast<std::size_t>(r) * set_text]);
 
   char library[MPI_MAX_LIBRARY_VERSION_STRING] = {};
   if (MPI_Get_library_version(library, &length) == MPI_SUCCESS) {

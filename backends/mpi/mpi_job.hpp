@@ -23,6 +23,8 @@ struct job_info {
   int ranks = 1;
   /// Host name of every rank, indexed by rank.
   std::vector<std::string> hosts;
+  /// The CPUs every rank may use at start-up (what the launcher bound it to), "0-3,8", by rank.
+  std::vector<std::string> cpu_sets;
   /// Thread support MPI granted (MPI_THREAD_* value).
   int thread_level = 0;
   /// Seconds spent in MPI_Init_thread, and in the first collective after it.

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <string>
 
@@ -66,7 +67,11 @@ process_plan decode_request(std::string_view message) {
   plan.grain = r.u64();
   const std::uint32_t pinned = r.u32();
   if (pinned != 0 && pinned != plan.workers) throw codec::codec_error("a pinning plan for another worker count");
-  for (std::uint32_t i = 0; i < pinned; ++i) plan.cpus.push_back(static_cast<int>(r.u32()));
+  for (std::uint32_t i = 0; i < pinned; ++i) {
+    const std::uint32_t cpu = r.u32();
+    if (cpu > static_cast<std::uint32_t>(std::numeric_limits<int>::max())) throw codec::codec_error("CPU out of range");
+    plan.cpus.push_back(static_cast<int>(cpu));
+  }
   r.finish();
   if (mode > static_cast<std::uint32_t>(fault_mode::start)) throw codec::codec_error("unknown fault mode");
   plan.fault.mode = static_cast<fault_mode>(mode);

@@ -59,14 +59,15 @@ std::string worker_label(const slot& s, unsigned workers) {
   return fmt::format("worker {} of {} (pid {})", s.worker, workers, s.child.pid());
 }
 
-std::string status_hint(int status) {
+// `cpu`: the CPU the worker was to pin itself to (-1: not pinned).
+std::string status_hint(int status, int cpu) {
   std::string text = describe_status(status);
   if (WIFEXITED(status) && WEXITSTATUS(status) == worker_status_kernel_failed) return text + " (its kernel failed)";
   if (WIFEXITED(status) && WEXITSTATUS(status) == worker_status_write_failed)
     return text + " (it could not send its result)";
   if (WIFEXITED(status) && WEXITSTATUS(status) == worker_status_bad_task) return text + " (it received a garbled task)";
   if (WIFEXITED(status) && WEXITSTATUS(status) == worker_status_pin_failed)
-    return text + " (it could not pin itself to its CPU: is the CPU outside this process's set?)";
+    return text + fmt::format(" (it could not pin itself to CPU {}: the OS refused that CPU)", cpu);
   return text;
 }
 
@@ -338,7 +339,9 @@ class supervisor {
                          to_seconds(plan_.timeout)));
     }
     outcome_.cpu_seconds += info->cpu_seconds;
-    if (!info->success()) fail(backend_, slots_, label + " " + status_hint(info->status));
+    if (!info->success())
+      fail(backend_, slots_,
+           label + " " + status_hint(info->status, s.worker < plan_.cpus.size() ? plan_.cpus[s.worker] : -1));
     if (!s.pending.empty()) {
       if (s.buffer.empty()) fail(backend_, slots_, label + " exited without sending its result");
       fail(backend_, slots_,
