@@ -107,11 +107,6 @@ std::vector<int> topology::allowed_cpu_list() const {
   return out;
 }
 
-std::uint64_t topology::last_level_cache_bytes() const noexcept {
-  if (caches.empty()) return 0;
-  return caches.back().bytes * caches.back().instances;
-}
-
 topology load_topology(std::string_view description, const std::vector<int>& allowed_cpus) {
   const std::string text(description);
   topology_ptr t = new_topology();
@@ -155,11 +150,8 @@ topology read_topology() {
   if (hwloc_get_cpubind(t.get(), bound.get(), HWLOC_CPUBIND_THREAD) == 0)
     hwloc_bitmap_and(allowed.get(), allowed.get(), bound.get());
   topology out = describe_loaded(t.get(), "machine", allowed.get());
-  if (out.allowed.empty()) {  // should not happen; fall back to what the kernel says we may use
-    topology_ptr again = new_topology();
-    load(again.get(), "this machine");
-    out = describe_loaded(again.get(), "machine", hwloc_topology_get_complete_cpuset(again.get()));
-  }
+  // Should not happen (the binding lies outside the cpuset): then every CPU the machine has.
+  if (out.allowed.empty()) out = describe_loaded(t.get(), "machine", hwloc_topology_get_complete_cpuset(t.get()));
   return out;
 }
 

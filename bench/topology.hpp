@@ -47,8 +47,6 @@ struct topology {
   [[nodiscard]] unsigned allowed_cores() const noexcept { return static_cast<unsigned>(allowed.size()); }
   /// The allowed OS CPU numbers, ascending.
   [[nodiscard]] std::vector<int> allowed_cpu_list() const;
-  /// Bytes of the last-level cache, all instances together (0 when hwloc shows none).
-  [[nodiscard]] std::uint64_t last_level_cache_bytes() const noexcept;
 };
 
 /// This machine, or the topology PARBENCH_TOPOLOGY names (a hwloc synthetic description such as

@@ -59,7 +59,6 @@ TEST(topology, reports_caches_from_the_description) {
   EXPECT_EQ(t.caches[0].instances, 4u);
   EXPECT_EQ(t.caches[2].level, 3u);
   EXPECT_EQ(t.caches[2].bytes, 32u << 20);
-  EXPECT_EQ(t.last_level_cache_bytes(), 32u << 20);
   EXPECT_THAT(bench::describe(t), HasSubstr("L2 1 MiB x 4, L3 32 MiB x 1"));
   const auto j = bench::to_json(t);
   EXPECT_EQ(j.at("caches").size(), 3u);
