@@ -383,7 +383,11 @@ class ratio_reporter : public benchmark::ConsoleReporter {
       std::printf("\n");
     }
     // Each backend's synchronisation cost per step on the stepped kernel, next to its model's bare
-    // mechanism at the same W; the goal is within 1.5x of it.
+    // mechanism at the same W. A step also costs what the serial backend pays without any
+    // synchronisation (the next key waits for the step's combined result; combining it): that
+    // is the kernel's, not the model's, so the goal (within 1.5x of the bare mechanism) is judged
+    // on the cost net of stepped/serial/1, EPCC's "minus the reference", printed beside the raw one.
+    const auto serial = stepped_seconds_.find("stepped/serial/1");
     for (const auto& [name, seconds] : stepped_seconds_) {
       const std::size_t slash = name.rfind('/');
       const std::string backend = name.substr(std::string("stepped/").size(), slash - std::string("stepped/").size());
@@ -393,17 +397,23 @@ class ratio_reporter : public benchmark::ConsoleReporter {
       if (const auto sd = stepped_stddev_.find(name); sd != stepped_stddev_.end())
         std::printf(" (sd %7.3f)", 1e6 * sd->second);
       if (bare.empty()) {
-        std::fputs(backend == "mpi" ? "  (sync/mpi_allreduce is measured at W=1 only)" : "  (no bare mechanism)",
+        std::fputs(backend == "mpi"      ? "  (sync/mpi_allreduce is measured at W=1 only)"
+                   : backend == "serial" ? "  (no synchronisation: the kernel's own cost per step)"
+                                         : "  (no bare mechanism)",
                    stdout);
       } else if (const auto b = step_seconds_.find(bare); b == step_seconds_.end()) {
         std::printf("  (%s not measured)", bare.c_str());
+      } else if (serial == stepped_seconds_.end()) {
+        std::printf("  %7.2fx %-32s (stepped/serial/1 not measured: no goal judged)", seconds / b->second, bare.c_str());
       } else {
-        const double ratio = seconds / b->second;
-        // A negative cost is the noise of (t_S - t_1) / S: the true cost is below it.
-        std::printf("  %7.2fx %-32s goal 1.5x: %s", ratio, bare.c_str(),
-                    ratio > 1.5   ? "not met"
-                    : seconds < 0 ? "met (cost below the noise)"
-                                  : "met");
+        const double net = seconds - serial->second;
+        const double ratio = net / b->second;
+        // A negative net cost is the noise of (t_S - t_1) / S: the true cost is below it.
+        std::printf("  %7.2fx %-32s net %8.3f us/step %7.2fx  goal 1.5x: %s", seconds / b->second, bare.c_str(),
+                    1e6 * net, ratio,
+                    ratio > 1.5 ? "not met"
+                    : net < 0   ? "met (cost below the noise)"
+                                : "met");
       }
       std::printf("\n");
     }

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "backends/registry.hpp"
 #include "core/backend.hpp"
@@ -27,10 +28,12 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
-// Two 4096-point chunks per step: microseconds of work, so the synchronisation shows.
-constexpr std::uint64_t step_samples = 2 * 4096;
+// Points per step at W workers: one whole 4096-point chunk per worker, microseconds of work, so
+// that the workers arrive at each step's synchronisation with the skew a real step has, and the
+// single-step twin runs the same chunks (whole ones: a chunk's fixed cost cancels out).
+constexpr std::uint64_t step_samples(unsigned workers) { return std::uint64_t{4096} * workers; }
 // Pairs of runs per repetition; even, so that each order runs equally often.
-constexpr benchmark::IterationCount timed_pairs = 100;
+constexpr std::size_t timed_pairs = 100;
 // SetIterationTime takes no negative time; noise can make the difference negative.
 constexpr double tiny_seconds = 1e-12;
 
@@ -40,9 +43,9 @@ struct job_pair {
   std::shared_ptr<const kernel_job> single;
 };
 
-job_pair make_jobs() {
+job_pair make_jobs(unsigned workers) {
   const kernel& k = find_kernel("stepped");
-  const job_spec spec = complete_spec(k, std::uint64_t{stepped_bench_steps} * step_samples, 1,
+  const job_spec spec = complete_spec(k, std::uint64_t{stepped_bench_steps} * step_samples(workers), 1,
                                       {{"steps", std::to_string(stepped_bench_steps)}, {"rng", "philox"}});
   const std::optional<job_spec> one = k.single_step_equivalent(spec);
   if (!one) throw run_error("kernel stepped offers no single-step equivalent");
@@ -77,7 +80,7 @@ void stepped_backend(benchmark::State& state, const std::string& name) {
     }
 #endif
     b = find_backend(name).make();
-    const job_pair jobs = make_jobs();
+    const job_pair jobs = make_jobs(static_cast<unsigned>(state.range(0)));
     stepped.job = jobs.stepped;
     single.job = jobs.single;
     stepped.workers = single.workers = static_cast<unsigned>(state.range(0));
@@ -98,18 +101,23 @@ void stepped_backend(benchmark::State& state, const std::string& name) {
     return;
   }
 
-  double raw_seconds = 0.0;  // sum of the unclamped per-step costs
-  bool stepped_first = true;
+  // One iteration per repetition: `timed_pairs` pairs of runs, in alternating order, and the
+  // median of their per-step costs; a pair that the machine's other work interrupted moves the
+  // median little, where it would move a mean by its whole delay / pairs.
+  std::vector<double> per_step(timed_pairs);
   for (auto _ : state) {
-    double t_stepped = 0.0, t_single = 0.0;
     bool right = true;
     try {
-      if (stepped_first) {
-        t_stepped = timed_run(*b, stepped, stepped_expected, right);
-        t_single = timed_run(*b, single, single_expected, right);
-      } else {
-        t_single = timed_run(*b, single, single_expected, right);
-        t_stepped = timed_run(*b, stepped, stepped_expected, right);
+      for (std::size_t i = 0; i < per_step.size(); ++i) {
+        double t_stepped = 0.0, t_single = 0.0;
+        if (i % 2 == 0) {
+          t_stepped = timed_run(*b, stepped, stepped_expected, right);
+          t_single = timed_run(*b, single, single_expected, right);
+        } else {
+          t_single = timed_run(*b, single, single_expected, right);
+          t_stepped = timed_run(*b, stepped, stepped_expected, right);
+        }
+        per_step[i] = (t_stepped - t_single) / stepped_bench_steps;
       }
     } catch (const std::exception& e) {
       state.SkipWithError(e.what());
@@ -119,12 +127,13 @@ void stepped_backend(benchmark::State& state, const std::string& name) {
       state.SkipWithError(fmt::format("{}: a timed run's result differs from the serial one", name).c_str());
       return;
     }
-    const double per_step = (t_stepped - t_single) / stepped_bench_steps;
-    raw_seconds += per_step;
-    state.SetIterationTime(std::max(per_step, tiny_seconds));
-    stepped_first = !stepped_first;
+    std::nth_element(per_step.begin(), per_step.begin() + timed_pairs / 2, per_step.end());
+    const double upper = per_step[timed_pairs / 2];
+    const double lower = *std::max_element(per_step.begin(), per_step.begin() + timed_pairs / 2);
+    const double median = (lower + upper) / 2;
+    state.SetIterationTime(std::max(median, tiny_seconds));
+    state.counters["us/step"] = 1e6 * median;
   }
-  if (state.iterations() > 0) state.counters["us/step"] = 1e6 * raw_seconds / static_cast<double>(state.iterations());
 }
 
 // Registers stepped/<name> when the backend runs the stepped kernel and is usable here.
@@ -144,7 +153,7 @@ void register_stepped(const backend_entry& entry) {
       ->Arg(1)
       ->Arg(2)
       ->UseManualTime()
-      ->Iterations(timed_pairs)
+      ->Iterations(1)
       ->Unit(benchmark::kMicrosecond);
 }
 

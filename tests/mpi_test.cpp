@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -23,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "backends/mpi/step_reduction.hpp"
 #include "core/affinity.hpp"
 #include "core/kernel.hpp"
 #include "kernels/registry.hpp"
@@ -31,6 +33,48 @@
 using ::testing::HasSubstr;
 
 namespace {
+
+// Each rank's step result packed, every group reduced with its op as MPI_Allreduce would, and
+// unpacked: the words are combine() of every rank's, and the count is of the ranks that failed.
+TEST(mpi_step_reduction, groups_by_op_and_counts_failed_ranks) {
+  const std::vector<parbench::result_word> layout = {{"a", parbench::combine_op::max},
+                                                     {"b", parbench::combine_op::sum},
+                                                     {"c", parbench::combine_op::min},
+                                                     {"d", parbench::combine_op::sum}};
+  const std::vector<std::vector<std::uint64_t>> ranks = {{7, 1, 9, 5}, {3, UINT64_MAX, 2, 6}, {8, 2, 4, 0}};
+  const std::vector<bool> failed = {false, true, true};
+  std::vector<parbench::mpi::step_reduction> mine;
+  for (std::size_t r = 0; r < ranks.size(); ++r) {
+    mine.emplace_back(layout);
+    mine.back().pack(failed[r], ranks[r]);
+  }
+  ASSERT_EQ(mine[0].groups().size(), 3u);
+  EXPECT_EQ(mine[0].groups()[0].op, parbench::combine_op::sum);  // first: it holds the failed count
+  parbench::result_words expected = parbench::identity(layout);
+  for (const auto& words : ranks) parbench::combine(layout, expected, words);
+  for (std::size_t g = 0; g < mine[0].groups().size(); ++g) {
+    auto& into = mine[0].groups()[g];
+    for (std::size_t r = 1; r < ranks.size(); ++r) {
+      const auto& from = mine[r].groups()[g].values;
+      for (std::size_t i = 0; i < into.values.size(); ++i) {
+        std::uint64_t& v = into.values[i];
+        if (into.op == parbench::combine_op::sum) v += from[i];
+        if (into.op == parbench::combine_op::min) v = std::min(v, from[i]);
+        if (into.op == parbench::combine_op::max) v = std::max(v, from[i]);
+      }
+    }
+  }
+  std::vector<std::uint64_t> words(layout.size(), 0);
+  EXPECT_EQ(mine[0].unpack(words), 2u);
+  EXPECT_EQ(words, expected);  // b wraps modulo 2^64: 1 + 2^64 - 1 + 2 = 2
+  // A layout of sums only is one group: one MPI_Allreduce per step.
+  const std::vector<parbench::result_word> sums = {{"hits", parbench::combine_op::sum},
+                                                   {"points", parbench::combine_op::sum}};
+  parbench::mpi::step_reduction one(sums);
+  ASSERT_EQ(one.groups().size(), 1u);
+  one.pack(false, std::vector<std::uint64_t>{4, 5});
+  EXPECT_EQ(one.groups()[0].values, (std::vector<std::uint64_t>{0, 4, 5}));
+}
 
 struct command_result {
   int exit_code = -1;

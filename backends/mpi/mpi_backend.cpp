@@ -24,6 +24,7 @@
 
 #include "backends/mpi/mpi_env.hpp"
 #include "backends/mpi/mpi_job.hpp"
+#include "backends/mpi/step_reduction.hpp"
 #include "backends/registry.hpp"
 #include "core/assert.hpp"
 #include "core/backend.hpp"
@@ -230,8 +231,9 @@ std::shared_ptr<const pin_plan> rank_pinning(const mpi::environment* env, const 
 
 // This rank's block of the chunks in one run of the inner model, which keeps its workers for
 // every step of a stepped job: each step's result is completed across the ranks by one
-// collective, called where the inner model combines the step (run_request::combine_step; any
-// inner thread may make it, one at a time: MPI_THREAD_SERIALIZED). Then the final gather.
+// MPI_Allreduce per combination its layout uses (mpi::step_reduction; one when all are sums),
+// made where the inner model combines the step (run_request::combine_step; any inner thread
+// may make it, one at a time: MPI_THREAD_SERIALIZED). Then the final gather.
 // A rank that fails before the step collectives are done joins the next one with failed = 1,
 // which makes every other rank stop after that step; all then meet in the final gather.
 share_outcome run_persistent(const mpi::environment* env, const command& c, run_request share) {
@@ -241,23 +243,17 @@ share_outcome run_persistent(const mpi::environment* env, const command& c, run_
   std::vector<std::uint64_t> mine(3 + c.words, 0);
   std::uint32_t step_gathers = 0;
   bool peer_failed = false;
+  // Sized once: each step's collective allocates nothing.
+  std::optional<mpi::step_reduction> reduction;
+  if (collective_steps) reduction.emplace(job.layout());
   const auto step_gather = [&](bool failed, std::span<std::uint64_t> words) {
-    std::vector<std::uint64_t> step(1 + c.words, 0);
-    step[0] = failed ? 1 : 0;
-    std::copy(words.begin(), words.end(), step.begin() + 1);
-    const std::vector<std::uint64_t> all = env->gather_all(step);
+    reduction->pack(failed, words);
+    for (auto& g : reduction->groups()) env->allreduce_in_place(g.values, g.op);
     ++step_gathers;
-    result_words total = identity(job.layout());
-    bool any_failed = false;
-    for (std::size_t at = 0; at < all.size(); at += step.size()) {
-      any_failed = any_failed || all[at] != 0;
-      combine(job.layout(), total, std::span<const std::uint64_t>(all.data() + at + 1, c.words));
-    }
-    if (any_failed) {
+    if (reduction->unpack(words) != 0) {
       peer_failed = !failed;
       throw run_error("another rank failed");
     }
-    std::copy(total.begin(), total.end(), words.begin());
   };
   if (collective_steps) share.combine_step = [&](std::span<std::uint64_t> words) { step_gather(false, words); };
   const result_words zero = identity(job.layout());

@@ -2,10 +2,12 @@
 // The MPI library's lifetime in this process, and the few collectives parbench uses.
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "backends/mpi/mpi_job.hpp"
+#include "core/kernel.hpp"
 
 namespace parbench::mpi {
 
@@ -41,6 +43,9 @@ class environment {
   /// Every rank's `mine` (the same length on every rank), concatenated in rank order, on
   /// every rank (MPI_Allgather).
   [[nodiscard]] std::vector<std::uint64_t> gather_all(const std::vector<std::uint64_t>& mine) const;
+  /// `values` combined with `op` over every rank, in place on every rank (one MPI_Allreduce
+  /// with MPI_IN_PLACE and the predefined operation; sums wrap modulo 2^64).
+  void allreduce_in_place(std::span<std::uint64_t> values, combine_op op) const;
   /// Sum of one value on rank 0 (MPI_Reduce); other ranks get 0.
   [[nodiscard]] std::uint64_t sum_to_root(std::uint64_t value) const;
   /// Ends every rank of the job with exit status `code` (MPI_Abort).
