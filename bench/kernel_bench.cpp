@@ -404,7 +404,8 @@ class ratio_reporter : public benchmark::ConsoleReporter {
       } else if (const auto b = step_seconds_.find(bare); b == step_seconds_.end()) {
         std::printf("  (%s not measured)", bare.c_str());
       } else if (serial == stepped_seconds_.end()) {
-        std::printf("  %7.2fx %-32s (stepped/serial/1 not measured: no goal judged)", seconds / b->second, bare.c_str());
+        std::printf("  %7.2fx %-32s (stepped/serial/1 not measured: no goal judged)", seconds / b->second,
+                    bare.c_str());
       } else {
         const double net = seconds - serial->second;
         const double ratio = net / b->second;

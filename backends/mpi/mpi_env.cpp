@@ -181,9 +181,9 @@ void environment::allreduce_in_place(std::span<std::uint64_t> values, combine_op
   MPI_Op mpi_op = MPI_SUM;
   if (op == combine_op::min) mpi_op = MPI_MIN;
   if (op == combine_op::max) mpi_op = MPI_MAX;
-  check(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_UINT64_T, mpi_op,
-                      MPI_COMM_WORLD),
-        "MPI_Allreduce of a step's result");
+  check(
+      MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_UINT64_T, mpi_op, MPI_COMM_WORLD),
+      "MPI_Allreduce of a step's result");
 }
 
 std::uint64_t environment::sum_to_root(std::uint64_t value) const {

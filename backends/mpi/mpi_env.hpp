@@ -11,8 +11,9 @@
 
 namespace parbench::mpi {
 
-/// MPI for this process: initialised on first use with MPI_Init_thread(FUNNELED) (only
-/// the main thread calls MPI; workers inside a rank never do), finalised at exit.
+/// MPI for this process: initialised on first use with MPI_Init_thread(SERIALIZED), needing
+/// at least FUNNELED (one thread calls MPI at a time: the main thread, or with SERIALIZED the
+/// inner thread that completes a stepped kernel's step), finalised at exit.
 /// Every member but `started` is collective where MPI says so: all ranks call it in
 /// the same order.
 class environment {

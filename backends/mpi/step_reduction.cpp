@@ -11,7 +11,7 @@ step_reduction::step_reduction(const std::vector<result_word>& layout) {
   for (const combine_op op : order) {
     group g;
     g.op = op;
-    if (op == combine_op::sum) g.word_of.push_back(0);  // placeholder for the failed count
+    if (op == combine_op::sum) g.word_of.push_back(0);  // unused: values[0] is the failed count
     for (std::size_t i = 0; i < layout.size(); ++i)
       if (layout[i].op == op) g.word_of.push_back(i);
     if (g.word_of.empty()) continue;
@@ -36,7 +36,10 @@ std::uint64_t step_reduction::unpack(std::span<std::uint64_t> words) const noexc
   for (const group& g : groups_) {
     const std::size_t first = g.op == combine_op::sum ? 1 : 0;
     if (first == 1) failed = g.values[0];
-    for (std::size_t i = first; i < g.values.size(); ++i) words[g.word_of[i]] = g.values[i];
+    for (std::size_t i = first; i < g.values.size(); ++i) {
+      PARBENCH_ASSERT(g.word_of[i] < words.size());
+      words[g.word_of[i]] = g.values[i];
+    }
   }
   return failed;
 }

@@ -18,7 +18,9 @@ class step_reduction {
   struct group {
     combine_op op = combine_op::sum;
     std::vector<std::uint64_t> values;
-    std::vector<std::size_t> word_of;  ///< values[i] is layout word word_of[i] (sum group: i + 1)
+    /// values[i] is layout word word_of[i]; in the sum group values[0] is the failed-rank count
+    /// and word_of[0] is unused.
+    std::vector<std::size_t> word_of;
   };
 
   /// Groups for `layout`: the sum group always first, its value 0 the failed-rank count.
