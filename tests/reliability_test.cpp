@@ -1008,7 +1008,9 @@ std::vector<catalogue_case> catalogue() {
        "that row recorded as failed with the reason, the server restarted for the next, the report written",
        3,
        "failed their self-check or crashed",
-       "{bin} run -b forkserver -w 2 -n 2e6,1e9 -r 1 --no-overhead --no-break-even -q --out {dir}/r",
+       // 4e9 samples keep the workers busy for over a second even on a fast core (1e9 took
+       // 0.29 s at W=2 on one machine: less than the 300 ms a worker must live to be the target).
+       "{bin} run -b forkserver -w 2 -n 2e6,4e9 -r 1 --no-overhead --no-break-even -q --out {dir}/r",
        nullptr,
        failed_rows("forkserver", "the server ended during the run"),
        false,
